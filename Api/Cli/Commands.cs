@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Text.Json;
+using Search.Api.Web;
+using Search.Indexing.Ingestion;
+using Search.Indexing.Lexical;
+using Search.Indexing.Storage;
+using Search.Ranking;
+using Search.Ranking.Evaluation;
+
+namespace Search.Api.Cli;
+
+/// <summary>The verbs of <c>./search</c>.</summary>
+public static class Commands
+{
+    /// <summary>The usage text.</summary>
+    public const string Usage = """
+        usage: ./search <verb> [options]
+
+        verbs:
+          serve      [--urls http://127.0.0.1:8080]             run the REST service (OpenAPI at /openapi/v1.json)
+          ingest     <files|dirs|globs>... --collection C        ingest documents (the collection is created if needed)
+          query      "text" --collection C [--k 10] [--documents] [--filter key:value]... [--json]
+          collections                                            list collections
+          tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
+          eval       --data DIR --mode bm25 --run OUT.run        evaluate on a BEIR folder; last line is JSON metrics
+
+        store options (every verb):
+          --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
+          --store sqlite|postgres   (env SEARCH_STORE; default sqlite)
+          --postgres CONN      Npgsql connection string (env SEARCH_POSTGRES)
+        ranking options (serve, query, eval): --k1 0.9 --b 0.4
+
+        exit codes: 0 success, 2 bad arguments or input, 1 other failure
+        """;
+
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help" };
+
+    /// <summary>Runs one command line and returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        try
+        {
+            var a = CliArguments.Parse(args[1..], Flags);
+            return args[0] switch
+            {
+                "serve" => await ServeAsync(a),
+                "ingest" => await IngestAsync(a, cts.Token),
+                "query" => await QueryAsync(a, cts.Token),
+                "collections" => await CollectionsAsync(a, cts.Token),
+                "tasks" => await TasksAsync(a, cts.Token),
+                "eval" => await EvalAsync(a, cts.Token),
+                _ => throw new UsageException($"unknown verb '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.Message}\nrun './search help' for usage");
+            return 2;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException
+            or NotFoundException or ConflictException or Indexing.Extraction.ExtractionException or JsonException)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("search: interrupted");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Engine options from the command line and the environment.</summary>
+    public static EngineOptions EngineOptionsFrom(CliArguments a, bool durable = true)
+    {
+        string store = a.Get("store") ?? Environment.GetEnvironmentVariable("SEARCH_STORE") ?? "sqlite";
+        var kind = store.ToLowerInvariant() switch
+        {
+            "sqlite" => StoreKind.Sqlite,
+            "postgres" or "postgresql" => StoreKind.Postgres,
+            _ => throw new UsageException("--store must be sqlite or postgres"),
+        };
+        return new EngineOptions
+        {
+            Store = kind,
+            DataDirectory = a.Get("data-dir") ?? Environment.GetEnvironmentVariable("SEARCH_DATA_DIR") ?? ".data",
+            PostgresConnectionString = a.Get("postgres") ?? Environment.GetEnvironmentVariable("SEARCH_POSTGRES"),
+            Durable = durable,
+            Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
+        };
+    }
+
+    private static double Double(CliArguments a, string name, double fallback)
+    {
+        string? v = a.Get(name);
+        if (v is null) return fallback;
+        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d)
+            ? d : throw new UsageException($"--{name} must be a number");
+    }
+
+    private static async Task<int> ServeAsync(CliArguments a)
+    {
+        string urls = a.Get("urls") ?? Environment.GetEnvironmentVariable("SEARCH_URLS") ?? "http://127.0.0.1:8080";
+        var options = EngineOptionsFrom(a);
+        a.RejectUnknown();
+        await using var engine = await SearchEngine.OpenAsync(options);
+        var app = WebHost.Build(engine, urls);
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static async Task<int> IngestAsync(CliArguments a, CancellationToken ct)
+    {
+        string collection = Endpoints.ValidateCollectionName(a.Require("collection"));
+        var options = EngineOptionsFrom(a);
+        a.RejectUnknown();
+        if (a.Positional.Count == 0) throw new UsageException("name the files, directories or globs to ingest");
+        await using var engine = await SearchEngine.OpenAsync(options, ct);
+        if (await engine.Store.CreateCollectionAsync(collection, ct)) Console.Error.WriteLine($"created collection '{collection}'");
+        var paths = PathExpansion.Expand(a.Positional, engine.Ingestion.Extractors);
+        if (paths.Count == 0) throw new ArgumentException("no files matched");
+        var task = await engine.Store.CreateTaskAsync(collection, paths.ConvertAll(p => new TaskItemInput(TaskItemKind.Path, p)), ct);
+        var bar = new ProgressBar("ingest");
+        var final = await engine.Tasks.RunAsync(task.Id, new SyncProgress<TaskProgress>(p => bar.Report(p.Done + p.Failed, p.Total, p.Failed, p.CurrentItem)), ct);
+        bar.Finish();
+        Console.WriteLine($"task {final.Id}: {final.State.ToString().ToLowerInvariant()}, {final.Done} ingested, {final.Failed} failed, {final.Total} total");
+        if (final.Failed == 0) return 0;
+        foreach (var item in await engine.Store.GetTaskItemsAsync(final.Id, TaskItemState.Failed, 0, 1000, ct))
+            await Console.Error.WriteLineAsync($"  failed: {item.Error}");
+        return 2;
+    }
+
+    private static async Task<int> QueryAsync(CliArguments a, CancellationToken ct)
+    {
+        string collection = a.Require("collection");
+        int k = a.GetInt("k", 10, 1, SearchService.MaxK);
+        bool documents = a.Flag("documents"), json = a.Flag("json");
+        var filters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in a.GetAll("filter"))
+        {
+            int colon = f.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0) throw new UsageException($"--filter '{f}' must be key:value");
+            filters[f[..colon]] = f[(colon + 1)..];
+        }
+        var options = EngineOptionsFrom(a);
+        a.RejectUnknown();
+        string text = string.Join(' ', a.Positional);
+        if (string.IsNullOrWhiteSpace(text)) throw new UsageException("give the query text");
+        await using var engine = await SearchEngine.OpenAsync(options, ct);
+        var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, k, documents, filters), ct);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(response, WebJson));
+            return 0;
+        }
+        if (response.Hits.Count == 0) Console.WriteLine("no results");
+        foreach (var h in response.Hits)
+        {
+            string where = h.SectionPath.Length > 0 ? $" › {h.SectionPath}" : "";
+            string time = h.StartSeconds is double s ? $" [{FormatTime(s)}–{FormatTime(h.EndSeconds ?? s)}]" : "";
+            Console.WriteLine($"{h.Rank,3}. {h.Score:0.000}  {h.Title}{where}{time}  ({h.DocumentId} #{h.Segment})");
+            string snippet = h.Text.Length > 300 ? h.Text[..300] + "…" : h.Text;
+            Console.WriteLine("     " + snippet.Replace('\n', ' '));
+        }
+        return 0;
+    }
+
+    private static string FormatTime(double seconds) => TimeSpan.FromSeconds(seconds).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
+
+    private static async Task<int> CollectionsAsync(CliArguments a, CancellationToken ct)
+    {
+        var options = EngineOptionsFrom(a);
+        a.RejectUnknown();
+        await using var engine = await SearchEngine.OpenAsync(options, ct);
+        foreach (var c in await engine.Store.ListCollectionsAsync(ct)) Console.WriteLine($"{c.Name}\t{c.DocumentCount} documents");
+        return 0;
+    }
+
+    private static async Task<int> TasksAsync(CliArguments a, CancellationToken ct)
+    {
+        var options = EngineOptionsFrom(a);
+        a.RejectUnknown();
+        await using var engine = await SearchEngine.OpenAsync(options, ct);
+        if (a.Positional.Count > 0)
+        {
+            var view = await Endpoints.GetTaskView(engine, a.Positional[0], ct);
+            var t = view.Task;
+            Console.WriteLine($"{t.Id}  {t.Collection}  {t.State.ToString().ToLowerInvariant()}  {t.Done} done, {t.Failed} failed of {t.Total}{(t.Error is null ? "" : "  " + t.Error)}");
+            foreach (var e in view.Errors) Console.WriteLine($"  item {e.Item}: {e.Error}");
+            return 0;
+        }
+        foreach (var t in await engine.Store.ListTasksAsync(50, ct))
+            Console.WriteLine($"{t.Id}  {t.Collection}  {t.State.ToString().ToLowerInvariant(),-9}  {t.Done + t.Failed}/{t.Total} ({t.Failed} failed)  {t.CreatedAt:u}");
+        return 0;
+    }
+
+    private static async Task<int> EvalAsync(CliArguments a, CancellationToken ct)
+    {
+        string data = a.Require("data");
+        string mode = a.Get("mode") ?? SearchModes.Bm25;
+        string runPath = a.Require("run");
+        var baseOptions = EngineOptionsFrom(a, durable: false);
+        a.RejectUnknown();
+        if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
+        if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
+        var dataset = BeirDataset.Load(data);
+        string temp = Path.Combine(Path.GetTempPath(), "search-eval-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // A fresh embedded store: the evaluation never touches the user's data.
+            await using var engine = await SearchEngine.OpenAsync(baseOptions with { Store = StoreKind.Sqlite, DataDirectory = temp }, ct);
+            var bar = new ProgressBar("eval: ingest");
+            var report = await BeirEvaluator.RunAsync(engine, dataset, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct);
+            bar.Finish();
+            await Console.Error.WriteLineAsync($"{report.Documents} documents, {report.Segments} segments, {report.Metrics.Queries} judged queries; run written to {runPath}");
+            Console.WriteLine(BeirEvaluator.ToJson(report));
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
+        }
+    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    /// <inheritdoc />
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,1 @@
+return await Search.Api.Cli.Commands.RunAsync(args);

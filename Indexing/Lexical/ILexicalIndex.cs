@@ -1,0 +1,36 @@
+namespace Search.Indexing.Lexical;
+
+/// <summary>A segment as the lexical index sees it: the document's title, its section path or chapter title, and its body.</summary>
+public sealed record IndexedSegment(int Ordinal, string SectionPath, string Body);
+
+/// <summary>One document's segments, indexed and replaced together.</summary>
+public sealed record IndexedDocument(long DocumentId, string Title, IReadOnlyList<IndexedSegment> Segments);
+
+/// <summary>A ranked retrieval request against the lexical index.</summary>
+/// <param name="Text">Free query text; it goes through the index's analyzer.</param>
+/// <param name="K">How many hits to return.</param>
+/// <param name="GroupByDocument">When true, one hit per document: its best segment (document score = max segment score).</param>
+/// <param name="DocumentFilter">When set, only documents it accepts can be returned.</param>
+public sealed record LexicalQuery(string Text, int K, bool GroupByDocument = false, Func<long, bool>? DocumentFilter = null);
+
+/// <summary>Per-field parts of a BM25 score; they sum to the hit's score.</summary>
+public readonly record struct FieldScores(double Title, double Section, double Body);
+
+/// <summary>A scored segment.</summary>
+public readonly record struct LexicalHit(long DocumentId, int Ordinal, double Score, FieldScores Components);
+
+/// <summary>The lexical (BM25) index over segments. Implementations are safe for concurrent readers and one writer.</summary>
+public interface ILexicalIndex : IDisposable
+{
+    /// <summary>Adds a document, replacing every segment it had before.</summary>
+    void Upsert(IndexedDocument document);
+
+    /// <summary>Removes a document and all its segments; unknown ids are ignored.</summary>
+    void Remove(long documentId);
+
+    /// <summary>Live segments in the index.</summary>
+    int SegmentCount { get; }
+
+    /// <summary>Top hits, best first; equal scores are ordered by document id, then segment ordinal.</summary>
+    IReadOnlyList<LexicalHit> Search(LexicalQuery query);
+}

@@ -1,0 +1,51 @@
+namespace Search.Indexing.Storage;
+
+/// <summary>The versioned schema: migration N is applied once, in order, in one transaction.</summary>
+public static class Migrations
+{
+    /// <summary>The statements of each migration, version 1 first.</summary>
+    public static IReadOnlyList<string[]> For(SqlDialect d) =>
+    [
+        [
+            $"CREATE TABLE collections (id {d.AutoIncrementKey}, name TEXT NOT NULL UNIQUE, created_ms BIGINT NOT NULL)",
+            $"""
+            CREATE TABLE documents (
+              id {d.AutoIncrementKey},
+              collection_id BIGINT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+              external_id TEXT NOT NULL, title TEXT NOT NULL, source TEXT, media_type TEXT NOT NULL, kind TEXT NOT NULL,
+              metadata {d.JsonType} NOT NULL, content_hash TEXT NOT NULL, structure TEXT NOT NULL,
+              version INTEGER NOT NULL, segment_count INTEGER NOT NULL, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,
+              UNIQUE (collection_id, external_id))
+            """,
+            "CREATE INDEX documents_by_hash ON documents (collection_id, content_hash)",
+            $"""
+            CREATE TABLE segments (
+              document_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+              ordinal INTEGER NOT NULL, text TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+              section_path TEXT NOT NULL, start_seconds {d.DoubleType}, end_seconds {d.DoubleType}, speaker TEXT,
+              PRIMARY KEY (document_id, ordinal))
+            """,
+            $"""
+            CREATE TABLE changes (
+              seq {d.AutoIncrementKey},
+              collection_id BIGINT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+              document_id BIGINT NOT NULL, deleted INTEGER NOT NULL)
+            """,
+            "CREATE INDEX changes_by_collection ON changes (collection_id, seq)",
+            """
+            CREATE TABLE tasks (
+              id TEXT PRIMARY KEY,
+              collection_id BIGINT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+              state TEXT NOT NULL, total INTEGER NOT NULL, done INTEGER NOT NULL, failed INTEGER NOT NULL,
+              cancel_requested INTEGER NOT NULL, error TEXT, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE task_items (
+              task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+              ordinal INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
+              error TEXT, document_id TEXT,
+              PRIMARY KEY (task_id, ordinal))
+            """,
+        ],
+    ];
+}

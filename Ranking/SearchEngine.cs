@@ -1,0 +1,99 @@
+using Search.Indexing.Analysis;
+using Search.Indexing.Extraction;
+using Search.Indexing.Ingestion;
+using Search.Indexing.Lexical;
+using Search.Indexing.Storage;
+using Search.Segmentation;
+
+namespace Search.Ranking;
+
+/// <summary>Where documents are stored.</summary>
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>Everything that configures an engine; the defaults are the embedded product.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>The store: embedded SQLite (default) or PostgreSQL.</summary>
+    public StoreKind Store { get; init; } = StoreKind.Sqlite;
+
+    /// <summary>The folder of the embedded store.</summary>
+    public string DataDirectory { get; init; } = ".data";
+
+    /// <summary>The Npgsql connection string when <see cref="Store"/> is PostgreSQL.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>Whether SQLite fsyncs every commit (see <see cref="SqliteDocumentStore"/>).</summary>
+    public bool Durable { get; init; } = true;
+
+    /// <summary>BM25 constants and field weights.</summary>
+    public Bm25Parameters Bm25 { get; init; } = new();
+
+    /// <summary>Segment size limits.</summary>
+    public SegmenterOptions Segmenter { get; init; } = new();
+
+    /// <summary>Input size limits.</summary>
+    public IngestionOptions Ingestion { get; init; } = new();
+}
+
+/// <summary>The composition of store, ingestion, indexes and search that the service, the CLI and the evaluation harness share.</summary>
+public sealed class SearchEngine : IAsyncDisposable
+{
+    /// <summary>The system of record.</summary>
+    public IDocumentStore Store { get; }
+
+    /// <summary>Extraction, segmentation and storage of documents.</summary>
+    public IngestionPipeline Ingestion { get; }
+
+    /// <summary>Runs bulk tasks.</summary>
+    public BulkTaskRunner Tasks { get; }
+
+    /// <summary>The derived indexes.</summary>
+    public CollectionIndexes Indexes { get; }
+
+    /// <summary>The query path.</summary>
+    public SearchService Search { get; }
+
+    /// <summary>The options it was built with.</summary>
+    public EngineOptions Options { get; }
+
+    private SearchEngine(IDocumentStore store, EngineOptions options)
+    {
+        Options = options;
+        Store = store;
+        Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new StructuralSegmenter(options.Segmenter), options.Ingestion);
+        Tasks = new BulkTaskRunner(store, Ingestion);
+        var bm25 = options.Bm25;
+        Indexes = new CollectionIndexes(store, () => new InMemoryBm25Index(Analyzer.English, bm25));
+        Search = new SearchService(store, Indexes);
+    }
+
+    /// <summary>Opens the store (migrating its schema) and wires the engine.</summary>
+    public static async Task<SearchEngine> OpenAsync(EngineOptions options, CancellationToken ct = default)
+    {
+        options.Bm25.Validate();
+        options.Segmenter.Validate();
+        IDocumentStore store = options.Store switch
+        {
+            StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString
+                ?? throw new ArgumentException("a PostgreSQL store needs a connection string (--postgres or SEARCH_POSTGRES)")),
+            _ => new SqliteDocumentStore(Path.Combine(options.DataDirectory, "search.db"), options.Durable),
+        };
+        try
+        {
+            await store.MigrateAsync(ct);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+        return new SearchEngine(store, options);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Store.DisposeAsync();
+}

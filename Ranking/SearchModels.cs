@@ -1,0 +1,36 @@
+namespace Search.Ranking;
+
+/// <summary>A search request after validation.</summary>
+/// <param name="Query">Free text.</param>
+/// <param name="K">Number of hits (1–1000).</param>
+/// <param name="GroupByDocument">One hit per document (its best segment) instead of one per segment.</param>
+/// <param name="Filters">Metadata equality filters: a document matches when each key's value equals the given one (or, for an array, contains it).</param>
+/// <param name="Mode">The retrieval mode; "bm25" until other indexes exist.</param>
+public sealed record SearchRequest(string Query, int K = 10, bool GroupByDocument = false, IReadOnlyDictionary<string, string>? Filters = null, string Mode = SearchModes.Bm25);
+
+/// <summary>The retrieval modes the service knows.</summary>
+public static class SearchModes
+{
+    /// <summary>Lexical BM25 over segment fields.</summary>
+    public const string Bm25 = "bm25";
+
+    /// <summary>Every supported mode.</summary>
+    public static readonly IReadOnlyList<string> All = [Bm25];
+}
+
+/// <summary>One search result: the passage, where it sits, and how it scored.</summary>
+public sealed record SearchHit(
+    int Rank,
+    string DocumentId,
+    string Title,
+    int Segment,
+    string Text,
+    string SectionPath,
+    double? StartSeconds,
+    double? EndSeconds,
+    string? Speaker,
+    double Score,
+    IReadOnlyDictionary<string, double> Components);
+
+/// <summary>The hits for a query and how long it took.</summary>
+public sealed record SearchResponse(string Query, string Mode, IReadOnlyList<SearchHit> Hits, double TookMs);

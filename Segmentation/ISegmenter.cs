@@ -1,0 +1,8 @@
+namespace Search.Segmentation;
+
+/// <summary>Cuts an extracted document into retrieval segments that respect a hard size limit.</summary>
+public interface ISegmenter
+{
+    /// <summary>Segments in reading order; character offsets refer to <see cref="DocumentText.Compose"/> of the same blocks.</summary>
+    IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document);
+}
