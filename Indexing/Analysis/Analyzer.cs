@@ -40,6 +40,11 @@ public sealed class Analyzer
                     width = 1;
                 }
                 wordChar = IsWordRune(rune) || (IsApostrophe(rune) && word.Length > 0 && i + width < text.Length && char.IsLetter(text[i + width]));
+                if (!wordChar && rune.Value == '.' && ContinuesAcronym(text, i, word))
+                {
+                    i += width; // "U.S.C." is one word: "usc"
+                    continue;
+                }
             }
             if (wordChar)
             {
@@ -70,6 +75,15 @@ public sealed class Analyzer
         if (term.Contains('\'', StringComparison.Ordinal)) term = term.Replace("'", "", StringComparison.Ordinal);
         if (term.Length == 0) return;
         terms.Add(term);
+    }
+
+    /// <summary>True for the dot in a run of single letters and dots ("U.S.C.", "e.g."), which tokenizes as one word.</summary>
+    private static bool ContinuesAcronym(ReadOnlySpan<char> text, int dot, System.Text.StringBuilder word)
+    {
+        if (dot + 1 >= text.Length || !char.IsLetter(text[dot + 1]) || !char.IsLetter(text[dot - 1])) return false;
+        if (dot + 2 < text.Length && char.IsLetterOrDigit(text[dot + 2])) return false; // the next part is a whole word
+        if (dot >= 2 && char.IsLetterOrDigit(text[dot - 2])) return false; // so was the previous one
+        return word.Length > 0;
     }
 
     private static bool IsWordRune(Rune r)

@@ -270,7 +270,9 @@ public static class EnglishStemmer
         }
 
         private readonly bool EndsWith(string suffix) =>
-            _length >= suffix.Length && _chars[(_length - suffix.Length).._length].SequenceEqual(suffix);
+            _length >= suffix.Length
+            && _chars[_length - 1] == suffix[^1]
+            && _chars[(_length - suffix.Length).._length].SequenceEqual(suffix);
 
         /// <summary>True when the first <paramref name="end"/> letters are exactly <paramref name="text"/>.</summary>
         private readonly bool PrefixIs(int end, string text) =>

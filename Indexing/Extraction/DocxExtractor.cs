@@ -48,7 +48,7 @@ public sealed class DocxExtractor : IExtractor
             if (blocks.Count == 0) throw new ExtractionException($"{source.FileName}: no text found");
             return new ExtractedDocument(title ?? source.Stem, MediaType, DocumentKind.Prose, blocks);
         }
-        catch (Exception e) when (e is OpenXmlPackageException or InvalidDataException or IOException or System.Xml.XmlException or InvalidOperationException)
+        catch (Exception e) when (e is OpenXmlPackageException or FormatException or InvalidDataException or IOException or System.Xml.XmlException or InvalidOperationException)
         {
             throw new ExtractionException($"{source.FileName}: not a readable .docx file ({e.Message})");
         }

@@ -33,8 +33,8 @@ WORDS_PER_MINUTE = 150.0
 MIN_TURN_SECONDS = 1.0
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.dirname(HERE)                  # samples/
-DEFAULT_DATA = "/work/shared/data"
+DEFAULT_OUT = os.path.join(os.path.dirname(HERE), "corpus")  # samples/corpus/
+DEFAULT_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(HERE))), "shared", "data")  # ../shared/data beside the repo
 
 # Human-readable titles for the chosen meetings (QMSum titles are only
 # "<domain> meeting <id>"). Unknown ids fall back to the dataset title.
@@ -162,7 +162,7 @@ def write_judgment(doc, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=DEFAULT_DATA, help="shared/data directory")
-    ap.add_argument("--out", default=DEFAULT_OUT, help="output directory (samples/)")
+    ap.add_argument("--out", default=DEFAULT_OUT, help="output directory (samples/corpus/)")
     ap.add_argument("--meeting", default="ES2010c", help="QMSum Product meeting id")
     ap.add_argument("--committee", default="education_19", help="QMSum Committee meeting id")
     ap.add_argument("--judgment", default="2009_B_16", help="legal_indian_sc_rhetorical_roles id")
