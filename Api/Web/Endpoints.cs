@@ -58,13 +58,14 @@ public static partial class Endpoints
         });
         collections.MapGet("/{name}/documents/{**id}", async (string name, string id, SearchEngine engine, CancellationToken ct) =>
         {
+            id = DecodeSlashes(id);
             var doc = await engine.Store.GetDocumentAsync(name, id, ct) ?? throw await MissingDocument(engine, name, id, ct);
             var segments = await engine.Store.GetSegmentsAsync([doc.Id], ct);
             return Results.Ok(new DocumentWithSegments(DocumentView.From(doc),
                 segments.Select(s => new SegmentView(s.Ordinal, s.Text, s.StartChar, s.EndChar, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker)).ToList()));
         });
         collections.MapDelete("/{name}/documents/{**id}", async (string name, string id, SearchEngine engine, CancellationToken ct) =>
-            await engine.Store.DeleteDocumentAsync(name, id, ct) ? Results.NoContent() : throw await MissingDocument(engine, name, id, ct));
+            await engine.Store.DeleteDocumentAsync(name, DecodeSlashes(id), ct) ? Results.NoContent() : throw await MissingDocument(engine, name, DecodeSlashes(id), ct));
 
         collections.MapGet("/{name}/search", async (string name, string? q, int? k, string? mode, string? group, string[]? filter, SearchEngine engine, CancellationToken ct) =>
             Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(q, k, mode, group, ParseFilters(filter)), ct)));
@@ -83,6 +84,9 @@ public static partial class Endpoints
             return Results.Accepted($"/tasks/{id}", await engine.Store.GetTaskAsync(id, ct));
         });
     }
+
+    /// <summary>Kestrel decodes a path except for %2F, so an id sent with an escaped slash arrives with it still escaped.</summary>
+    private static string DecodeSlashes(string id) => id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     private static NotFoundException NoCollection(string name) => new($"collection '{name}' does not exist");
 

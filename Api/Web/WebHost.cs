@@ -21,6 +21,8 @@ public static class WebHost
         builder.Services.AddSingleton<TaskWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskWorker>());
         builder.Services.AddProblemDetails();
+        // Binding failures (bad JSON, a non-numeric k) reach the exception handler, which says what was wrong.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Search.TestSupport;
+
+namespace Search.Api.Tests;
+
+public sealed class RestApiTests : ApiTestBase
+{
+    private static async Task<JsonElement> Json(HttpResponseMessage response)
+    {
+        string body = await response.Content.ReadAsStringAsync();
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.Clone();
+    }
+
+    private static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string detailContains)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await Json(response);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Contains(detailContains, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        return problem;
+    }
+
+    private async Task CreateCollection(string name)
+    {
+        var r = await Http.PostAsJsonAsync("/collections", new { name });
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_and_the_openapi_document_are_served()
+    {
+        var health = await Json(await Http.GetAsync("/health"));
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.Equal("sqlite", health.GetProperty("store").GetString());
+        var openapi = await Json(await Http.GetAsync("/openapi/v1.json"));
+        Assert.True(openapi.GetProperty("paths").TryGetProperty("/collections/{name}/search", out _));
+    }
+
+    [Fact]
+    public async Task Collections_lifecycle_and_its_errors()
+    {
+        await CreateCollection("legal");
+        await AssertProblem(await Http.PostAsJsonAsync("/collections", new { name = "legal" }), HttpStatusCode.Conflict, "exists");
+        await AssertProblem(await Http.PostAsJsonAsync("/collections", new { name = "bad name!" }), HttpStatusCode.BadRequest, "collection name");
+        await AssertProblem(await Http.PostAsync("/collections", new StringContent("{\"name\": ", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "");
+        var list = await Json(await Http.GetAsync("/collections"));
+        Assert.Equal("legal", list[0].GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/collections/legal")).StatusCode);
+        await AssertProblem(await Http.DeleteAsync("/collections/legal"), HttpStatusCode.NotFound, "does not exist");
+        await AssertProblem(await Http.GetAsync("/collections/legal/search?q=x"), HttpStatusCode.NotFound, "does not exist");
+        var unknown = await Http.GetAsync("/no/such/route");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Json_documents_are_created_deduplicated_fetched_searched_and_deleted()
+    {
+        await CreateCollection("c");
+        var doc = new { id = "tos/6.2", title = "Data retention", text = "Deleted files stay in the trash for thirty days.\n\nBackups are kept for 35 days.", metadata = new { lang = "en", year = 2024 } };
+        var created = await Http.PostAsJsonAsync("/collections/c/documents", doc);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.EndsWith("/collections/c/documents/tos%2F6.2", created.Headers.Location!.ToString(), StringComparison.Ordinal);
+        var again = await Http.PostAsJsonAsync("/collections/c/documents", doc);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("unchanged", (await Json(again)).GetProperty("outcome").GetString());
+
+        var fetched = await Json(await Http.GetAsync("/collections/c/documents/tos/6.2"));
+        Assert.Equal("Data retention", fetched.GetProperty("document").GetProperty("title").GetString());
+        Assert.Equal(2024, fetched.GetProperty("document").GetProperty("metadata").GetProperty("year").GetInt32());
+        Assert.Contains("thirty days", fetched.GetProperty("segments")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+
+        var search = await Json(await Http.GetAsync("/collections/c/search?q=how+long+are+backups+kept&k=5&filter=lang:en"));
+        var hit = search.GetProperty("hits")[0];
+        Assert.Equal("tos/6.2", hit.GetProperty("documentId").GetString());
+        Assert.True(hit.GetProperty("components").GetProperty("bm25_body").GetDouble() > 0);
+        Assert.Empty((await Json(await Http.GetAsync("/collections/c/search?q=backups&filter=lang:fr"))).GetProperty("hits").EnumerateArray());
+        var posted = await Json(await Http.PostAsJsonAsync("/collections/c/search", new { q = "trash", k = 3, group = "document", filters = new Dictionary<string, string> { ["year"] = "2024" } }));
+        Assert.Single(posted.GetProperty("hits").EnumerateArray());
+
+        Assert.Single((await Json(await Http.GetAsync("/collections/c/documents?limit=10"))).EnumerateArray());
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/collections/c/documents/tos%2F6.2")).StatusCode);
+        await AssertProblem(await Http.GetAsync("/collections/c/documents/tos/6.2"), HttpStatusCode.NotFound, "not in collection");
+        Assert.Empty((await Json(await Http.GetAsync("/collections/c/search?q=backups"))).GetProperty("hits").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Search_parameters_are_validated()
+    {
+        await CreateCollection("c");
+        await AssertProblem(await Http.GetAsync("/collections/c/search?q=x&k=0"), HttpStatusCode.BadRequest, "k must be");
+        await AssertProblem(await Http.GetAsync("/collections/c/search?q="), HttpStatusCode.BadRequest, "empty");
+        await AssertProblem(await Http.GetAsync("/collections/c/search?q=x&mode=psychic"), HttpStatusCode.BadRequest, "unknown mode");
+        await AssertProblem(await Http.GetAsync("/collections/c/search?q=x&group=page"), HttpStatusCode.BadRequest, "group");
+        await AssertProblem(await Http.GetAsync("/collections/c/search?q=x&filter=nocolon"), HttpStatusCode.BadRequest, "key:value");
+        await AssertProblem(await Http.GetAsync("/collections/c/search?q=x&k=abc"), HttpStatusCode.BadRequest, "");
+    }
+
+    [Fact]
+    public async Task Files_are_uploaded_in_any_supported_format_and_bad_files_are_refused_alone()
+    {
+        await CreateCollection("c");
+        async Task<HttpResponseMessage> Upload(string name, byte[] bytes, string? id = null, string? metadata = null)
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", name } };
+            if (id is not null) form.Add(new StringContent(id), "id");
+            if (metadata is not null) form.Add(new StringContent(metadata), "metadata");
+            return await Http.PostAsync("/collections/c/documents/upload", form);
+        }
+        var md = await Upload("report.md", Encoding.UTF8.GetBytes("# Report\n\n## Wind\n\nThe gearbox on turbine CT-4 failed in February."), metadata: "{\"team\": \"ops\"}");
+        Assert.Equal(HttpStatusCode.Created, md.StatusCode);
+        var vtt = await Upload("sync.vtt", Encoding.UTF8.GetBytes("WEBVTT\n\n00:01:00.000 --> 00:01:09.000\n<v Ana>We moved the launch to March.\n"), id: "meeting-1");
+        Assert.Equal("meeting-1", (await Json(vtt)).GetProperty("document").GetProperty("id").GetString());
+
+        await AssertProblem(await Upload("garbage.txt", [0, 1, 2, 3, 0, 0]), HttpStatusCode.UnprocessableEntity, "binary");
+        await AssertProblem(await Upload("empty.txt", []), HttpStatusCode.UnprocessableEntity, "empty");
+        await AssertProblem(await Upload("notes.xyz", Encoding.UTF8.GetBytes("hello")), HttpStatusCode.UnprocessableEntity, "unsupported format");
+        await AssertProblem(await Upload("broken.pdf", Encoding.UTF8.GetBytes("%PDF-1.7 nonsense")), HttpStatusCode.UnprocessableEntity, "pdftotext");
+        await AssertProblem(await Upload("x.md", Encoding.UTF8.GetBytes("# x\n\ny"), metadata: "[1]"), HttpStatusCode.UnprocessableEntity, "metadata");
+        await AssertProblem(await Http.PostAsync("/collections/c/documents/upload", new StringContent("x")), HttpStatusCode.UnsupportedMediaType, "multipart");
+        await AssertProblem(await Http.PostAsync("/collections/c/documents", new StringContent("x")), HttpStatusCode.UnsupportedMediaType, "application/json");
+
+        var wind = (await Json(await Http.GetAsync("/collections/c/search?q=gearbox+failed"))).GetProperty("hits")[0];
+        Assert.Equal("Wind", wind.GetProperty("sectionPath").GetString());
+        var launch = (await Json(await Http.GetAsync("/collections/c/search?q=launch+march"))).GetProperty("hits")[0];
+        Assert.Equal((60.0, 69.0, "Ana"), (launch.GetProperty("startSeconds").GetDouble(), launch.GetProperty("endSeconds").GetDouble(), launch.GetProperty("speaker").GetString()));
+        Assert.Equal(2, (await Json(await Http.GetAsync("/collections/c"))).GetProperty("documents").GetInt64());
+    }
+
+    [Fact]
+    public async Task Ndjson_bulk_tasks_run_in_the_background_and_report_bad_lines()
+    {
+        await CreateCollection("c");
+        var ndjson = new StringBuilder();
+        for (int i = 0; i < 30; i++) ndjson.Append($"{{\"id\": \"d{i}\", \"title\": \"Doc {i}\", \"text\": \"body of document {i} about topic{i % 3}\"}}\n");
+        ndjson.Append("{\"id\": \"broken\", \"text\": \n");
+        ndjson.Append("{\"id\": \"notext\", \"title\": \"\"}\n");
+        var response = await Http.PostAsync("/collections/c/bulk", new StringContent(ndjson.ToString(), Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        string id = (await Json(response)).GetProperty("id").GetString()!;
+        Assert.Equal($"/tasks/{id}", response.Headers.Location!.ToString());
+        var task = await WaitForTask(id);
+        Assert.Equal(("succeeded", 30, 2, 32), (task.GetProperty("task").GetProperty("state").GetString(), task.GetProperty("task").GetProperty("done").GetInt32(),
+            task.GetProperty("task").GetProperty("failed").GetInt32(), task.GetProperty("task").GetProperty("total").GetInt32()));
+        var errors = task.GetProperty("errors");
+        Assert.Contains("malformed JSON", errors[0].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("line 31", errors[0].GetProperty("input").GetString());
+        Assert.Equal(10, (await Json(await Http.GetAsync("/collections/c/search?q=topic1&k=100"))).GetProperty("hits").GetArrayLength());
+        Assert.Equal(id, (await Json(await Http.GetAsync("/tasks")))[0].GetProperty("id").GetString());
+        await AssertProblem(await Http.PostAsync($"/tasks/{id}/cancel", null), HttpStatusCode.Conflict, "cannot be cancelled");
+        await AssertProblem(await Http.GetAsync("/tasks/nope"), HttpStatusCode.NotFound, "does not exist");
+    }
+
+    [Fact]
+    public async Task Path_bulk_tasks_expand_globs_and_refuse_empty_requests()
+    {
+        await CreateCollection("c");
+        Dir.Write("in/a.md", "# A\n\nalpha text");
+        Dir.Write("in/b.txt", "beta text");
+        Dir.Write("in/sub/c.srt", "1\n00:00:01,000 --> 00:00:02,000\nGAMMA: gamma text\n");
+        var response = await Http.PostAsJsonAsync("/collections/c/bulk", new { paths = new[] { Dir.File("in/**/*.*") } });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var task = await WaitForTask((await Json(response)).GetProperty("id").GetString()!);
+        Assert.Equal(3, task.GetProperty("task").GetProperty("done").GetInt32());
+        await AssertProblem(await Http.PostAsJsonAsync("/collections/c/bulk", new { paths = new[] { Dir.File("in/*.pdf") } }), HttpStatusCode.BadRequest, "no documents");
+        await AssertProblem(await Http.PostAsJsonAsync("/collections/c/bulk", new { paths = Array.Empty<string>() }), HttpStatusCode.BadRequest, "paths");
+        await AssertProblem(await Http.PostAsync("/collections/c/bulk", new StringContent("x", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "ndjson");
+        await AssertProblem(await Http.PostAsJsonAsync("/collections/none/bulk", new { paths = new[] { "x" } }), HttpStatusCode.NotFound, "does not exist");
+    }
+
+    private async Task<JsonElement> WaitForTask(string id)
+    {
+        for (int i = 0; i < 600; i++)
+        {
+            var view = await Json(await Http.GetAsync($"/tasks/{id}"));
+            string state = view.GetProperty("task").GetProperty("state").GetString()!;
+            if (state is "succeeded" or "failed" or "cancelled") return view;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"task {id} did not finish");
+    }
+}
