@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Search.TestSupport;
+
+namespace Search.EndToEnd.Tests;
+
+/// <summary>The ./search verbs as a user runs them: exit codes, messages, and the eval contract.</summary>
+public class CliTests
+{
+    [Theory]
+    [InlineData(new string[0], "usage")]
+    [InlineData(new[] { "frobnicate" }, "unknown verb")]
+    [InlineData(new[] { "eval", "--mode", "bm25" }, "--data is required")]
+    [InlineData(new[] { "eval", "--data", "/nonexistent", "--run", "x.run" }, "no such folder")]
+    [InlineData(new[] { "eval", "--data", ".", "--run", "x.run", "--mode", "telepathy" }, "unknown --mode")]
+    [InlineData(new[] { "query", "text" }, "--collection is required")]
+    [InlineData(new[] { "query", "text", "--collection", "nope" }, "does not exist")]
+    [InlineData(new[] { "query", "text", "--collection", "c", "--k", "0" }, "--k must be")]
+    [InlineData(new[] { "ingest", "--collection", "c" }, "name the files")]
+    [InlineData(new[] { "ingest", "x", "--collection", "bad name" }, "collection name")]
+    [InlineData(new[] { "collections", "--colection", "c" }, "unknown option --colection")]
+    [InlineData(new[] { "serve", "--store", "oracle" }, "--store must be")]
+    public async Task Bad_arguments_exit_2_with_a_message(string[] args, string message)
+    {
+        using var dir = new TempDirectory();
+        var r = await SearchProcess.RunAsync(dir.Path, args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Stderr + r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_prints_metrics_json_as_its_last_line_and_writes_a_trec_run()
+    {
+        using var dir = new TempDirectory();
+        string run = dir.File("med.run");
+        var r = await SearchProcess.RunAsync(dir.Path, "eval", "--data", Path.Combine(RepoPaths.Shared, "data", "med"), "--mode", "bm25", "--run", run);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.LastLine);
+        foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50" })
+            Assert.True(json.RootElement.TryGetProperty(key, out _), $"missing {key}");
+        Assert.Equal(30, json.RootElement.GetProperty("queries").GetInt32());
+        var lines = File.ReadAllLines(run);
+        var first = lines[0].Split(' ');
+        Assert.Equal(6, first.Length);
+        Assert.Equal(("Q0", "1", "search-bm25"), (first[1], first[3], first[5]));
+        Assert.True(lines.GroupBy(l => l.Split(' ')[0]).All(g => g.Count() <= 1000));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "search.db")), "eval must not write into the user's store");
+    }
+
+    [Fact]
+    public async Task Ingest_reports_bad_files_and_exits_2_but_keeps_the_good_ones()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("in/good.md", "# Good\n\nA perfectly fine document about lighthouses.");
+        dir.Write("in/bad.txt", [0, 0, 0, 1]);
+        var r = await SearchProcess.RunAsync(dir.File("data"), "ingest", dir.File("in"), "--collection", "c");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("bad.txt: binary content", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 ingested, 1 failed", r.Stdout, StringComparison.Ordinal);
+        var q = await SearchProcess.RunAsync(dir.File("data"), "query", "lighthouses", "--collection", "c", "--json");
+        Assert.Equal(0, q.ExitCode);
+        Assert.Contains("good.md", q.Stdout, StringComparison.Ordinal);
+        var tasks = await SearchProcess.RunAsync(dir.File("data"), "tasks");
+        Assert.Contains("succeeded", tasks.Stdout, StringComparison.Ordinal);
+    }
+}
