@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: installs and builds, ingests the sample corpus, starts the
+# service on 127.0.0.1, and shows example queries through curl and ./search.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+port="${SEARCH_PORT:-8080}"
+export SEARCH_DATA_DIR="${SEARCH_DATA_DIR:-$root/.data}"
+"$root/infra/setup.sh"
+
+echo "== ingesting samples/corpus into collection 'samples' (store: $SEARCH_DATA_DIR)"
+"$root/search" ingest "$root/samples/corpus" --collection samples
+
+pidfile="$SEARCH_DATA_DIR/serve.pid"
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill "$(cat "$pidfile")"; sleep 1; fi
+echo "== starting the service on http://127.0.0.1:$port (log: $SEARCH_DATA_DIR/serve.log)"
+nohup "$root/search" serve --urls "http://127.0.0.1:$port" >"$SEARCH_DATA_DIR/serve.log" 2>&1 &
+echo $! >"$pidfile"
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "the service did not start; see $SEARCH_DATA_DIR/serve.log" >&2; exit 1; }
+
+echo
+echo "== example queries over REST (top hit of each)"
+while IFS= read -r q; do
+  [ -n "$q" ] || continue
+  echo "\$ curl -s 'http://127.0.0.1:$port/collections/samples/search?q=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$q")&k=1'"
+  curl -fs "http://127.0.0.1:$port/collections/samples/search" -G --data-urlencode "q=$q" -d k=1 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for h in r["hits"]:
+    where = h["sectionPath"] or ""
+    if h.get("startSeconds") is not None:
+        where += " [%d:%02d]" % divmod(int(h["startSeconds"]), 60)
+    print("  -> %.2f  %s  %s" % (h["score"], h["title"], where))
+    print("     " + h["text"][:200].replace("\n", " ") + ("…" if len(h["text"]) > 200 else ""))'
+done <"$root/samples/queries.txt"
+
+echo
+echo "== the same from the command line"
+echo "\$ ./search query \"refund policy for annual plans\" --collection samples --k 2"
+"$root/search" query "refund policy for annual plans" --collection samples --k 2
+
+cat <<TXT
+
+The service is running (pid $(cat "$pidfile")). Try:
+  curl -s 'http://127.0.0.1:$port/collections/samples/search?q=varroa+mites&k=3'
+  curl -s 'http://127.0.0.1:$port/collections/samples/search?q=gearbox&group=document'
+  curl -s -X POST http://127.0.0.1:$port/collections/samples/documents -H 'content-type: application/json' \\
+       -d '{"id": "note-1", "title": "Note", "text": "Lighthouses use Fresnel lenses."}'
+  curl -s -F file=@samples/corpus/annual-report.md http://127.0.0.1:$port/collections/samples/documents/upload
+  curl -s http://127.0.0.1:$port/openapi/v1.json
+  ./search query "kinetic energy remote control" --collection samples
+  ./search eval --data ../shared/data/cranfield --mode bm25 --run /tmp/cranfield.run
+Stop it with: kill \$(cat $pidfile)
+TXT
