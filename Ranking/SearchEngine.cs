@@ -35,6 +35,9 @@ public sealed record EngineOptions
     /// <summary>Segment size limits.</summary>
     public SegmenterOptions Segmenter { get; init; } = new();
 
+    /// <summary>Whether indexes are kept on disk (committed, resumed on start) or in memory only.</summary>
+    public bool PersistIndexes { get; init; } = true;
+
     /// <summary>Input size limits.</summary>
     public IngestionOptions Ingestion { get; init; } = new();
 }
@@ -67,7 +70,11 @@ public sealed class SearchEngine : IAsyncDisposable
         Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new StructuralSegmenter(options.Segmenter), options.Ingestion);
         Tasks = new BulkTaskRunner(store, Ingestion);
         var bm25 = options.Bm25;
-        Indexes = new CollectionIndexes(store, () => new InMemoryBm25Index(Analyzer.English, bm25));
+        // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.
+        string root = Path.Combine(options.DataDirectory, "index", options.Store == StoreKind.Sqlite ? "sqlite" : "postgres");
+        Indexes = new CollectionIndexes(store, id => options.PersistIndexes
+            ? CollectionIndexes.OpenPersistent(root, id, Analyzer.English, bm25, message => Console.Error.WriteLine("search: " + message))
+            : LexicalIndex.InMemory(Analyzer.English, bm25));
         Search = new SearchService(store, Indexes);
     }
 
@@ -95,5 +102,10 @@ public sealed class SearchEngine : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => Store.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        Indexes.CommitAll();
+        Indexes.Dispose();
+        await Store.DisposeAsync();
+    }
 }

@@ -11,7 +11,9 @@ public sealed record IndexedDocument(long DocumentId, string Title, IReadOnlyLis
 /// <param name="K">How many hits to return.</param>
 /// <param name="GroupByDocument">When true, one hit per document: its best segment (document score = max segment score).</param>
 /// <param name="DocumentFilter">When set, only documents it accepts can be returned.</param>
-public sealed record LexicalQuery(string Text, int K, bool GroupByDocument = false, Func<long, bool>? DocumentFilter = null);
+/// <param name="RequireAllTerms">AND semantics: every query term must occur (in some field).</param>
+/// <param name="Exhaustive">Score every match without pruning (the reference for pruned results).</param>
+public sealed record LexicalQuery(string Text, int K, bool GroupByDocument = false, Func<long, bool>? DocumentFilter = null, bool RequireAllTerms = false, bool Exhaustive = false);
 
 /// <summary>Per-field parts of a BM25 score; they sum to the hit's score.</summary>
 public readonly record struct FieldScores(double Title, double Section, double Body);
@@ -27,6 +29,15 @@ public interface ILexicalIndex : IDisposable
 
     /// <summary>Removes a document and all its segments; unknown ids are ignored.</summary>
     void Remove(long documentId);
+
+    /// <summary>Applies a batch of removals and upserts, visible to searches all at once.</summary>
+    void Apply(IReadOnlyList<IndexedDocument> upserts, IReadOnlyCollection<long> removals);
+
+    /// <summary>Makes the index durable as reflecting the store's changes up to <paramref name="sequence"/> (a no-op on disk for in-memory indexes).</summary>
+    void Commit(long sequence);
+
+    /// <summary>The store change sequence of the last commit; replaying the store's changes after it brings the index up to date.</summary>
+    long CommittedSequence { get; }
 
     /// <summary>Live segments in the index.</summary>
     int SegmentCount { get; }

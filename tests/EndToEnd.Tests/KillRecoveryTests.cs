@@ -14,7 +14,7 @@ public class KillRecoveryTests
     {
         using var dir = new TempDirectory();
         string data = dir.File("data");
-        const int bulkCount = 1500;
+        const int bulkCount = 6000;
         var (server, http) = await SearchProcess.ServeAsync(data);
         var acknowledged = new List<string>();
         string taskId;
@@ -33,7 +33,7 @@ public class KillRecoveryTests
             {
                 var task = await http.GetFromJsonAsync<JsonElement>($"/tasks/{taskId}");
                 doneAtKill = task.GetProperty("task").GetProperty("done").GetInt32();
-                if ((doneAtKill >= 200 && acknowledged.Count >= 3) || i > 5000) break;
+                if ((doneAtKill >= 50 && acknowledged.Count >= 3) || i > 5000) break;
                 var r = await http.PostAsJsonAsync("/collections/k/documents", new { id = $"single-{i}", title = $"Single {i}", text = $"single body s{i}" });
                 if (r.StatusCode == HttpStatusCode.Created) acknowledged.Add($"single-{i}");
             }

@@ -3,7 +3,7 @@ using Search.Indexing.Lexical;
 
 namespace Search.Indexing.Tests;
 
-/// <summary>The in-memory BM25 index against brute-force scoring written straight from the formula.</summary>
+/// <summary>The BM25 engine against brute-force scoring written straight from the formula, and its pruning against exhaustive scoring.</summary>
 public class Bm25IndexTests
 {
     private static readonly Analyzer Plain = new(new HashSet<string>(), stem: false);
@@ -56,7 +56,7 @@ public class Bm25IndexTests
     {
         var rng = new Random(seed);
         var p = new Bm25Parameters(k1, b, TitleWeight: 1 + rng.NextDouble(), SectionWeight: rng.NextDouble(), BodyWeight: 1);
-        using var index = new InMemoryBm25Index(Plain, p);
+        using var index = LexicalIndex.InMemory(Plain, p);
         var live = new Dictionary<long, List<Seg>>();
         for (int round = 0; round < 3; round++)
         {
@@ -76,6 +76,21 @@ public class Bm25IndexTests
             }
             var all = live.Values.SelectMany(x => x).ToList();
             Assert.Equal(all.Count, index.SegmentCount);
+            // With tombstones present the statistics still count deleted documents (as Lucene's do), so pruning is
+            // checked against exhaustive scoring here, and the formula against brute force after a merge purges them.
+            for (int q = 0; q < 40; q++)
+            {
+                string query = RandomText(rng, rng.Next(1, 6), 70);
+                foreach (bool byDocument in new[] { false, true })
+                {
+                    var pruned = index.Search(new LexicalQuery(query, 10, byDocument));
+                    var exhaustive = index.Search(new LexicalQuery(query, 10, byDocument, Exhaustive: true));
+                    Assert.Equal(exhaustive, pruned);
+                    Assert.Equal(index.Search(new LexicalQuery(query, 10, byDocument, RequireAllTerms: true, Exhaustive: true)),
+                        index.Search(new LexicalQuery(query, 10, byDocument, RequireAllTerms: true)));
+                }
+            }
+            index.ForceMerge();
             for (int q = 0; q < 40; q++)
             {
                 string query = RandomText(rng, rng.Next(1, 6), 70);
@@ -99,7 +114,7 @@ public class Bm25IndexTests
     [Fact]
     public void Grouping_by_document_returns_each_documents_best_segment()
     {
-        using var index = new InMemoryBm25Index(Plain, new Bm25Parameters());
+        using var index = LexicalIndex.InMemory(Plain, new Bm25Parameters());
         index.Upsert(new IndexedDocument(1, "", [new(0, "", "apple"), new(1, "", "apple apple banana"), new(2, "", "cherry")]));
         index.Upsert(new IndexedDocument(2, "", [new(0, "", "apple banana")]));
         index.Upsert(new IndexedDocument(3, "", [new(0, "", "cherry")]));
@@ -114,7 +129,7 @@ public class Bm25IndexTests
     [Fact]
     public void Filters_exclude_documents_and_k_limits_hits()
     {
-        using var index = new InMemoryBm25Index(Plain, new Bm25Parameters());
+        using var index = LexicalIndex.InMemory(Plain, new Bm25Parameters());
         for (int d = 0; d < 20; d++) index.Upsert(new IndexedDocument(d, "", [new(0, "", "shared term " + d)]));
         var hits = index.Search(new LexicalQuery("shared", 5, DocumentFilter: id => id % 2 == 0));
         Assert.Equal(5, hits.Count);
@@ -125,7 +140,7 @@ public class Bm25IndexTests
     [Fact]
     public void Replacing_and_removing_documents_never_resurfaces_old_text()
     {
-        using var index = new InMemoryBm25Index(Plain, new Bm25Parameters());
+        using var index = LexicalIndex.InMemory(Plain, new Bm25Parameters());
         for (int round = 0; round < 3000; round++)
             index.Upsert(new IndexedDocument(round % 10, "", [new(0, "", "version" + round)]));
         Assert.Equal(10, index.SegmentCount);
@@ -139,7 +154,7 @@ public class Bm25IndexTests
     [Fact]
     public void Queries_without_known_terms_return_nothing()
     {
-        using var index = new InMemoryBm25Index(Analyzer.English, new Bm25Parameters());
+        using var index = LexicalIndex.InMemory(Analyzer.English, new Bm25Parameters());
         Assert.Empty(index.Search(new LexicalQuery("anything", 10)));
         index.Upsert(new IndexedDocument(1, "Title", [new(0, "", "body text")]));
         Assert.Empty(index.Search(new LexicalQuery("the of", 10)));
@@ -150,7 +165,7 @@ public class Bm25IndexTests
     [Fact]
     public void Parameters_are_validated()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryBm25Index(Plain, new Bm25Parameters(B: 1.5)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryBm25Index(Plain, new Bm25Parameters(K1: -1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LexicalIndex.InMemory(Plain, new Bm25Parameters(B: 1.5)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LexicalIndex.InMemory(Plain, new Bm25Parameters(K1: -1)));
     }
 }

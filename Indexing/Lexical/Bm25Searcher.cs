@@ -1,0 +1,282 @@
+using System.Text;
+using Search.Indexing.Lexical.Codec;
+
+namespace Search.Indexing.Lexical;
+
+/// <summary>Query terms after analysis: distinct terms in first-occurrence order with their counts.</summary>
+public sealed class QueryTerms
+{
+    /// <summary>The distinct terms.</summary>
+    public List<string> Terms { get; } = [];
+
+    /// <summary>Their UTF-8 bytes.</summary>
+    public List<byte[]> Utf8 { get; } = [];
+
+    /// <summary>How often each occurs in the query.</summary>
+    public List<int> Counts { get; } = [];
+
+    /// <summary>Builds from analyzed terms.</summary>
+    public static QueryTerms From(IReadOnlyList<string> analyzed)
+    {
+        var q = new QueryTerms();
+        foreach (var t in analyzed)
+        {
+            int i = q.Terms.IndexOf(t);
+            if (i >= 0)
+            {
+                q.Counts[i]++;
+                continue;
+            }
+            q.Terms.Add(t);
+            q.Utf8.Add(Encoding.UTF8.GetBytes(t));
+            q.Counts.Add(1);
+        }
+        return q;
+    }
+}
+
+/// <summary>
+/// Exact top-k BM25 over a snapshot with dynamic pruning: MaxScore across the query's postings lists,
+/// refined with per-block maxima, and an exhaustive mode that scores every match (the reference the
+/// pruned results must equal). Scores are summed in one canonical order — per field in query-term
+/// order, then title + section + body — so pruning never changes a score or a tie.
+/// </summary>
+public sealed class Bm25Searcher(Bm25Parameters parameters)
+{
+    // Upper bounds are inflated by this factor so that rounding in partial sums never prunes a document that would tie.
+    private const double Slack = 1 + 1e-9;
+    private const int Fields = SegmentFormat.FieldCount;
+
+    private sealed class Scorer
+    {
+        public readonly PostingCursor Cursor = new();
+        public int Slot; // term * Fields + field
+        public int Field;
+        public double Weight;
+        public double UpperBound;
+    }
+
+    /// <summary>Runs a query against a snapshot.</summary>
+    public List<LexicalHit> Search(IndexSnapshot snapshot, QueryTerms query, LexicalQuery request)
+    {
+        var top = new TopHits(request.K, request.GroupByDocument);
+        int termCount = query.Terms.Count;
+        if (termCount == 0 || snapshot.LiveCount == 0) return [];
+        double[] weights = [parameters.TitleWeight, parameters.SectionWeight, parameters.BodyWeight];
+        var idf = new double[termCount];
+        for (int t = 0; t < termCount; t++)
+        {
+            long df = 0;
+            foreach (var s in snapshot.Segments)
+            {
+                int rank = s.Segment.Reader.FindTerm(query.Utf8[t]);
+                if (rank >= 0) df += s.Segment.Reader.DocumentFrequency(rank);
+            }
+            idf[t] = df == 0 ? 0 : Bm25Parameters.Idf(snapshot.DocumentCount, df) * query.Counts[t];
+        }
+        if (request.RequireAllTerms && Array.IndexOf(idf, 0.0) >= 0) return []; // a term absent from the whole index matches nothing
+        var pool = new List<Scorer>();
+        var contributions = new double[termCount * Fields];
+        foreach (var segment in snapshot.Segments)
+        {
+            if (segment.LiveCount == 0) continue;
+            var reader = segment.Segment.Reader;
+            var scorers = new List<Scorer>();
+            var termHasList = new bool[termCount];
+            for (int t = 0; t < termCount; t++)
+            {
+                if (idf[t] == 0) continue;
+                int rank = reader.FindTerm(query.Utf8[t]);
+                if (rank < 0) continue;
+                for (int f = 0; f < Fields; f++)
+                {
+                    if (weights[f] == 0) continue;
+                    if (pool.Count <= scorers.Count) pool.Add(new Scorer());
+                    var s = pool[scorers.Count];
+                    if (!reader.OpenPostings(rank, f, s.Cursor)) continue;
+                    s.Slot = t * Fields + f;
+                    s.Field = f;
+                    s.Weight = weights[f] * idf[t];
+                    s.UpperBound = ListBound(s, snapshot.AverageLengths[f]);
+                    scorers.Add(s);
+                    termHasList[t] = true;
+                }
+            }
+            if (scorers.Count == 0) continue;
+            if (request.RequireAllTerms)
+            {
+                bool all = true;
+                for (int t = 0; t < termCount; t++) all &= termHasList[t] || idf[t] == 0;
+                if (!all) continue;
+                Conjunctive(segment, scorers, termCount, snapshot.AverageLengths, contributions, request, top);
+            }
+            else
+            {
+                MaxScore(segment, scorers, snapshot.AverageLengths, contributions, request, top);
+            }
+            top.FlushPending();
+        }
+        return top.Drain();
+    }
+
+    private double ListBound(Scorer s, double average)
+    {
+        double best = 0;
+        var c = s.Cursor;
+        for (int b = 0; b < c.BlockCount; b++)
+        {
+            double v = parameters.Saturate(c.BlockMaxFrequency(b), c.BlockMinLength(b), average);
+            if (v > best) best = v;
+        }
+        return s.Weight * best * Slack;
+    }
+
+    private double Contribution(Scorer s, double[] averages) =>
+        s.Weight * parameters.Saturate(s.Cursor.Frequency, s.Cursor.FieldLength, averages[s.Field]);
+
+    private static LexicalHit Hit(SegmentReader reader, int doc, double[] contributions, int termCount)
+    {
+        double title = 0, section = 0, body = 0;
+        for (int t = 0; t < termCount; t++)
+        {
+            title += contributions[t * Fields];
+            section += contributions[t * Fields + 1];
+            body += contributions[t * Fields + 2];
+        }
+        return new LexicalHit(reader.DocumentId(doc), reader.Ordinal(doc), title + section + body, new FieldScores(title, section, body));
+    }
+
+    private void MaxScore(SnapshotSegment segment, List<Scorer> scorers, double[] averages, double[] contributions, LexicalQuery request, TopHits top)
+    {
+        var reader = segment.Segment.Reader;
+        int termCount = contributions.Length / Fields;
+        scorers.Sort((a, b) => a.UpperBound.CompareTo(b.UpperBound));
+        int n = scorers.Count;
+        var prefix = new double[n];
+        double running = 0;
+        for (int i = 0; i < n; i++)
+        {
+            running += scorers[i].UpperBound;
+            prefix[i] = running;
+            scorers[i].Cursor.Next();
+        }
+        bool exhaustive = request.Exhaustive;
+        double threshold = exhaustive ? double.NegativeInfinity : top.Threshold;
+        int firstEssential = FirstEssential(prefix, threshold);
+        var filter = request.DocumentFilter;
+        while (firstEssential < n)
+        {
+            int candidate = PostingCursor.NoMoreDocs;
+            for (int i = firstEssential; i < n; i++)
+                if (scorers[i].Cursor.Doc < candidate) candidate = scorers[i].Cursor.Doc;
+            if (candidate == PostingCursor.NoMoreDocs) break;
+
+            bool skip = segment.IsDeleted(candidate) || (filter is not null && !filter(reader.DocumentId(candidate)));
+            Array.Clear(contributions);
+            double partial = 0;
+            for (int i = firstEssential; i < n; i++)
+            {
+                var s = scorers[i];
+                if (s.Cursor.Doc != candidate) continue;
+                if (!skip)
+                {
+                    double c = Contribution(s, averages);
+                    contributions[s.Slot] = c;
+                    partial += c;
+                }
+                s.Cursor.Next();
+            }
+            if (skip) continue;
+            bool pruned = false;
+            for (int i = firstEssential - 1; i >= 0; i--)
+            {
+                double rest = i > 0 ? prefix[i - 1] : 0;
+                if ((partial + prefix[i]) * Slack < threshold)
+                {
+                    pruned = true;
+                    break;
+                }
+                var s = scorers[i];
+                var cursor = s.Cursor;
+                if (cursor.Doc < candidate)
+                {
+                    int block = cursor.BlockFor(candidate);
+                    if (block < 0) continue;
+                    double blockBound = s.Weight * parameters.Saturate(cursor.BlockMaxFrequency(block), cursor.BlockMinLength(block), averages[s.Field]) * Slack;
+                    if ((partial + blockBound + rest) * Slack < threshold)
+                    {
+                        pruned = true;
+                        break;
+                    }
+                    cursor.Advance(candidate);
+                }
+                if (cursor.Doc == candidate)
+                {
+                    double c = Contribution(s, averages);
+                    contributions[s.Slot] = c;
+                    partial += c;
+                }
+            }
+            if (pruned) continue;
+            top.Offer(Hit(reader, candidate, contributions, termCount));
+            if (!exhaustive && top.Threshold > threshold)
+            {
+                threshold = top.Threshold;
+                firstEssential = FirstEssential(prefix, threshold);
+            }
+        }
+    }
+
+    private static int FirstEssential(double[] prefix, double threshold)
+    {
+        int i = 0;
+        while (i < prefix.Length && prefix[i] * Slack < threshold) i++;
+        return i;
+    }
+
+    /// <summary>Documents that contain every query term (in any field), led by the rarest term.</summary>
+    private void Conjunctive(SnapshotSegment segment, List<Scorer> scorers, int termCount, double[] averages, double[] contributions, LexicalQuery request, TopHits top)
+    {
+        var reader = segment.Segment.Reader;
+        var byTerm = new List<Scorer>[termCount];
+        var sizes = new long[termCount];
+        for (int t = 0; t < termCount; t++) byTerm[t] = [];
+        foreach (var s in scorers)
+        {
+            int t = s.Slot / Fields;
+            byTerm[t].Add(s);
+            sizes[t] += s.Cursor.Count;
+            s.Cursor.Next();
+        }
+        var order = Enumerable.Range(0, termCount).ToArray();
+        Array.Sort(sizes, order);
+        var lead = byTerm[order[0]];
+        var filter = request.DocumentFilter;
+        while (true)
+        {
+            int candidate = PostingCursor.NoMoreDocs;
+            foreach (var s in lead)
+                if (s.Cursor.Doc < candidate) candidate = s.Cursor.Doc;
+            if (candidate == PostingCursor.NoMoreDocs) return;
+            bool match = !segment.IsDeleted(candidate) && (filter is null || filter(reader.DocumentId(candidate)));
+            for (int k = 1; k < termCount && match; k++)
+            {
+                bool any = false;
+                foreach (var s in byTerm[order[k]]) any |= s.Cursor.Advance(candidate) == candidate;
+                match = any;
+            }
+            if (match)
+            {
+                Array.Clear(contributions);
+                foreach (var s in scorers)
+                {
+                    if (s.Cursor.Doc != candidate) s.Cursor.Advance(candidate);
+                    if (s.Cursor.Doc == candidate) contributions[s.Slot] = Contribution(s, averages);
+                }
+                top.Offer(Hit(reader, candidate, contributions, termCount));
+            }
+            foreach (var s in lead)
+                if (s.Cursor.Doc == candidate) s.Cursor.Next();
+        }
+    }
+}

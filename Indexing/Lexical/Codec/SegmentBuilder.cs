@@ -1,0 +1,337 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Search.Indexing.Lexical.Codec;
+
+/// <summary>
+/// Inverts documents in memory and writes them as one immutable segment. Terms are interned once;
+/// per document only counters are touched, so adding a document allocates nothing for known terms.
+/// </summary>
+public sealed class SegmentBuilder
+{
+    private readonly Dictionary<string, int> _termIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly List<string> _terms = [];
+    // Postings per (term, field): interleaved doc, tf.
+    private readonly List<List<int>?> _postings = [];
+    private readonly List<long> _documentIds = [];
+    private readonly List<int> _ordinals = [];
+    private readonly List<int>[] _lengths = [[], [], []];
+    private readonly long[] _totalLengths = new long[SegmentFormat.FieldCount];
+    private int[] _docTf = new int[1024];
+    private readonly List<int> _touched = [];
+    private readonly int[] _currentLengths = new int[SegmentFormat.FieldCount];
+    private bool _inDocument;
+
+    /// <summary>Creates an empty builder.</summary>
+    public SegmentBuilder() => _lookup = _termIds.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>Documents added so far.</summary>
+    public int DocumentCount => _documentIds.Count;
+
+    /// <summary>Rough bytes of memory held, to decide when to flush.</summary>
+    public long EstimatedBytes { get; private set; }
+
+    /// <summary>Starts a document (a retrieval segment: its document id and ordinal).</summary>
+    public void BeginDocument(long documentId, int ordinal)
+    {
+        if (_inDocument) throw new InvalidOperationException("EndDocument was not called");
+        _inDocument = true;
+        _documentIds.Add(documentId);
+        _ordinals.Add(ordinal);
+        Array.Clear(_currentLengths);
+    }
+
+    /// <summary>Adds one occurrence of an analyzed term in a field of the current document.</summary>
+    public void AddTerm(int field, ReadOnlySpan<char> term)
+    {
+        if (!_lookup.TryGetValue(term, out int id))
+        {
+            string s = term.ToString();
+            id = _terms.Count;
+            _termIds[s] = id;
+            _terms.Add(s);
+            for (int f = 0; f < SegmentFormat.FieldCount; f++) _postings.Add(null);
+            EstimatedBytes += 64 + 2L * s.Length;
+        }
+        int slot = id * SegmentFormat.FieldCount + field;
+        if (slot >= _docTf.Length) Array.Resize(ref _docTf, Math.Max(slot + 1, _docTf.Length * 2));
+        if (_docTf[slot]++ == 0) _touched.Add(slot);
+        _currentLengths[field]++;
+    }
+
+    /// <summary>Finishes the current document.</summary>
+    public void EndDocument()
+    {
+        if (!_inDocument) throw new InvalidOperationException("BeginDocument was not called");
+        _inDocument = false;
+        int doc = _documentIds.Count - 1;
+        foreach (int slot in CollectionsMarshal.AsSpan(_touched))
+        {
+            var list = _postings[slot] ??= new List<int>(4);
+            list.Add(doc);
+            list.Add(_docTf[slot]);
+            _docTf[slot] = 0;
+        }
+        EstimatedBytes += 8L * _touched.Count + 24;
+        _touched.Clear();
+        for (int f = 0; f < SegmentFormat.FieldCount; f++)
+        {
+            _lengths[f].Add(_currentLengths[f]);
+            _totalLengths[f] += _currentLengths[f];
+        }
+    }
+
+    /// <summary>Adds a whole document record (used by merges, which copy postings list by list); returns its local id.</summary>
+    public int AddDocumentRecord(long documentId, int ordinal, ReadOnlySpan<int> lengths)
+    {
+        if (_inDocument) throw new InvalidOperationException("EndDocument was not called");
+        _documentIds.Add(documentId);
+        _ordinals.Add(ordinal);
+        for (int f = 0; f < SegmentFormat.FieldCount; f++)
+        {
+            _lengths[f].Add(lengths[f]);
+            _totalLengths[f] += lengths[f];
+        }
+        EstimatedBytes += 24;
+        return _documentIds.Count - 1;
+    }
+
+    /// <summary>Appends a posting for a document added with <see cref="AddDocumentRecord"/>; per term and field, documents must come in increasing order.</summary>
+    public void AddPosting(ReadOnlySpan<char> term, int field, int doc, int tf)
+    {
+        if (!_lookup.TryGetValue(term, out int id))
+        {
+            string s = term.ToString();
+            id = _terms.Count;
+            _termIds[s] = id;
+            _terms.Add(s);
+            for (int f = 0; f < SegmentFormat.FieldCount; f++) _postings.Add(null);
+        }
+        var list = _postings[id * SegmentFormat.FieldCount + field] ??= new List<int>(4);
+        list.Add(doc);
+        list.Add(tf);
+        EstimatedBytes += 8;
+    }
+
+    /// <summary>Writes the segment to <paramref name="output"/> (positioned at its start) and returns its checksum.</summary>
+    public uint WriteTo(Stream output)
+    {
+        if (_inDocument) throw new InvalidOperationException("EndDocument was not called");
+        var sink = new ChecksumStream(output);
+        int termCount = _terms.Count;
+        // Sort terms by their UTF-8 bytes, the order readers binary-search in.
+        var utf8 = new byte[termCount][];
+        var order = new int[termCount];
+        for (int i = 0; i < termCount; i++)
+        {
+            utf8[i] = Encoding.UTF8.GetBytes(_terms[i]);
+            order[i] = i;
+        }
+        Array.Sort(order, (a, b) => utf8[a].AsSpan().SequenceCompareTo(utf8[b]));
+
+        var entries = new byte[(long)termCount * SegmentFormat.TermEntrySize];
+        var scratch = new PostingsWriter();
+        for (int r = 0; r < termCount; r++)
+        {
+            int t = order[r];
+            var entry = entries.AsSpan(r * SegmentFormat.TermEntrySize, SegmentFormat.TermEntrySize);
+            int dfAny = CountDocsInAnyField(t);
+            BinaryPrimitives.WriteInt32LittleEndian(entry, dfAny);
+            for (int f = 0; f < SegmentFormat.FieldCount; f++)
+            {
+                var list = _postings[t * SegmentFormat.FieldCount + f];
+                int df = list is null ? 0 : list.Count / 2;
+                BinaryPrimitives.WriteInt64LittleEndian(entry[(4 + f * 12)..], df == 0 ? -1 : sink.Position);
+                BinaryPrimitives.WriteInt32LittleEndian(entry[(12 + f * 12)..], df);
+                if (df > 0) scratch.Write(CollectionsMarshal.AsSpan(list), _lengths[f], sink);
+            }
+        }
+        long docIdsOffset = sink.Position;
+        foreach (long id in _documentIds) sink.WriteInt64(id);
+        long ordinalsOffset = sink.Position;
+        foreach (int o in _ordinals) sink.WriteInt32(o);
+        long lengthsOffset = sink.Position;
+        for (int f = 0; f < SegmentFormat.FieldCount; f++)
+            foreach (int l in _lengths[f]) sink.WriteInt32(l);
+        long termOffsetsOffset = sink.Position;
+        int byteOffset = 0;
+        for (int r = 0; r < termCount; r++)
+        {
+            sink.WriteInt32(byteOffset);
+            byteOffset += utf8[order[r]].Length;
+        }
+        sink.WriteInt32(byteOffset);
+        long termBytesOffset = sink.Position;
+        for (int r = 0; r < termCount; r++) sink.Write(utf8[order[r]]);
+        long entriesOffset = sink.Position;
+        sink.Write(entries);
+
+        sink.WriteInt32(SegmentFormat.Version);
+        sink.WriteInt32(_documentIds.Count);
+        sink.WriteInt32(termCount);
+        foreach (long o in new[] { docIdsOffset, ordinalsOffset, lengthsOffset, termOffsetsOffset, termBytesOffset, entriesOffset }) sink.WriteInt64(o);
+        foreach (long t in _totalLengths) sink.WriteInt64(t);
+        uint crc = sink.Checksum;
+        sink.WriteUInt32(crc);
+        sink.WriteUInt64(SegmentFormat.Magic);
+        sink.Flush();
+        return crc;
+    }
+
+    /// <summary>Writes the segment into a new pinned array (an in-memory segment).</summary>
+    public byte[] ToArray()
+    {
+        using var ms = new MemoryStream();
+        WriteTo(ms);
+        var pinned = GC.AllocateUninitializedArray<byte>((int)ms.Length, pinned: true);
+        ms.GetBuffer().AsSpan(0, (int)ms.Length).CopyTo(pinned);
+        return pinned;
+    }
+
+    private int CountDocsInAnyField(int term)
+    {
+        List<int>? a = _postings[term * 3], b = _postings[term * 3 + 1], c = _postings[term * 3 + 2];
+        int nonNull = (a is null ? 0 : 1) + (b is null ? 0 : 1) + (c is null ? 0 : 1);
+        if (nonNull == 1) return (a ?? b ?? c)!.Count / 2;
+        var docs = new HashSet<int>();
+        foreach (var l in new[] { a, b, c })
+            if (l is not null)
+                for (int i = 0; i < l.Count; i += 2) docs.Add(l[i]);
+        return docs.Count;
+    }
+}
+
+/// <summary>Encodes one postings list: a block index, then bit-packed blocks of doc gaps and frequencies.</summary>
+internal sealed class PostingsWriter
+{
+    private readonly int[] _gaps = new int[SegmentFormat.BlockSize];
+    private readonly int[] _tfs = new int[SegmentFormat.BlockSize];
+    private readonly byte[] _packed = new byte[2 + 2 * SegmentFormat.BlockSize * 4];
+    private readonly System.Buffers.ArrayBufferWriter<byte> _data = new(1 << 16);
+
+    /// <summary>Writes a list given as interleaved (doc, tf) pairs in doc order.</summary>
+    public void Write(ReadOnlySpan<int> docTf, List<int> fieldLengths, ChecksumStream sink)
+    {
+        int count = docTf.Length / 2;
+        int blocks = (count + SegmentFormat.BlockSize - 1) / SegmentFormat.BlockSize;
+        Span<byte> entry = stackalloc byte[SegmentFormat.BlockEntrySize];
+        _data.ResetWrittenCount();
+        int prev = -1;
+        for (int b = 0; b < blocks; b++)
+        {
+            int start = b * SegmentFormat.BlockSize, n = Math.Min(SegmentFormat.BlockSize, count - start);
+            int maxTf = 0, minLen = int.MaxValue;
+            for (int i = 0; i < n; i++)
+            {
+                int doc = docTf[2 * (start + i)], tf = docTf[2 * (start + i) + 1];
+                _gaps[i] = doc - prev - 1;
+                _tfs[i] = tf - 1;
+                prev = doc;
+                if (tf > maxTf) maxTf = tf;
+                int len = fieldLengths[doc];
+                if (len < minLen) minLen = len;
+            }
+            int docBits = BitPacking.BitsRequired(_gaps.AsSpan(0, n)), tfBits = BitPacking.BitsRequired(_tfs.AsSpan(0, n));
+            _packed[0] = (byte)docBits;
+            _packed[1] = (byte)tfBits;
+            int len1 = BitPacking.Pack(_gaps.AsSpan(0, n), docBits, _packed.AsSpan(2));
+            int len2 = BitPacking.Pack(_tfs.AsSpan(0, n), tfBits, _packed.AsSpan(2 + len1));
+            BinaryPrimitives.WriteInt32LittleEndian(entry, prev);
+            BinaryPrimitives.WriteInt32LittleEndian(entry[4..], _data.WrittenCount);
+            BinaryPrimitives.WriteInt32LittleEndian(entry[8..], maxTf);
+            BinaryPrimitives.WriteInt32LittleEndian(entry[12..], minLen);
+            sink.Write(entry);
+            System.Buffers.BuffersExtensions.Write(_data, _packed.AsSpan(0, 2 + len1 + len2));
+        }
+        sink.Write(_data.WrittenSpan);
+    }
+}
+
+/// <summary>A write-only stream wrapper that tracks position and a running CRC-32C.</summary>
+public sealed class ChecksumStream(Stream inner)
+{
+    private readonly byte[] _buffer = new byte[1 << 16];
+    private int _used;
+
+    /// <summary>Bytes written so far.</summary>
+    public long Position { get; private set; }
+
+    /// <summary>CRC-32C of everything written so far.</summary>
+    public uint Checksum
+    {
+        get
+        {
+            FlushBuffer();
+            return _crc;
+        }
+    }
+
+    private uint _crc;
+
+    /// <summary>Appends bytes.</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        Position += data.Length;
+        if (data.Length > _buffer.Length - _used)
+        {
+            FlushBuffer();
+            if (data.Length > _buffer.Length)
+            {
+                _crc = Crc32C.Append(_crc, data);
+                inner.Write(data);
+                return;
+            }
+        }
+        data.CopyTo(_buffer.AsSpan(_used));
+        _used += data.Length;
+    }
+
+    /// <summary>Appends a little-endian int.</summary>
+    public void WriteInt32(int v)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(b, v);
+        Write(b);
+    }
+
+    /// <summary>Appends a little-endian uint.</summary>
+    public void WriteUInt32(uint v)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, v);
+        Write(b);
+    }
+
+    /// <summary>Appends a little-endian long.</summary>
+    public void WriteInt64(long v)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(b, v);
+        Write(b);
+    }
+
+    /// <summary>Appends a little-endian ulong.</summary>
+    public void WriteUInt64(ulong v)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(b, v);
+        Write(b);
+    }
+
+    /// <summary>Pushes buffered bytes to the inner stream.</summary>
+    public void Flush()
+    {
+        FlushBuffer();
+        inner.Flush();
+    }
+
+    private void FlushBuffer()
+    {
+        if (_used == 0) return;
+        _crc = Crc32C.Append(_crc, _buffer.AsSpan(0, _used));
+        inner.Write(_buffer, 0, _used);
+        _used = 0;
+    }
+}

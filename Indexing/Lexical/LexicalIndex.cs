@@ -1,0 +1,432 @@
+using System.Text;
+using Search.Indexing.Analysis;
+using Search.Indexing.Lexical.Codec;
+
+namespace Search.Indexing.Lexical;
+
+/// <summary>Another process holds the index directory's write lock.</summary>
+public sealed class IndexLockedException(string message) : Exception(message);
+
+/// <summary>Tuning of the lexical engine's write path.</summary>
+/// <param name="MaxSegments">Above this many segments the smallest are merged.</param>
+/// <param name="MergeFactor">How many of the smallest segments one merge combines.</param>
+public sealed record LexicalIndexOptions(int MaxSegments = 10, int MergeFactor = 8);
+
+/// <summary>
+/// The product's BM25 engine: immutable segments (bit-packed postings with per-block maxima) searched
+/// through snapshots with exact MaxScore pruning. Writes are applied in batches as a new segment plus
+/// tombstones and published atomically, so searches never wait for writers. With a directory, commits
+/// persist it crash-safely (segment files, deletes files, a manifest renamed into place) together
+/// with the store change sequence it reflects; without one it lives in memory only.
+/// </summary>
+public sealed class LexicalIndex : ILexicalIndex
+{
+    private sealed class WriterSegment(SharedSegment shared, string name)
+    {
+        public SharedSegment Shared = shared;
+        public readonly string Name = name;
+        public ulong[]? Deleted;
+        public int DeletedCount;
+        public int DeleteGeneration;
+        public bool DeletesDirty;
+        public bool DeletesPublished;
+        public int LiveCount => Shared.Reader.DocumentCount - DeletedCount;
+    }
+
+    private readonly record struct Location(WriterSegment Segment, int First, int Count);
+
+    private readonly string? _directory;
+    private readonly Analyzer _analyzer;
+    private readonly Bm25Searcher _searcher;
+    private readonly IIndexFileSystem _fs;
+    private readonly LexicalIndexOptions _options;
+    private readonly Lock _writeLock = new();
+    private readonly List<WriterSegment> _segments = [];
+    private readonly Dictionary<long, Location> _locations = [];
+    private IndexSnapshot _current = new([]);
+    private FileStream? _writeLockFile;
+
+    /// <summary>The file whose exclusive lock marks the one process allowed to write an index directory.</summary>
+    public const string LockFileName = "write.lock";
+    private int _nextSegment;
+    private bool _disposed;
+
+    /// <summary>The store change sequence the last commit reflects (0 for a new index).</summary>
+    public long CommittedSequence { get; private set; }
+
+    /// <summary>Where the index lives on disk, or null when in memory only.</summary>
+    public string? Directory => _directory;
+
+    private LexicalIndex(string? directory, Analyzer analyzer, Bm25Parameters parameters, IIndexFileSystem fs, LexicalIndexOptions options)
+    {
+        parameters.Validate();
+        _directory = directory;
+        _analyzer = analyzer;
+        _searcher = new Bm25Searcher(parameters);
+        _fs = fs;
+        _options = options;
+    }
+
+    /// <summary>An index that lives in memory only.</summary>
+    public static LexicalIndex InMemory(Analyzer analyzer, Bm25Parameters parameters, LexicalIndexOptions? options = null) =>
+        new(null, analyzer, parameters, DiskFileSystem.Instance, options ?? new LexicalIndexOptions());
+
+    /// <summary>
+    /// Opens the index committed in <paramref name="directory"/> (an empty one if there is none), verifying
+    /// every file; throws <see cref="CorruptIndexException"/> when anything fails its checks.
+    /// </summary>
+    public static LexicalIndex Open(string directory, Analyzer analyzer, Bm25Parameters parameters, IIndexFileSystem? fs = null, LexicalIndexOptions? options = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var index = new LexicalIndex(directory, analyzer, parameters, fs ?? DiskFileSystem.Instance, options ?? new LexicalIndexOptions());
+        try
+        {
+            try
+            {
+                index._writeLockFile = new FileStream(Path.Combine(directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException e)
+            {
+                throw new IndexLockedException($"{directory} is in use by another process ({e.Message})");
+            }
+            index.Load();
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+        return index;
+    }
+
+    private void Load()
+    {
+        string manifestPath = Path.Combine(_directory!, IndexManifest.FileName);
+        var referenced = new HashSet<string>(StringComparer.Ordinal) { IndexManifest.FileName, LockFileName };
+        if (File.Exists(manifestPath))
+        {
+            var manifest = IndexManifest.Read(manifestPath);
+            foreach (var m in manifest.Segments)
+            {
+                string file = m.Name + ".sgi";
+                var reader = SegmentReader.Open(Path.Combine(_directory!, file));
+                var ws = new WriterSegment(new SharedSegment(reader, persisted: true), m.Name) { DeleteGeneration = m.DeleteGeneration };
+                _segments.Add(ws); // owned from here on, so a failure below still releases it
+                if (reader.Checksum != m.Checksum || reader.DocumentCount != m.Documents)
+                    throw new CorruptIndexException($"{file}: does not match the manifest");
+                referenced.Add(file);
+                if (m.DeleteGeneration > 0)
+                {
+                    string del = DeletesFile.Name(m.Name, m.DeleteGeneration);
+                    (ws.Deleted, ws.DeletedCount) = DeletesFile.Read(Path.Combine(_directory!, del), reader.DocumentCount);
+                    if (ws.DeletedCount != m.Deleted) throw new CorruptIndexException($"{del}: does not match the manifest");
+                    referenced.Add(del);
+                }
+            }
+            CommittedSequence = manifest.Sequence;
+            _nextSegment = manifest.NextSegment;
+        }
+        foreach (var ws in _segments) IndexLocations(ws);
+        // Files no commit refers to are leftovers of an interrupted commit or a finished merge.
+        foreach (var file in System.IO.Directory.EnumerateFiles(_directory!))
+            if (!referenced.Contains(Path.GetFileName(file))) _fs.Delete(file);
+        Publish();
+    }
+
+    private void IndexLocations(WriterSegment ws)
+    {
+        var reader = ws.Shared.Reader;
+        int doc = 0, n = reader.DocumentCount;
+        while (doc < n)
+        {
+            long id = reader.DocumentId(doc);
+            int first = doc;
+            while (doc < n && reader.DocumentId(doc) == id) doc++;
+            if (ws.Deleted is not null && (ws.Deleted[first >> 6] & (1UL << first)) != 0) continue;
+            _locations[id] = new Location(ws, first, doc - first);
+        }
+    }
+
+    /// <inheritdoc />
+    public int SegmentCount
+    {
+        get
+        {
+            var snapshot = AcquireSnapshot();
+            try { return (int)snapshot.LiveCount; }
+            finally { snapshot.Release(); }
+        }
+    }
+
+    /// <summary>Number of index segments (files or in-memory) in the current snapshot.</summary>
+    public int IndexSegmentCount => Volatile.Read(ref _current).Segments.Count;
+
+    /// <summary>Bytes of all segments in the current snapshot.</summary>
+    public long SizeBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var s in Volatile.Read(ref _current).Segments) total += s.Segment.Reader.SizeBytes;
+            return total;
+        }
+    }
+
+    /// <summary>The current snapshot, with a reference the caller must release.</summary>
+    public IndexSnapshot AcquireSnapshot()
+    {
+        while (true)
+        {
+            var s = Volatile.Read(ref _current);
+            if (s.TryAcquire()) return s;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Upsert(IndexedDocument document) => Apply([document], []);
+
+    /// <inheritdoc />
+    public void Remove(long documentId) => Apply([], [documentId]);
+
+    /// <summary>Applies a batch — removals, then upserts (each replacing the document's old segments) — and publishes it at once.</summary>
+    public void Apply(IReadOnlyList<IndexedDocument> upserts, IReadOnlyCollection<long> removals)
+    {
+        // Analysis runs before the lock: only the postings build and the publish hold writers back.
+        var builder = new SegmentBuilder();
+        foreach (var d in upserts) AddToBuilder(builder, d);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (long id in removals) Tombstone(id);
+            foreach (var d in upserts) Tombstone(d.DocumentId);
+            if (builder.DocumentCount > 0)
+            {
+                var ws = NewSegment(builder);
+                _segments.Add(ws);
+                IndexLocations(ws);
+            }
+            MaybeMerge();
+            Publish();
+        }
+    }
+
+    private void AddToBuilder(SegmentBuilder builder, IndexedDocument d)
+    {
+        var title = _analyzer.Analyze(d.Title);
+        var terms = new List<string>();
+        foreach (var s in d.Segments)
+        {
+            builder.BeginDocument(d.DocumentId, s.Ordinal);
+            foreach (var t in title) builder.AddTerm(0, t);
+            terms.Clear();
+            _analyzer.Analyze(s.SectionPath, terms);
+            foreach (var t in terms) builder.AddTerm(1, t);
+            terms.Clear();
+            _analyzer.Analyze(s.Body, terms);
+            foreach (var t in terms) builder.AddTerm(2, t);
+            builder.EndDocument();
+        }
+    }
+
+    private WriterSegment NewSegment(SegmentBuilder builder)
+    {
+        string name = $"seg-{_nextSegment++:D6}";
+        var reader = SegmentReader.FromArray(name, builder.ToArray());
+        return new WriterSegment(new SharedSegment(reader, persisted: false), name);
+    }
+
+    private void Tombstone(long documentId)
+    {
+        if (!_locations.Remove(documentId, out var loc)) return;
+        var ws = loc.Segment;
+        if (ws.Deleted is null) ws.Deleted = new ulong[(ws.Shared.Reader.DocumentCount + 63) / 64];
+        else if (ws.DeletesPublished) ws.Deleted = (ulong[])ws.Deleted.Clone(); // published snapshots keep their copy
+        ws.DeletesPublished = false;
+        for (int d = loc.First; d < loc.First + loc.Count; d++) ws.Deleted[d >> 6] |= 1UL << d;
+        ws.DeletedCount += loc.Count;
+        ws.DeletesDirty = true;
+        if (ws.LiveCount == 0)
+        {
+            _segments.Remove(ws);
+            ws.Shared.Release();
+        }
+    }
+
+    private void Publish()
+    {
+        var segments = new List<SnapshotSegment>(_segments.Count);
+        foreach (var ws in _segments)
+        {
+            segments.Add(new SnapshotSegment(ws.Shared, ws.Deleted, ws.DeletedCount, ws.DeleteGeneration));
+            ws.DeletesPublished = true;
+        }
+        var old = Interlocked.Exchange(ref _current, new IndexSnapshot(segments));
+        old.Release();
+    }
+
+    private void MaybeMerge()
+    {
+        while (_segments.Count > _options.MaxSegments)
+        {
+            var smallest = new List<WriterSegment>(_segments);
+            smallest.Sort((a, b) => a.LiveCount.CompareTo(b.LiveCount));
+            MergeLocked(smallest.GetRange(0, Math.Min(_options.MergeFactor, smallest.Count)));
+        }
+    }
+
+    /// <summary>Merges every segment into one, dropping deleted documents (for tests and benchmarks).</summary>
+    public void ForceMerge()
+    {
+        lock (_writeLock)
+        {
+            if (_segments.Count > 1 || (_segments.Count == 1 && _segments[0].DeletedCount > 0)) MergeLocked([.. _segments]);
+            Publish();
+        }
+    }
+
+    /// <summary>Combines segments: live documents are renumbered in order and postings are copied list by list.</summary>
+    private void MergeLocked(List<WriterSegment> inputs)
+    {
+        var builder = new SegmentBuilder();
+        var maps = new int[inputs.Count][];
+        Span<int> lengths = stackalloc int[SegmentFormat.FieldCount];
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var r = inputs[i].Shared.Reader;
+            var map = maps[i] = new int[r.DocumentCount];
+            for (int d = 0; d < r.DocumentCount; d++)
+            {
+                if (inputs[i].Deleted is { } del && (del[d >> 6] & (1UL << d)) != 0)
+                {
+                    map[d] = -1;
+                    continue;
+                }
+                for (int f = 0; f < lengths.Length; f++) lengths[f] = r.Length(f, d);
+                map[d] = builder.AddDocumentRecord(r.DocumentId(d), r.Ordinal(d), lengths);
+            }
+        }
+        var cursor = new PostingCursor();
+        char[] chars = new char[256];
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var r = inputs[i].Shared.Reader;
+            var map = maps[i];
+            for (int t = 0; t < r.TermCount; t++)
+            {
+                var bytes = r.TermBytes(t);
+                if (chars.Length < bytes.Length) chars = new char[bytes.Length * 2];
+                var term = chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars));
+                for (int f = 0; f < SegmentFormat.FieldCount; f++)
+                {
+                    if (!r.OpenPostings(t, f, cursor)) continue;
+                    for (int d = cursor.Next(); d != PostingCursor.NoMoreDocs; d = cursor.Next())
+                        if (map[d] >= 0) builder.AddPosting(term, f, map[d], cursor.Frequency);
+                }
+            }
+        }
+        int position = _segments.IndexOf(inputs[0]);
+        foreach (var ws in inputs) _segments.Remove(ws);
+        if (builder.DocumentCount > 0)
+        {
+            var merged = NewSegment(builder);
+            _segments.Insert(Math.Min(position, _segments.Count), merged);
+            IndexLocations(merged);
+        }
+        foreach (var ws in inputs) ws.Shared.Release();
+    }
+
+    /// <summary>
+    /// Makes the current state durable as reflecting store changes up to <paramref name="sequence"/>:
+    /// new segment files and deletes files are written and fsynced, then the manifest is renamed into
+    /// place and the directory fsynced. A failure at any step leaves the previous commit intact.
+    /// </summary>
+    public void Commit(long sequence)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_directory is null)
+            {
+                CommittedSequence = sequence;
+                return;
+            }
+            var entries = new List<ManifestSegment>(_segments.Count);
+            bool replaced = false;
+            foreach (var ws in _segments)
+            {
+                if (!ws.Shared.Persisted)
+                {
+                    string path = Path.Combine(_directory, ws.Name + ".sgi");
+                    var inMemory = ws.Shared;
+                    _fs.WriteDurably(path, s => inMemory.Reader.CopyTo(s));
+                    ws.Shared = new SharedSegment(SegmentReader.Open(path), persisted: true);
+                    inMemory.Release();
+                    replaced = true;
+                }
+                int generation = ws.DeleteGeneration;
+                if (ws.DeletesDirty)
+                {
+                    generation++;
+                    var bits = ws.Deleted!;
+                    int count = ws.DeletedCount;
+                    _fs.WriteDurably(Path.Combine(_directory, DeletesFile.Name(ws.Name, generation)), s => DeletesFile.Write(s, bits, count));
+                }
+                entries.Add(new ManifestSegment(ws.Name, ws.Shared.Reader.DocumentCount, ws.Shared.Reader.Checksum, generation, ws.DeletedCount));
+            }
+            var manifest = new IndexManifest(sequence, _nextSegment, entries);
+            byte[] bytes = manifest.Serialize();
+            string temp = Path.Combine(_directory, IndexManifest.FileName + ".tmp");
+            _fs.WriteDurably(temp, s => s.Write(bytes));
+            _fs.Rename(temp, Path.Combine(_directory, IndexManifest.FileName));
+            _fs.SyncDirectory(_directory);
+            // Committed: only now do the in-memory generations move on and unreferenced files go.
+            for (int i = 0; i < _segments.Count; i++)
+            {
+                _segments[i].DeleteGeneration = entries[i].DeleteGeneration;
+                _segments[i].DeletesDirty = false;
+            }
+            CommittedSequence = sequence;
+            var referenced = new HashSet<string>(StringComparer.Ordinal) { IndexManifest.FileName, LockFileName };
+            foreach (var e in entries)
+            {
+                referenced.Add(e.Name + ".sgi");
+                if (e.DeleteGeneration > 0) referenced.Add(DeletesFile.Name(e.Name, e.DeleteGeneration));
+            }
+            foreach (var file in System.IO.Directory.EnumerateFiles(_directory))
+                if (!referenced.Contains(Path.GetFileName(file))) _fs.Delete(file);
+            if (replaced) Publish();
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<LexicalHit> Search(LexicalQuery query)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.K);
+        var terms = QueryTerms.From(_analyzer.Analyze(query.Text));
+        var snapshot = AcquireSnapshot();
+        try
+        {
+            return _searcher.Search(snapshot, terms, query);
+        }
+        finally
+        {
+            snapshot.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            var old = Interlocked.Exchange(ref _current, new IndexSnapshot([]));
+            old.Release();
+            foreach (var ws in _segments) ws.Shared.Release();
+            _segments.Clear();
+            _locations.Clear();
+            _writeLockFile?.Dispose();
+        }
+    }
+}
