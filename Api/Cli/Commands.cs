@@ -23,6 +23,8 @@ public static class Commands
           collections                                            list collections
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
           eval       --data DIR --mode bm25 --run OUT.run        evaluate on a BEIR folder; last line is JSON metrics
+          bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
+                                                                 our BM25 engine against Lucene 8.8 on one synthetic corpus
 
         store options (every verb):
           --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
@@ -35,7 +37,7 @@ public static class Commands
 
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene" };
 
     /// <summary>Runs one command line and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -62,6 +64,7 @@ public static class Commands
                 "collections" => await CollectionsAsync(a, cts.Token),
                 "tasks" => await TasksAsync(a, cts.Token),
                 "eval" => await EvalAsync(a, cts.Token),
+                "bench" => await BenchAsync(a, cts.Token),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
         }
@@ -209,6 +212,19 @@ public static class Commands
         }
         foreach (var t in await engine.Store.ListTasksAsync(50, ct))
             Console.WriteLine($"{t.Id}  {t.Collection}  {t.State.ToString().ToLowerInvariant(),-9}  {t.Done + t.Failed}/{t.Total} ({t.Failed} failed)  {t.CreatedAt:u}");
+        return 0;
+    }
+
+    private static async Task<int> BenchAsync(CliArguments a, CancellationToken ct)
+    {
+        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical");
+        int docs = a.GetInt("docs", 1_000_000, 1, 100_000_000);
+        int seed = a.GetInt("seed", 42, int.MinValue, int.MaxValue);
+        int queries = a.GetInt("queries", 1000, 1, 1_000_000);
+        bool lucene = !a.Flag("no-lucene");
+        a.RejectUnknown();
+        if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical");
+        Console.WriteLine(await Bench.LexicalBenchmark.RunAsync(docs, seed, queries, lucene, Console.Error, ct));
         return 0;
     }
 
