@@ -33,7 +33,7 @@ public sealed record IndexManifest(long Sequence, int NextSegment, IReadOnlyList
     {
         byte[] bytes = File.ReadAllBytes(path);
         int newline = Array.IndexOf(bytes, (byte)'\n');
-        if (newline < 0 || bytes.Length < newline + 9) throw new CorruptIndexException($"{path}: truncated manifest");
+        if (newline < 0 || bytes.Length != newline + 10 || bytes[^1] != (byte)'\n') throw new CorruptIndexException($"{path}: truncated or malformed manifest");
         string stored = Encoding.ASCII.GetString(bytes, newline + 1, 8);
         string actual = Crc32C.Compute(bytes.AsSpan(0, newline)).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
         if (stored != actual) throw new CorruptIndexException($"{path}: manifest checksum mismatch");
