@@ -1,51 +1,83 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Search.Indexing.Analysis;
 using Search.Indexing.Lexical;
 using Search.Indexing.Lexical.Codec;
 using Search.Indexing.Storage;
 
 namespace Search.Ranking;
 
+/// <summary>How collection indexes are built and where they live.</summary>
+/// <param name="Root">The folder of persistent indexes, or null to keep them in memory.</param>
+public sealed record IndexSettings(string? Root, Analyzer Analyzer, Bm25Parameters Bm25, Action<string>? Warn = null);
+
 /// <summary>
 /// The derived indexes of every collection, kept in step with the store by replaying its change log
 /// before each search, so documents written by any process (service, CLI, another node) are found.
-/// A persistent index resumes from the change sequence of its last commit.
+/// A persistent index resumes from the change sequence of its last commit; a reindex builds the next
+/// generation from the store while the current one serves, then swaps them atomically.
 /// </summary>
-public sealed class CollectionIndexes(IDocumentStore store, Func<long, ILexicalIndex> openLexicalIndex) : IDisposable
+public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settings) : IDisposable
 {
     private const int ChangePage = 5000;
     private const int LoadBatch = 500;
+    private const int HistoryKept = 5;
     private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>What the search path needs to know of a document without a store round trip.</summary>
     public sealed record DocumentInfo(string ExternalId, string Title, JsonElement Metadata);
 
     /// <summary>One collection's indexes at a change sequence number.</summary>
-    public sealed class CollectionIndex(long collectionId, ILexicalIndex lexical) : IDisposable
+    public sealed class CollectionIndex : IDisposable
     {
-        /// <summary>The store's id of the collection (a re-created collection gets a new one).</summary>
-        public long CollectionId { get; } = collectionId;
+        private IndexGeneration _current;
 
-        /// <summary>The BM25 index.</summary>
-        public ILexicalIndex Lexical { get; } = lexical;
+        internal CollectionIndex(long collectionId, IndexGeneration current, CollectionIndexHome? home)
+        {
+            CollectionId = collectionId;
+            _current = current;
+            Home = home;
+            AppliedSequence = current.Lexical.CommittedSequence;
+            DocumentsLoaded = AppliedSequence == 0;
+        }
+
+        /// <summary>The store's id of the collection (a re-created collection gets a new one).</summary>
+        public long CollectionId { get; }
+
+        /// <summary>The serving generation.</summary>
+        public IndexGeneration Current => Volatile.Read(ref _current);
 
         /// <summary>Documents by internal id.</summary>
         public ConcurrentDictionary<long, DocumentInfo> Documents { get; } = new();
 
-        /// <summary>The last change applied.</summary>
-        public long AppliedSequence { get; set; } = lexical.CommittedSequence;
+        /// <summary>The last change applied to the serving generation.</summary>
+        public long AppliedSequence { get; internal set; }
 
-        internal bool DocumentsLoaded { get; set; } = lexical.CommittedSequence == 0;
-
+        internal CollectionIndexHome? Home { get; }
+        internal bool DocumentsLoaded { get; set; }
         internal Stopwatch SinceCommit { get; } = Stopwatch.StartNew();
-
         internal SemaphoreSlim CatchUpLock { get; } = new(1, 1);
+        internal IndexGeneration? Building { get; set; }
+        internal List<GenerationInfo> History { get; } = [];
+
+        internal IndexGeneration Swap(IndexGeneration next) => Interlocked.Exchange(ref _current, next);
+
+        /// <summary>A reference to the serving generation that stays valid until released, even across a swap.</summary>
+        public IndexGeneration Acquire()
+        {
+            while (true)
+            {
+                var g = Current;
+                if (g.TryAcquire()) return g;
+            }
+        }
 
         /// <inheritdoc />
         public void Dispose()
         {
-            Lexical.Dispose();
+            Current.Release();
+            Home?.Dispose();
             CatchUpLock.Dispose();
         }
     }
@@ -63,20 +95,33 @@ public sealed class CollectionIndexes(IDocumentStore store, Func<long, ILexicalI
         await index.CatchUpLock.WaitAsync(ct);
         try
         {
-            if (!index.DocumentsLoaded) await LoadDocumentsAsync(collection, index, ct);
-            bool applied = false;
-            while (index.AppliedSequence < latest)
-            {
-                var changes = await store.GetChangesAsync(collection, index.AppliedSequence, ChangePage, ct);
-                if (changes.Count == 0) break;
-                await ApplyAsync(index, changes, ct);
-                index.AppliedSequence = changes[^1].Sequence;
-                applied = true;
-            }
-            if (applied && index.SinceCommit.Elapsed >= CommitInterval) Commit(index);
+            await CatchUpLockedAsync(collection, index, ct);
         }
         finally { index.CatchUpLock.Release(); }
         return index;
+    }
+
+    private async Task CatchUpLockedAsync(string collection, CollectionIndex index, CancellationToken ct)
+    {
+        if (!index.DocumentsLoaded) await LoadDocumentsAsync(collection, index, ct);
+        long before = index.AppliedSequence;
+        index.AppliedSequence = await ReplayAsync(collection, index, index.Current.Lexical, index.AppliedSequence, ct);
+        index.Current.Sequence = index.AppliedSequence;
+        if (index.AppliedSequence > before && index.SinceCommit.Elapsed >= CommitInterval) Commit(index);
+    }
+
+    /// <summary>Applies the store's changes after <paramref name="from"/> to <paramref name="target"/>; returns the last applied.</summary>
+    private async Task<long> ReplayAsync(string collection, CollectionIndex index, ILexicalIndex target, long from, CancellationToken ct)
+    {
+        while (true)
+        {
+            var changes = await store.GetChangesAsync(collection, from, ChangePage, ct);
+            if (changes.Count == 0) return from;
+            var touched = new HashSet<long>();
+            foreach (var c in changes) touched.Add(c.DocumentId);
+            await ApplyAsync(index, target, touched, ct);
+            from = changes[^1].Sequence;
+        }
     }
 
     private CollectionIndex Resolve(string collection, long collectionId)
@@ -90,15 +135,58 @@ public sealed class CollectionIndexes(IDocumentStore store, Func<long, ILexicalI
                 _indexes.TryRemove(collection, out _);
                 existing.Dispose();
             }
-            var created = new CollectionIndex(collectionId, openLexicalIndex(collectionId));
+            var created = Open(collectionId);
             _indexes[collection] = created;
             return created;
         }
     }
 
+    private CollectionIndex Open(long collectionId)
+    {
+        var home = settings.Root is null ? null
+            : CollectionIndexHome.TryOpen(Path.Combine(settings.Root, "c" + collectionId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (home is null)
+            return new CollectionIndex(collectionId, Serving(new IndexGeneration(1, LexicalIndex.InMemory(settings.Analyzer, settings.Bm25), null)), null);
+        try
+        {
+            int current = home.ReadCurrent();
+            if (current == 0)
+            {
+                current = 1;
+                home.WriteCurrent(current);
+            }
+            home.DeleteAllBut(current);
+            string dir = home.GenerationDirectory(current);
+            ILexicalIndex lexical;
+            try
+            {
+                lexical = LexicalIndex.Open(dir, settings.Analyzer, settings.Bm25);
+            }
+            catch (CorruptIndexException e)
+            {
+                settings.Warn?.Invoke($"index of collection {collectionId} is corrupt ({e.Message}); rebuilding it from the store");
+                Directory.Delete(dir, recursive: true);
+                lexical = LexicalIndex.Open(dir, settings.Analyzer, settings.Bm25);
+            }
+            return new CollectionIndex(collectionId, Serving(new IndexGeneration(current, lexical, dir) { Sequence = lexical.CommittedSequence }), home);
+        }
+        catch
+        {
+            home.Dispose();
+            throw;
+        }
+    }
+
+    private static IndexGeneration Serving(IndexGeneration g)
+    {
+        g.State = GenerationState.Serving;
+        return g;
+    }
+
     private static void Commit(CollectionIndex index)
     {
-        index.Lexical.Commit(index.AppliedSequence);
+        var g = index.Current;
+        g.Lexical.Commit(index.AppliedSequence);
         index.SinceCommit.Restart();
     }
 
@@ -113,10 +201,17 @@ public sealed class CollectionIndexes(IDocumentStore store, Func<long, ILexicalI
         }
     }
 
-    /// <summary>Forgets a collection's indexes (after it is deleted).</summary>
+    /// <summary>Forgets a collection's indexes (after it is deleted) and removes their files.</summary>
     public void Drop(string collection)
     {
-        if (_indexes.TryRemove(collection, out var index)) index.Dispose();
+        if (!_indexes.TryRemove(collection, out var index)) return;
+        string? dir = index.Home?.Directory;
+        index.Current.State = GenerationState.Retired;
+        index.Dispose();
+        if (dir is not null)
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
     }
 
     /// <inheritdoc />
@@ -126,14 +221,107 @@ public sealed class CollectionIndexes(IDocumentStore store, Func<long, ILexicalI
         _indexes.Clear();
     }
 
+    /// <summary>The collection's generations: recently retired ones, the serving one, and one being built.</summary>
+    public async Task<IReadOnlyList<GenerationInfo>> GenerationsAsync(string collection, CancellationToken ct)
+    {
+        var index = await GetCurrentAsync(collection, ct);
+        var list = new List<GenerationInfo>();
+        lock (index.History) list.AddRange(index.History);
+        var serving = index.Acquire();
+        try { list.Add(serving.Info()); }
+        finally { serving.Release(); }
+        if (index.Building is { } b) list.Add(b.Info());
+        return list;
+    }
+
+    /// <summary>
+    /// Starts building the next generation from the store while the current one serves; returns the new
+    /// generation as it starts and a task that completes when it serves. Writes made meanwhile are replayed
+    /// from the store's change log, and the swap happens under the catch-up lock, so no query fails and no
+    /// result is lost.
+    /// </summary>
+    public async Task<(GenerationInfo Started, Task<GenerationInfo> Completion)> StartReindexAsync(string collection, CancellationToken ct)
+    {
+        var index = await GetCurrentAsync(collection, ct);
+        if (settings.Root is not null && index.Home is null)
+            throw new ConflictException($"the indexes of '{collection}' are maintained by another process (a running service?); reindex through it: POST /admin/collections/{collection}/reindex");
+        IndexGeneration building;
+        lock (index.History)
+        {
+            if (index.Building is { } running) throw new ConflictException($"generation {running.Id} of '{collection}' is already being built");
+            int next = Math.Max(index.Current.Id, index.History.Count == 0 ? 0 : index.History.Max(h => h.Id)) + 1;
+            string? dir = index.Home?.GenerationDirectory(next);
+            if (dir is not null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            ILexicalIndex lexical = dir is null ? LexicalIndex.InMemory(settings.Analyzer, settings.Bm25) : LexicalIndex.Open(dir, settings.Analyzer, settings.Bm25);
+            building = new IndexGeneration(next, lexical, dir) { Progress = 0 };
+            index.Building = building;
+        }
+        var started = building.Info();
+        return (started, BuildAsync(collection, index, building, ct));
+    }
+
+    private async Task<GenerationInfo> BuildAsync(string collection, CollectionIndex index, IndexGeneration building, CancellationToken ct)
+    {
+        await Task.Yield();
+        try
+        {
+            long start = await store.GetLastChangeAsync(collection, ct);
+            long total = Math.Max(1, (await store.GetCollectionAsync(collection, ct))?.DocumentCount ?? 1);
+            long done = 0, afterId = 0;
+            while (true)
+            {
+                var page = await store.GetDocumentsAfterAsync(collection, afterId, LoadBatch, ct);
+                if (page.Count == 0) break;
+                await ApplyAsync(index, building.Lexical, page.Select(d => d.Id).ToHashSet(), ct);
+                afterId = page[^1].Id;
+                done += page.Count;
+                building.Progress = Math.Min(0.99, (double)done / total);
+            }
+            // Writes made during the build: replay them outside the lock first, then the rest with the swap.
+            long applied = await ReplayAsync(collection, index, building.Lexical, start, ct);
+            await index.CatchUpLock.WaitAsync(ct);
+            try
+            {
+                await CatchUpLockedAsync(collection, index, ct);
+                applied = await ReplayAsync(collection, index, building.Lexical, applied, ct);
+                building.Lexical.Commit(index.AppliedSequence);
+                building.Sequence = index.AppliedSequence;
+                index.Home?.WriteCurrent(building.Id);
+                building.State = GenerationState.Serving;
+                building.Progress = 1;
+                var old = index.Swap(building);
+                old.State = GenerationState.Retired;
+                lock (index.History)
+                {
+                    index.Building = null;
+                    index.History.Add(old.Info());
+                    if (index.History.Count > HistoryKept) index.History.RemoveAt(0);
+                }
+                old.Release(); // closes and deletes once in-flight searches let go of it
+                index.SinceCommit.Restart();
+            }
+            finally { index.CatchUpLock.Release(); }
+            return building.Info();
+        }
+        catch
+        {
+            lock (index.History) index.Building = null;
+            building.State = GenerationState.Retired;
+            building.Release();
+            throw;
+        }
+    }
+
     private async Task LoadDocumentsAsync(string collection, CollectionIndex index, CancellationToken ct)
     {
         // A committed index knows its postings; what hits show of a document comes from the store.
-        for (int offset = 0; ; offset += LoadBatch)
+        long afterId = 0;
+        while (true)
         {
-            var page = await store.ListDocumentsAsync(collection, offset, LoadBatch, ct);
+            var page = await store.GetDocumentsAfterAsync(collection, afterId, LoadBatch, ct);
+            if (page.Count == 0) break;
             foreach (var d in page) index.Documents[d.Id] = Info(d);
-            if (page.Count < LoadBatch) break;
+            afterId = page[^1].Id;
         }
         index.DocumentsLoaded = true;
     }
@@ -144,11 +332,9 @@ public sealed class CollectionIndexes(IDocumentStore store, Func<long, ILexicalI
         return new DocumentInfo(d.ExternalId, d.Title, meta.RootElement.Clone());
     }
 
-    private async Task ApplyAsync(CollectionIndex index, IReadOnlyList<ChangeRecord> changes, CancellationToken ct)
+    /// <summary>Brings the given documents of <paramref name="target"/> to their current state in the store.</summary>
+    private async Task ApplyAsync(CollectionIndex index, ILexicalIndex target, HashSet<long> touched, CancellationToken ct)
     {
-        // Only the last change of each document matters; the store holds its current state.
-        var touched = new HashSet<long>();
-        foreach (var c in changes) touched.Add(c.DocumentId);
         foreach (var batch in touched.Chunk(LoadBatch))
         {
             var documents = await store.GetDocumentsAsync(batch, ct);
@@ -164,32 +350,8 @@ public sealed class CollectionIndexes(IDocumentStore store, Func<long, ILexicalI
                 index.Documents[d.Id] = Info(d);
             }
             var removals = batch.Where(id => !present.Contains(id)).ToList();
-            index.Lexical.Apply(upserts, removals);
+            target.Apply(upserts, removals);
             foreach (long id in removals) index.Documents.TryRemove(id, out _);
-        }
-    }
-
-    /// <summary>
-    /// Opens the persistent index of a collection under <paramref name="root"/>: when its files fail their
-    /// checks it is deleted and rebuilt from the store; when another process owns it, this process
-    /// keeps its own in-memory index instead.
-    /// </summary>
-    public static ILexicalIndex OpenPersistent(string root, long collectionId, Indexing.Analysis.Analyzer analyzer, Bm25Parameters parameters, Action<string>? warn)
-    {
-        string directory = Path.Combine(root, "c" + collectionId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        try
-        {
-            return LexicalIndex.Open(directory, analyzer, parameters);
-        }
-        catch (CorruptIndexException e)
-        {
-            warn?.Invoke($"index of collection {collectionId} is corrupt ({e.Message}); rebuilding it from the store");
-            Directory.Delete(directory, recursive: true);
-            return LexicalIndex.Open(directory, analyzer, parameters);
-        }
-        catch (IndexLockedException)
-        {
-            return LexicalIndex.InMemory(analyzer, parameters);
         }
     }
 }

@@ -72,9 +72,8 @@ public sealed class SearchEngine : IAsyncDisposable
         var bm25 = options.Bm25;
         // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.
         string root = Path.Combine(options.DataDirectory, "index", options.Store == StoreKind.Sqlite ? "sqlite" : "postgres");
-        Indexes = new CollectionIndexes(store, id => options.PersistIndexes
-            ? CollectionIndexes.OpenPersistent(root, id, Analyzer.English, bm25, message => Console.Error.WriteLine("search: " + message))
-            : LexicalIndex.InMemory(Analyzer.English, bm25));
+        Indexes = new CollectionIndexes(store, new IndexSettings(options.PersistIndexes ? root : null, Analyzer.English, bm25,
+            message => Console.Error.WriteLine("search: " + message)));
         Search = new SearchService(store, Indexes);
     }
 

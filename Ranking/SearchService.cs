@@ -20,7 +20,10 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         Func<long, bool>? filter = request.Filters is { Count: > 0 } filters
             ? id => index.Documents.TryGetValue(id, out var info) && Matches(info.Metadata, filters)
             : null;
-        var hits = index.Lexical.Search(new LexicalQuery(request.Query, request.K, request.GroupByDocument, filter));
+        var generation = index.Acquire();
+        IReadOnlyList<LexicalHit> hits;
+        try { hits = generation.Lexical.Search(new LexicalQuery(request.Query, request.K, request.GroupByDocument, filter)); }
+        finally { generation.Release(); }
         var keys = hits.Select(h => (h.DocumentId, h.Ordinal)).ToList();
         var segments = (await store.GetSegmentsAsync(keys, ct)).ToDictionary(s => (s.DocumentId, s.Ordinal));
         var result = new List<SearchHit>(hits.Count);
@@ -44,7 +47,10 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
     public async Task<IReadOnlyList<(string DocumentId, double Score)>> RankDocumentsAsync(string collection, string query, int k, CancellationToken ct = default)
     {
         var index = await indexes.GetCurrentAsync(collection, ct);
-        var hits = index.Lexical.Search(new LexicalQuery(query, k, GroupByDocument: true));
+        var generation = index.Acquire();
+        IReadOnlyList<LexicalHit> hits;
+        try { hits = generation.Lexical.Search(new LexicalQuery(query, k, GroupByDocument: true)); }
+        finally { generation.Release(); }
         var result = new List<(string, double)>(hits.Count);
         foreach (var h in hits)
             if (index.Documents.TryGetValue(h.DocumentId, out var doc)) result.Add((doc.ExternalId, h.Score));

@@ -21,6 +21,7 @@ public static class Commands
           ingest     <files|dirs|globs>... --collection C        ingest documents (the collection is created if needed)
           query      "text" --collection C [--k 10] [--documents] [--filter key:value]... [--json]
           collections                                            list collections
+          reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
           eval       --data DIR --mode bm25 --run OUT.run        evaluate on a BEIR folder; last line is JSON metrics
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
@@ -65,6 +66,7 @@ public static class Commands
                 "tasks" => await TasksAsync(a, cts.Token),
                 "eval" => await EvalAsync(a, cts.Token),
                 "bench" => await BenchAsync(a, cts.Token),
+                "reindex" => await ReindexAsync(a, cts.Token),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
         }
@@ -212,6 +214,27 @@ public static class Commands
         }
         foreach (var t in await engine.Store.ListTasksAsync(50, ct))
             Console.WriteLine($"{t.Id}  {t.Collection}  {t.State.ToString().ToLowerInvariant(),-9}  {t.Done + t.Failed}/{t.Total} ({t.Failed} failed)  {t.CreatedAt:u}");
+        return 0;
+    }
+
+    private static async Task<int> ReindexAsync(CliArguments a, CancellationToken ct)
+    {
+        string collection = a.Require("collection");
+        var options = EngineOptionsFrom(a);
+        a.RejectUnknown();
+        await using var engine = await SearchEngine.OpenAsync(options, ct);
+        var (started, completion) = await engine.Indexes.StartReindexAsync(collection, ct);
+        var bar = new ProgressBar($"reindex gen {started.Id}");
+        while (!completion.IsCompleted)
+        {
+            var building = (await engine.Indexes.GenerationsAsync(collection, ct)).FirstOrDefault(g => g.Id == started.Id);
+            if (building is not null) bar.Report((int)(building.Progress * 1000), 1000);
+            await Task.WhenAny(completion, Task.Delay(100, ct));
+        }
+        var done = await completion;
+        bar.Report(1000, 1000);
+        bar.Finish();
+        Console.WriteLine($"generation {done.Id} serves '{collection}': {done.Segments} segments, {done.SizeBytes / 1048576.0:0.0} MiB, change sequence {done.Sequence}");
         return 0;
     }
 

@@ -74,6 +74,16 @@ public static partial class Endpoints
 
         collections.MapPost("/{name}/bulk", PostBulk);
 
+        var admin = app.MapGroup("/admin/collections");
+        admin.MapPost("/{name}/reindex", async (string name, SearchEngine engine, IHostApplicationLifetime lifetime, ILogger<TaskWorker> log, CancellationToken ct) =>
+        {
+            var (started, completion) = await engine.Indexes.StartReindexAsync(name, lifetime.ApplicationStopping);
+            _ = completion.ContinueWith(t => log.LogError(t.Exception, "Reindex of {Collection} failed", name), TaskContinuationOptions.OnlyOnFaulted);
+            return Results.Accepted($"/admin/collections/{name}/generations", started);
+        });
+        admin.MapGet("/{name}/generations", async (string name, SearchEngine engine, CancellationToken ct) =>
+            Results.Ok(await engine.Indexes.GenerationsAsync(name, ct)));
+
         app.MapGet("/tasks", async (int? limit, SearchEngine engine, CancellationToken ct) =>
             Results.Ok(await engine.Store.ListTasksAsync(Math.Clamp(limit ?? 50, 1, 1000), ct)));
         app.MapGet("/tasks/{id}", async (string id, SearchEngine engine, CancellationToken ct) => Results.Ok(await GetTaskView(engine, id, ct)));

@@ -39,6 +39,9 @@ public interface IDocumentStore : IAsyncDisposable
     /// <summary>A page of a collection's documents, by internal id.</summary>
     Task<IReadOnlyList<StoredDocument>> ListDocumentsAsync(string collection, int offset, int limit, CancellationToken ct = default);
 
+    /// <summary>Documents with an internal id above <paramref name="afterId"/>, by id (keyset paging that concurrent writes cannot shift).</summary>
+    Task<IReadOnlyList<StoredDocument>> GetDocumentsAfterAsync(string collection, long afterId, int limit, CancellationToken ct = default);
+
     /// <summary>Deletes a document and its segments; false when it did not exist.</summary>
     Task<bool> DeleteDocumentAsync(string collection, string externalId, CancellationToken ct = default);
 

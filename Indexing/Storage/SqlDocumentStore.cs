@@ -305,6 +305,16 @@ public abstract class SqlDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredDocument>> GetDocumentsAfterAsync(string collection, long afterId, int limit, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        long cid = await CollectionIdAsync(conn, null, collection, ct);
+        return await QueryAsync(conn, null,
+            $"SELECT {_documentColumns} FROM documents d JOIN collections c ON c.id = d.collection_id WHERE d.collection_id = @c AND d.id > @a ORDER BY d.id LIMIT @l",
+            ReadDocument, ct, ("c", cid), ("a", afterId), ("l", limit));
+    }
+
+    /// <inheritdoc />
     public async Task<bool> DeleteDocumentAsync(string collection, string externalId, CancellationToken ct = default)
     {
         return await InTransactionAsync(async (conn, tx) =>

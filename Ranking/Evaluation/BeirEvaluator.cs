@@ -59,7 +59,7 @@ public static class BeirEvaluator
         }
         run.Write(runPath, "search-" + mode);
         var metrics = IrMetrics.Evaluate(data.Qrels, run.Rankings());
-        return new EvaluationReport(metrics, documents, failed, index.Lexical.SegmentCount, indexSeconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99), mode);
+        return new EvaluationReport(metrics, documents, failed, index.Current.Lexical.SegmentCount, indexSeconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99), mode);
     }
 
     /// <summary>The report as the harness's one-line JSON.</summary>

@@ -173,6 +173,30 @@ public sealed class RestApiTests : ApiTestBase
         await AssertProblem(await Http.PostAsJsonAsync("/collections/none/bulk", new { paths = new[] { "x" } }), HttpStatusCode.NotFound, "does not exist");
     }
 
+    [Fact]
+    public async Task Reindex_through_the_admin_api_swaps_generations()
+    {
+        await CreateCollection("c");
+        for (int i = 0; i < 20; i++) await Http.PostAsJsonAsync("/collections/c/documents", new { id = "d" + i, title = "T", text = "reindexable text " + i });
+        var response = await Http.PostAsync("/admin/collections/c/reindex", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var started = await Json(response);
+        Assert.Equal((2, "building"), (started.GetProperty("id").GetInt32(), started.GetProperty("state").GetString()));
+        JsonElement generations = default;
+        for (int i = 0; i < 300; i++)
+        {
+            generations = await Json(await Http.GetAsync("/admin/collections/c/generations"));
+            if (generations.EnumerateArray().Any(g => g.GetProperty("id").GetInt32() == 2 && g.GetProperty("state").GetString() == "serving")) break;
+            await Task.Delay(50);
+        }
+        var serving = generations.EnumerateArray().Single(g => g.GetProperty("state").GetString() == "serving");
+        Assert.Equal((2, 20), (serving.GetProperty("id").GetInt32(), serving.GetProperty("segments").GetInt32()));
+        Assert.True(serving.GetProperty("sizeBytes").GetInt64() > 0);
+        Assert.Equal(10, (await Json(await Http.GetAsync("/collections/c/search?q=reindexable"))).GetProperty("hits").GetArrayLength());
+        await AssertProblem(await Http.GetAsync("/admin/collections/nope/generations"), HttpStatusCode.NotFound, "does not exist");
+        await AssertProblem(await Http.PostAsync("/admin/collections/nope/reindex", null), HttpStatusCode.NotFound, "does not exist");
+    }
+
     private async Task<JsonElement> WaitForTask(string id)
     {
         for (int i = 0; i < 600; i++)

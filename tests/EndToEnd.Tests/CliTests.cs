@@ -61,5 +61,9 @@ public class CliTests
         Assert.Contains("good.md", q.Stdout, StringComparison.Ordinal);
         var tasks = await SearchProcess.RunAsync(dir.File("data"), "tasks");
         Assert.Contains("succeeded", tasks.Stdout, StringComparison.Ordinal);
+        var reindex = await SearchProcess.RunAsync(dir.File("data"), "reindex", "--collection", "c");
+        Assert.True(reindex.ExitCode == 0, reindex.Stderr);
+        Assert.Contains("generation 2 serves 'c'", reindex.Stdout, StringComparison.Ordinal);
+        Assert.Contains("good.md", (await SearchProcess.RunAsync(dir.File("data"), "query", "lighthouses", "--collection", "c")).Stdout, StringComparison.Ordinal);
     }
 }

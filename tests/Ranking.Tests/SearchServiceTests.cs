@@ -107,8 +107,7 @@ public sealed class PersistentIndexTests : IDisposable
             for (int i = 0; i < 5; i++) await Add(first, "d" + i, "shared word w" + i);
             Assert.Equal(5, (await first.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits.Count);
         }
-        var indexDir = Directory.GetDirectories(Path.Combine(_dir.Path, "index", "sqlite")).Single();
-        Assert.True(File.Exists(Path.Combine(indexDir, "manifest")));
+        Assert.Single(Directory.GetFiles(Path.Combine(_dir.Path, "index", "sqlite"), "manifest", SearchOption.AllDirectories));
         await using var second = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
         await Add(second, "d5", "shared word w5");
         Assert.True(await second.Store.DeleteDocumentAsync("c", "d0"));
