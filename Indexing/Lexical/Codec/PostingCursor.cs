@@ -13,8 +13,10 @@ public sealed unsafe class PostingCursor
     private readonly int[] _tfs = new int[SegmentFormat.BlockSize];
     private byte* _index;
     private byte* _data;
-    private int* _lengths;
+    private byte* _lengths;
+    private int _lengthWidth;
     private int _blocks, _count, _block, _pos, _n;
+    private int _singleMaxTf, _singleMinLen;
 
     /// <summary>The current document, or <see cref="NoMoreDocs"/>.</summary>
     public int Doc { get; private set; }
@@ -26,32 +28,44 @@ public sealed unsafe class PostingCursor
     public int Frequency => _tfs[_pos];
 
     /// <summary>The field length of the current document.</summary>
-    public int FieldLength => _lengths[Doc];
+    public int FieldLength => (int)SegmentFormat.ReadFixed(_lengths, _lengthWidth, Doc);
 
-    internal void Reset(byte* list, int count, int* lengths)
+    internal void Reset(byte* list, int count, byte* lengths, int lengthWidth)
     {
         _count = count;
         _blocks = (count + SegmentFormat.BlockSize - 1) / SegmentFormat.BlockSize;
+        _lengths = lengths;
+        _lengthWidth = lengthWidth;
+        Doc = -1;
+        if (_blocks == 1)
+        {
+            // A short list carries its maxima inline and is decoded at once.
+            _singleMaxTf = SegmentFormat.ReadVarint(ref list);
+            _singleMinLen = SegmentFormat.ReadVarint(ref list);
+            _index = null;
+            _data = list;
+            Decode(0);
+            _pos = -1;
+            return;
+        }
         _index = list;
         _data = list + (long)_blocks * SegmentFormat.BlockEntrySize;
-        _lengths = lengths;
         _block = -1;
         _pos = 0;
         _n = 0;
-        Doc = -1;
     }
 
     /// <summary>Blocks in the list.</summary>
     public int BlockCount => _blocks;
 
     /// <summary>The last document of a block.</summary>
-    public int BlockLastDoc(int block) => *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize);
+    public int BlockLastDoc(int block) => _index == null ? _docs[_n - 1] : *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize);
 
     /// <summary>The largest term frequency in a block.</summary>
-    public int BlockMaxFrequency(int block) => *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize + 8);
+    public int BlockMaxFrequency(int block) => _index == null ? _singleMaxTf : *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize + 8);
 
     /// <summary>The smallest field length in a block.</summary>
-    public int BlockMinLength(int block) => *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize + 12);
+    public int BlockMinLength(int block) => _index == null ? _singleMinLen : *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize + 12);
 
     /// <summary>The block that would hold <paramref name="target"/> (from the current block on), or -1 past the end.</summary>
     public int BlockFor(int target)
@@ -69,14 +83,13 @@ public sealed unsafe class PostingCursor
 
     private void Decode(int block)
     {
-        byte* entry = _index + (long)block * SegmentFormat.BlockEntrySize;
-        byte* p = _data + *(int*)(entry + 4);
+        byte* p = _index == null ? _data : _data + *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize + 4);
         int n = Math.Min(SegmentFormat.BlockSize, _count - block * SegmentFormat.BlockSize);
         int docBits = p[0], tfBits = p[1];
         p += 2;
         p += BitPacking.Unpack(p, docBits, _docs.AsSpan(0, n));
         BitPacking.Unpack(p, tfBits, _tfs.AsSpan(0, n));
-        int prev = block == 0 ? -1 : BlockLastDoc(block - 1);
+        int prev = block == 0 ? -1 : *(int*)(_index + (long)(block - 1) * SegmentFormat.BlockEntrySize);
         for (int i = 0; i < n; i++)
         {
             prev += _docs[i] + 1;
@@ -114,7 +127,7 @@ public sealed unsafe class PostingCursor
             if (b != _block) Decode(b);
         }
         // Linear scan inside the decoded block (128 entries at most).
-        int pos = _pos;
+        int pos = Math.Max(_pos, 0);
         while (_docs[pos] < target) pos++;
         _pos = pos;
         return Doc = _docs[pos];

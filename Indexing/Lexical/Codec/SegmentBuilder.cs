@@ -121,6 +121,7 @@ public sealed class SegmentBuilder
         if (_inDocument) throw new InvalidOperationException("EndDocument was not called");
         var sink = new ChecksumStream(output);
         int termCount = _terms.Count;
+        int docCount = _documentIds.Count;
         // Sort terms by their UTF-8 bytes, the order readers binary-search in.
         var utf8 = new byte[termCount][];
         var order = new int[termCount];
@@ -132,29 +133,52 @@ public sealed class SegmentBuilder
         Array.Sort(order, (a, b) => utf8[a].AsSpan().SequenceCompareTo(utf8[b]));
 
         var entries = new byte[(long)termCount * SegmentFormat.TermEntrySize];
-        var scratch = new PostingsWriter();
+        var lists = new PostingsWriter[SegmentFormat.FieldCount];
+        for (int f = 0; f < lists.Length; f++) lists[f] = new PostingsWriter();
+        Span<byte> header = stackalloc byte[1 + SegmentFormat.FieldCount * 10];
         for (int r = 0; r < termCount; r++)
         {
             int t = order[r];
             var entry = entries.AsSpan(r * SegmentFormat.TermEntrySize, SegmentFormat.TermEntrySize);
-            int dfAny = CountDocsInAnyField(t);
-            BinaryPrimitives.WriteInt32LittleEndian(entry, dfAny);
+            BinaryPrimitives.WriteInt64LittleEndian(entry, sink.Position);
+            BinaryPrimitives.WriteInt32LittleEndian(entry[8..], CountDocsInAnyField(t));
+            int mask = 0, h = 1;
             for (int f = 0; f < SegmentFormat.FieldCount; f++)
             {
                 var list = _postings[t * SegmentFormat.FieldCount + f];
-                int df = list is null ? 0 : list.Count / 2;
-                BinaryPrimitives.WriteInt64LittleEndian(entry[(4 + f * 12)..], df == 0 ? -1 : sink.Position);
-                BinaryPrimitives.WriteInt32LittleEndian(entry[(12 + f * 12)..], df);
-                if (df > 0) scratch.Write(CollectionsMarshal.AsSpan(list), _lengths[f], sink);
+                if (list is null) continue;
+                mask |= 1 << f;
+                lists[f].Encode(CollectionsMarshal.AsSpan(list), _lengths[f]);
+                h += SegmentFormat.WriteVarint(header[h..], list.Count / 2);
+                h += SegmentFormat.WriteVarint(header[h..], lists[f].Encoded.Length);
             }
+            header[0] = (byte)mask;
+            sink.Write(header[..h]);
+            for (int f = 0; f < SegmentFormat.FieldCount; f++)
+                if ((mask & (1 << f)) != 0) sink.Write(lists[f].Encoded);
         }
         long docIdsOffset = sink.Position;
-        foreach (long id in _documentIds) sink.WriteInt64(id);
+        long minId = long.MaxValue, maxId = long.MinValue;
+        foreach (long id in _documentIds)
+        {
+            minId = Math.Min(minId, id);
+            maxId = Math.Max(maxId, id);
+        }
+        if (docCount == 0) minId = maxId = 0;
+        int idWidth = SegmentFormat.WidthFor(maxId - minId);
+        foreach (long id in _documentIds) WriteFixed(sink, id - minId, idWidth);
         long ordinalsOffset = sink.Position;
-        foreach (int o in _ordinals) sink.WriteInt32(o);
-        long lengthsOffset = sink.Position;
+        int ordinalWidth = SegmentFormat.WidthFor(Max(_ordinals));
+        foreach (int o in _ordinals) WriteFixed(sink, o, ordinalWidth);
+        var lengthOffsets = new long[SegmentFormat.FieldCount];
+        var lengthWidths = new int[SegmentFormat.FieldCount];
         for (int f = 0; f < SegmentFormat.FieldCount; f++)
-            foreach (int l in _lengths[f]) sink.WriteInt32(l);
+        {
+            lengthOffsets[f] = sink.Position;
+            lengthWidths[f] = SegmentFormat.WidthFor(Max(_lengths[f]));
+            foreach (int l in _lengths[f]) WriteFixed(sink, l, lengthWidths[f]);
+        }
+        sink.Write(new byte[8]); // lets fixed-width reads of the last value stay inside the file
         long termOffsetsOffset = sink.Position;
         int byteOffset = 0;
         for (int r = 0; r < termCount; r++)
@@ -169,15 +193,41 @@ public sealed class SegmentBuilder
         sink.Write(entries);
 
         sink.WriteInt32(SegmentFormat.Version);
-        sink.WriteInt32(_documentIds.Count);
+        sink.WriteInt32(docCount);
         sink.WriteInt32(termCount);
-        foreach (long o in new[] { docIdsOffset, ordinalsOffset, lengthsOffset, termOffsetsOffset, termBytesOffset, entriesOffset }) sink.WriteInt64(o);
+        foreach (long o in new[] { docIdsOffset, ordinalsOffset, lengthOffsets[0], lengthOffsets[1], lengthOffsets[2], termOffsetsOffset, termBytesOffset, entriesOffset })
+            sink.WriteInt64(o);
+        sink.WriteInt64(minId);
+        sink.Write([(byte)idWidth, (byte)ordinalWidth, (byte)lengthWidths[0], (byte)lengthWidths[1], (byte)lengthWidths[2], 0, 0, 0]);
         foreach (long t in _totalLengths) sink.WriteInt64(t);
         uint crc = sink.Checksum;
         sink.WriteUInt32(crc);
         sink.WriteUInt64(SegmentFormat.Magic);
         sink.Flush();
         return crc;
+    }
+
+    private static int Max(List<int> values)
+    {
+        int max = 0;
+        foreach (int v in values) max = Math.Max(max, v);
+        return max;
+    }
+
+    private static void WriteFixed(ChecksumStream sink, long value, int width)
+    {
+        switch (width)
+        {
+            case 0: break;
+            case 1: sink.Write([(byte)value]); break;
+            case 2:
+                Span<byte> two = stackalloc byte[2];
+                BinaryPrimitives.WriteUInt16LittleEndian(two, (ushort)value);
+                sink.Write(two);
+                break;
+            case 4: sink.WriteUInt32((uint)value); break;
+            default: sink.WriteInt64(value); break;
+        }
     }
 
     /// <summary>Writes the segment into a new pinned array (an in-memory segment).</summary>
@@ -203,22 +253,29 @@ public sealed class SegmentBuilder
     }
 }
 
-/// <summary>Encodes one postings list: a block index, then bit-packed blocks of doc gaps and frequencies.</summary>
+/// <summary>Encodes one postings list: a short list inline with its maxima, a longer one as a block index and bit-packed blocks.</summary>
 internal sealed class PostingsWriter
 {
     private readonly int[] _gaps = new int[SegmentFormat.BlockSize];
     private readonly int[] _tfs = new int[SegmentFormat.BlockSize];
     private readonly byte[] _packed = new byte[2 + 2 * SegmentFormat.BlockSize * 4];
+    private readonly System.Buffers.ArrayBufferWriter<byte> _index = new(1 << 12);
     private readonly System.Buffers.ArrayBufferWriter<byte> _data = new(1 << 16);
+    private readonly System.Buffers.ArrayBufferWriter<byte> _out = new(1 << 16);
 
-    /// <summary>Writes a list given as interleaved (doc, tf) pairs in doc order.</summary>
-    public void Write(ReadOnlySpan<int> docTf, List<int> fieldLengths, ChecksumStream sink)
+    /// <summary>The bytes of the last encoded list.</summary>
+    public ReadOnlySpan<byte> Encoded => _out.WrittenSpan;
+
+    /// <summary>Encodes a list given as interleaved (doc, tf) pairs in doc order.</summary>
+    public void Encode(ReadOnlySpan<int> docTf, List<int> fieldLengths)
     {
         int count = docTf.Length / 2;
         int blocks = (count + SegmentFormat.BlockSize - 1) / SegmentFormat.BlockSize;
         Span<byte> entry = stackalloc byte[SegmentFormat.BlockEntrySize];
+        _index.ResetWrittenCount();
         _data.ResetWrittenCount();
-        int prev = -1;
+        _out.ResetWrittenCount();
+        int prev = -1, listMaxTf = 0, listMinLen = int.MaxValue;
         for (int b = 0; b < blocks; b++)
         {
             int start = b * SegmentFormat.BlockSize, n = Math.Min(SegmentFormat.BlockSize, count - start);
@@ -242,10 +299,24 @@ internal sealed class PostingsWriter
             BinaryPrimitives.WriteInt32LittleEndian(entry[4..], _data.WrittenCount);
             BinaryPrimitives.WriteInt32LittleEndian(entry[8..], maxTf);
             BinaryPrimitives.WriteInt32LittleEndian(entry[12..], minLen);
-            sink.Write(entry);
+            System.Buffers.BuffersExtensions.Write(_index, entry);
             System.Buffers.BuffersExtensions.Write(_data, _packed.AsSpan(0, 2 + len1 + len2));
+            listMaxTf = Math.Max(listMaxTf, maxTf);
+            listMinLen = Math.Min(listMinLen, minLen);
         }
-        sink.Write(_data.WrittenSpan);
+        if (blocks == 1)
+        {
+            // A short list (most terms): its maxima inline instead of a 16-byte index entry.
+            Span<byte> head = stackalloc byte[10];
+            int h = SegmentFormat.WriteVarint(head, listMaxTf);
+            h += SegmentFormat.WriteVarint(head[h..], listMinLen);
+            System.Buffers.BuffersExtensions.Write(_out, head[..h]);
+        }
+        else
+        {
+            System.Buffers.BuffersExtensions.Write(_out, _index.WrittenSpan);
+        }
+        System.Buffers.BuffersExtensions.Write(_out, _data.WrittenSpan);
     }
 }
 

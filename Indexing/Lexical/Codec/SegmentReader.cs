@@ -17,7 +17,10 @@ public sealed unsafe class SegmentReader : IDisposable
     private GCHandle _pin;
     private readonly byte* _base;
     private readonly long _length;
-    private readonly long _docIds, _ordinals, _lengths, _termOffsets, _termBytes, _entries;
+    private readonly long _docIds, _ordinals, _termOffsets, _termBytes, _entries, _idBase;
+    private readonly long[] _lengths = new long[SegmentFormat.FieldCount];
+    private readonly int _idWidth, _ordinalWidth;
+    private readonly int[] _lengthWidths = new int[SegmentFormat.FieldCount];
     private readonly long[] _totalLengths = new long[SegmentFormat.FieldCount];
     private int _disposed;
 
@@ -87,13 +90,22 @@ public sealed unsafe class SegmentReader : IDisposable
             if (*(int*)f != SegmentFormat.Version) throw new CorruptIndexException($"{name}: unknown format version {*(int*)f}");
             DocumentCount = *(int*)(f + 4);
             TermCount = *(int*)(f + 8);
-            _docIds = *(long*)(f + 12);
-            _ordinals = *(long*)(f + 20);
-            _lengths = *(long*)(f + 28);
-            _termOffsets = *(long*)(f + 36);
-            _termBytes = *(long*)(f + 44);
-            _entries = *(long*)(f + 52);
-            for (int i = 0; i < SegmentFormat.FieldCount; i++) _totalLengths[i] = *(long*)(f + 60 + 8 * i);
+            long* offsets = (long*)(f + 12);
+            _docIds = offsets[0];
+            _ordinals = offsets[1];
+            for (int i = 0; i < SegmentFormat.FieldCount; i++) _lengths[i] = offsets[2 + i];
+            _termOffsets = offsets[5];
+            _termBytes = offsets[6];
+            _entries = offsets[7];
+            _idBase = *(long*)(f + 76);
+            byte* widths = f + 84;
+            _idWidth = widths[0];
+            _ordinalWidth = widths[1];
+            for (int i = 0; i < SegmentFormat.FieldCount; i++) _lengthWidths[i] = widths[2 + i];
+            for (int i = 0; i < SegmentFormat.FieldCount; i++) _totalLengths[i] = *(long*)(f + 92 + 8 * i);
+            long bodyEnd = length - SegmentFormat.TrailerSize - SegmentFormat.FooterSize;
+            if (_entries + (long)TermCount * SegmentFormat.TermEntrySize != bodyEnd || _docIds < 0 || _docIds > _ordinals || _termOffsets > _termBytes)
+                throw new CorruptIndexException($"{name}: inconsistent section offsets");
         }
         catch
         {
@@ -106,16 +118,13 @@ public sealed unsafe class SegmentReader : IDisposable
     public long TotalLength(int field) => _totalLengths[field];
 
     /// <summary>The id of the stored document a local document belongs to.</summary>
-    public long DocumentId(int doc) => *(long*)(_base + _docIds + 8L * doc);
+    public long DocumentId(int doc) => _idBase + SegmentFormat.ReadFixed(_base + _docIds, _idWidth, doc);
 
     /// <summary>The segment ordinal within its document.</summary>
-    public int Ordinal(int doc) => *(int*)(_base + _ordinals + 4L * doc);
+    public int Ordinal(int doc) => (int)SegmentFormat.ReadFixed(_base + _ordinals, _ordinalWidth, doc);
 
     /// <summary>A document's length in a field (in analyzed terms).</summary>
-    public int Length(int field, int doc) => *(int*)(_base + _lengths + 4L * ((long)field * DocumentCount + doc));
-
-    /// <summary>Pointer to a field's length array (for scoring loops).</summary>
-    internal int* LengthsOf(int field) => (int*)(_base + _lengths + 4L * field * DocumentCount);
+    public int Length(int field, int doc) => (int)SegmentFormat.ReadFixed(_base + _lengths[field], _lengthWidths[field], doc);
 
     /// <summary>Finds a term by its UTF-8 bytes; returns its rank or -1.</summary>
     public int FindTerm(ReadOnlySpan<byte> utf8)
@@ -146,20 +155,37 @@ public sealed unsafe class SegmentReader : IDisposable
     public string Term(int rank) => Encoding.UTF8.GetString(TermBytes(rank));
 
     /// <summary>Documents containing the term in any field.</summary>
-    public int DocumentFrequency(int rank) => *(int*)(_base + _entries + (long)rank * SegmentFormat.TermEntrySize);
+    public int DocumentFrequency(int rank) => *(int*)(_base + _entries + (long)rank * SegmentFormat.TermEntrySize + 8);
+
+    /// <summary>Finds a term's list in a field: its start and document count, or false when the field has none.</summary>
+    private bool Locate(int rank, int field, out byte* list, out int count)
+    {
+        byte* p = _base + *(long*)(_base + _entries + (long)rank * SegmentFormat.TermEntrySize);
+        int mask = *p++;
+        list = null;
+        count = 0;
+        if ((mask & (1 << field)) == 0) return false;
+        long skip = 0;
+        for (int f = 0; f < SegmentFormat.FieldCount; f++)
+        {
+            if ((mask & (1 << f)) == 0) continue;
+            int df = SegmentFormat.ReadVarint(ref p);
+            int bytes = SegmentFormat.ReadVarint(ref p);
+            if (f < field) skip += bytes;
+            else if (f == field) count = df;
+        }
+        list = p + skip;
+        return true;
+    }
 
     /// <summary>Documents containing the term in one field (0 when none).</summary>
-    public int FieldFrequency(int rank, int field) => *(int*)(_base + _entries + (long)rank * SegmentFormat.TermEntrySize + 12 + 12 * field);
-
-    /// <summary>Where a term's postings in a field start (-1 when it has none).</summary>
-    internal long ListOffset(int rank, int field) => *(long*)(_base + _entries + (long)rank * SegmentFormat.TermEntrySize + 4 + 12 * field);
+    public int FieldFrequency(int rank, int field) => Locate(rank, field, out _, out int count) ? count : 0;
 
     /// <summary>Positions a cursor on a term's postings in a field; false when there are none.</summary>
     public bool OpenPostings(int rank, int field, PostingCursor cursor)
     {
-        int df = FieldFrequency(rank, field);
-        if (df == 0) return false;
-        cursor.Reset(_base + ListOffset(rank, field), df, LengthsOf(field));
+        if (!Locate(rank, field, out byte* list, out int count)) return false;
+        cursor.Reset(list, count, _base + _lengths[field], _lengthWidths[field]);
         return true;
     }
 
