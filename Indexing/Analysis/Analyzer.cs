@@ -1,64 +1,97 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 
 namespace Search.Indexing.Analysis;
 
+/// <summary>Receives one analyzed term; the span is valid only during the call.</summary>
+public delegate void TermSink(ReadOnlySpan<char> term);
+
 /// <summary>
 /// English text analysis for the lexical index: Unicode word tokenization, lower-casing, stop-word
-/// removal and Porter2 stemming. Index and query text go through the same instance.
+/// removal and Porter2 stemming. Index and query text go through the same instance. Terms are handed
+/// out as spans over a reused buffer, so analysing text allocates nothing for words seen before.
 /// </summary>
 public sealed class Analyzer
 {
+    private const int StemCacheLimit = 200_000;
     private readonly bool _stem;
-    private readonly IReadOnlySet<string> _stopWords;
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _stopWords;
+    private readonly ConcurrentDictionary<string, string> _stems = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _stemLookup;
 
     /// <summary>The analyzer used by default: English stop words and stemming.</summary>
     public static Analyzer English { get; } = new(StopWords.English, stem: true);
 
     /// <summary>Creates an analyzer with a stop list (empty for none) and optional stemming.</summary>
-    public Analyzer(IReadOnlySet<string> stopWords, bool stem)
+    public Analyzer(IEnumerable<string> stopWords, bool stem)
     {
-        _stopWords = stopWords;
+        _stopWords = stopWords.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _stem = stem;
+        _stemLookup = _stems.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Hands every term of <paramref name="text"/> to <paramref name="sink"/>, in order.</summary>
+    public void Analyze(ReadOnlySpan<char> text, TermSink sink)
+    {
+        Span<char> buffer = stackalloc char[128];
+        int length = 0;
+        int i = 0;
+        {
+            while (i <= text.Length)
+            {
+                bool wordChar = false;
+                int width = 1;
+                Rune rune = default;
+                if (i < text.Length)
+                {
+                    char c = text[i];
+                    if (c < 128)
+                    {
+                        wordChar = (uint)((c | 0x20) - 'a') <= 'z' - 'a' || (uint)(c - '0') <= 9;
+                        if (!wordChar && c == '\'' && length > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1])) wordChar = true;
+                        if (!wordChar && c == '.' && length > 0 && ContinuesAcronym(text, i))
+                        {
+                            i++; // "U.S.C." is one word: "usc"
+                            continue;
+                        }
+                        rune = new Rune(c);
+                    }
+                    else
+                    {
+                        if (Rune.DecodeFromUtf16(text[i..], out rune, out width) != System.Buffers.OperationStatus.Done)
+                        {
+                            rune = Rune.ReplacementChar;
+                            width = 1;
+                        }
+                        wordChar = IsWordRune(rune) || (IsApostrophe(rune) && length > 0 && i + width < text.Length && char.IsLetter(text[i + width]));
+                    }
+                }
+                if (wordChar)
+                {
+                    if (length + 2 > buffer.Length)
+                    {
+                        var bigger = new char[buffer.Length * 2]; // only for words over 60 characters
+                        buffer[..length].CopyTo(bigger);
+                        buffer = bigger;
+                    }
+                    if (IsApostrophe(rune)) buffer[length++] = '\'';
+                    else if (rune.Value < 128) buffer[length++] = (char)(rune.Value is >= 'A' and <= 'Z' ? rune.Value | 0x20 : rune.Value);
+                    else length += Rune.ToLowerInvariant(rune).EncodeToUtf16(buffer[length..]);
+                }
+                else if (length > 0)
+                {
+                    Emit(buffer[..length], sink);
+                    length = 0;
+                }
+                i += width;
+            }
+        }
     }
 
     /// <summary>Appends the terms of <paramref name="text"/> to <paramref name="terms"/> in order.</summary>
-    public void Analyze(ReadOnlySpan<char> text, List<string> terms)
-    {
-        var word = new StringBuilder(32);
-        int i = 0;
-        while (i <= text.Length)
-        {
-            Rune rune = default;
-            bool wordChar = false;
-            int width = 1;
-            if (i < text.Length)
-            {
-                if (Rune.DecodeFromUtf16(text[i..], out rune, out width) != System.Buffers.OperationStatus.Done)
-                {
-                    rune = Rune.ReplacementChar;
-                    width = 1;
-                }
-                wordChar = IsWordRune(rune) || (IsApostrophe(rune) && word.Length > 0 && i + width < text.Length && char.IsLetter(text[i + width]));
-                if (!wordChar && rune.Value == '.' && ContinuesAcronym(text, i, word))
-                {
-                    i += width; // "U.S.C." is one word: "usc"
-                    continue;
-                }
-            }
-            if (wordChar)
-            {
-                if (IsApostrophe(rune)) word.Append('\'');
-                else AppendLower(word, rune);
-            }
-            else if (word.Length > 0)
-            {
-                Emit(word.ToString(), terms);
-                word.Clear();
-            }
-            i += width;
-        }
-    }
+    public void Analyze(ReadOnlySpan<char> text, List<string> terms) => Analyze(text, t => terms.Add(t.ToString()));
 
     /// <summary>The terms of <paramref name="text"/> as a new list.</summary>
     public List<string> Analyze(string text)
@@ -68,22 +101,38 @@ public sealed class Analyzer
         return terms;
     }
 
-    private void Emit(string token, List<string> terms)
+    private void Emit(ReadOnlySpan<char> token, TermSink sink)
     {
         if (_stopWords.Contains(token)) return;
-        string term = _stem ? EnglishStemmer.Stem(token) : token;
-        if (term.Contains('\'', StringComparison.Ordinal)) term = term.Replace("'", "", StringComparison.Ordinal);
-        if (term.Length == 0) return;
-        terms.Add(term);
+        ReadOnlySpan<char> term = token;
+        if (_stem)
+        {
+            if (!_stemLookup.TryGetValue(token, out string? stem))
+            {
+                string word = token.ToString();
+                stem = EnglishStemmer.Stem(word);
+                if (_stems.Count < StemCacheLimit) _stems.TryAdd(word, stem);
+            }
+            term = stem;
+        }
+        if (term.Contains('\''))
+        {
+            Span<char> clean = stackalloc char[term.Length];
+            int n = 0;
+            foreach (char c in term)
+                if (c != '\'') clean[n++] = c;
+            if (n > 0) sink(clean[..n]);
+            return;
+        }
+        if (term.Length > 0) sink(term);
     }
 
     /// <summary>True for the dot in a run of single letters and dots ("U.S.C.", "e.g."), which tokenizes as one word.</summary>
-    private static bool ContinuesAcronym(ReadOnlySpan<char> text, int dot, System.Text.StringBuilder word)
+    private static bool ContinuesAcronym(ReadOnlySpan<char> text, int dot)
     {
         if (dot + 1 >= text.Length || !char.IsLetter(text[dot + 1]) || !char.IsLetter(text[dot - 1])) return false;
         if (dot + 2 < text.Length && char.IsLetterOrDigit(text[dot + 2])) return false; // the next part is a whole word
-        if (dot >= 2 && char.IsLetterOrDigit(text[dot - 2])) return false; // so was the previous one
-        return word.Length > 0;
+        return dot < 2 || !char.IsLetterOrDigit(text[dot - 2]); // the previous part must be a single letter too
     }
 
     private static bool IsWordRune(Rune r)
@@ -95,10 +144,4 @@ public sealed class Analyzer
 
     private static bool IsApostrophe(Rune r) => r.Value is '\'' or '\u2019';
 
-    private static void AppendLower(StringBuilder sb, Rune r)
-    {
-        Rune lower = Rune.ToLowerInvariant(r);
-        if (lower.IsBmp) sb.Append((char)lower.Value);
-        else sb.Append(lower.ToString());
-    }
 }

@@ -54,6 +54,13 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         public int Field;
         public double Weight;
         public double UpperBound;
+        // BM25's length normalisation k1·(1 − b + b·len/avg) as constant + perLength·len, folded once per query.
+        public double NormConstant;
+        public double NormPerLength;
+
+        public double Saturation(int tf, int length) => tf / (tf + NormConstant + NormPerLength * length);
+
+        public double BlockBound(int block) => Weight * Cursor.MaxSaturation(block, NormConstant, NormPerLength);
     }
 
     /// <summary>Runs a query against a snapshot.</summary>
@@ -97,7 +104,10 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
                     s.Slot = t * Fields + f;
                     s.Field = f;
                     s.Weight = weights[f] * idf[t];
-                    s.UpperBound = ListBound(s, snapshot.AverageLengths[f]);
+                    double average = snapshot.AverageLengths[f];
+                    s.NormConstant = average > 0 ? parameters.K1 * (1 - parameters.B) : parameters.K1;
+                    s.NormPerLength = average > 0 ? parameters.K1 * parameters.B / average : 0;
+                    s.UpperBound = ListBound(s);
                     scorers.Add(s);
                     termHasList[t] = true;
                 }
@@ -119,22 +129,22 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         return top.Drain();
     }
 
-    private double ListBound(Scorer s, double average)
+    private static double ListBound(Scorer s)
     {
         double best = 0;
         var c = s.Cursor;
         for (int b = 0; b < c.BlockCount; b++)
         {
-            double v = parameters.Saturate(c.BlockMaxFrequency(b), c.BlockMinLength(b), average);
+            double v = c.MaxSaturation(b, s.NormConstant, s.NormPerLength);
             if (v > best) best = v;
         }
         return s.Weight * best * Slack;
     }
 
-    private double Contribution(Scorer s, double[] averages) =>
-        s.Weight * parameters.Saturate(s.Cursor.Frequency, s.Cursor.FieldLength, averages[s.Field]);
+    private static double Contribution(Scorer s) => s.Weight * s.Saturation(s.Cursor.Frequency, s.Cursor.FieldLength);
 
-    private static LexicalHit Hit(SegmentReader reader, int doc, double[] contributions, int termCount)
+    /// <summary>Sums the contributions in canonical order and offers the hit unless it cannot enter the top k.</summary>
+    private static void Offer(TopHits top, SegmentReader reader, int doc, double[] contributions, int termCount)
     {
         double title = 0, section = 0, body = 0;
         for (int t = 0; t < termCount; t++)
@@ -143,7 +153,9 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
             section += contributions[t * Fields + 1];
             body += contributions[t * Fields + 2];
         }
-        return new LexicalHit(reader.DocumentId(doc), reader.Ordinal(doc), title + section + body, new FieldScores(title, section, body));
+        double score = title + section + body;
+        if (score < top.Threshold) return; // an equal score may still enter by id
+        top.Offer(new LexicalHit(reader.DocumentId(doc), reader.Ordinal(doc), score, new FieldScores(title, section, body)));
     }
 
     private void MaxScore(SnapshotSegment segment, List<Scorer> scorers, double[] averages, double[] contributions, LexicalQuery request, TopHits top)
@@ -180,7 +192,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
                 if (s.Cursor.Doc != candidate) continue;
                 if (!skip)
                 {
-                    double c = Contribution(s, averages);
+                    double c = Contribution(s);
                     contributions[s.Slot] = c;
                     partial += c;
                 }
@@ -202,7 +214,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
                 {
                     int block = cursor.BlockFor(candidate);
                     if (block < 0) continue;
-                    double blockBound = s.Weight * parameters.Saturate(cursor.BlockMaxFrequency(block), cursor.BlockMinLength(block), averages[s.Field]) * Slack;
+                    double blockBound = s.BlockBound(block) * Slack;
                     if ((partial + blockBound + rest) * Slack < threshold)
                     {
                         pruned = true;
@@ -212,13 +224,13 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
                 }
                 if (cursor.Doc == candidate)
                 {
-                    double c = Contribution(s, averages);
+                    double c = Contribution(s);
                     contributions[s.Slot] = c;
                     partial += c;
                 }
             }
             if (pruned) continue;
-            top.Offer(Hit(reader, candidate, contributions, termCount));
+            Offer(top, reader, candidate, contributions, termCount);
             if (!exhaustive && top.Threshold > threshold)
             {
                 threshold = top.Threshold;
@@ -252,12 +264,38 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         Array.Sort(sizes, order);
         var lead = byTerm[order[0]];
         var filter = request.DocumentFilter;
+        double bound = 0;
+        int boundUpTo = -1;
         while (true)
         {
             int candidate = PostingCursor.NoMoreDocs;
             foreach (var s in lead)
                 if (s.Cursor.Doc < candidate) candidate = s.Cursor.Doc;
             if (candidate == PostingCursor.NoMoreDocs) return;
+            double threshold = request.Exhaustive ? double.NegativeInfinity : top.Threshold;
+            if (threshold > double.NegativeInfinity)
+            {
+                // Block-max: the blocks' maxima bound every document up to the end of the shortest of those
+                // blocks; computed once per such range, and when they cannot reach the threshold the range is skipped.
+                if (candidate > boundUpTo)
+                {
+                    bound = 0;
+                    boundUpTo = int.MaxValue;
+                    foreach (var s in scorers)
+                    {
+                        int block = s.Cursor.BlockFor(Math.Max(candidate, s.Cursor.Doc));
+                        if (block < 0) continue;
+                        bound += s.BlockBound(block);
+                        boundUpTo = Math.Min(boundUpTo, s.Cursor.BlockLastDoc(block));
+                    }
+                }
+                if (bound * Slack < threshold)
+                {
+                    int target = boundUpTo == int.MaxValue ? PostingCursor.NoMoreDocs : boundUpTo + 1;
+                    foreach (var s in lead) s.Cursor.Advance(target);
+                    continue;
+                }
+            }
             bool match = !segment.IsDeleted(candidate) && (filter is null || filter(reader.DocumentId(candidate)));
             for (int k = 1; k < termCount && match; k++)
             {
@@ -271,9 +309,9 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
                 foreach (var s in scorers)
                 {
                     if (s.Cursor.Doc != candidate) s.Cursor.Advance(candidate);
-                    if (s.Cursor.Doc == candidate) contributions[s.Slot] = Contribution(s, averages);
+                    if (s.Cursor.Doc == candidate) contributions[s.Slot] = Contribution(s);
                 }
-                top.Offer(Hit(reader, candidate, contributions, termCount));
+                Offer(top, reader, candidate, contributions, termCount);
             }
             foreach (var s in lead)
                 if (s.Cursor.Doc == candidate) s.Cursor.Next();

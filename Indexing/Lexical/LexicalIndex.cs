@@ -213,17 +213,13 @@ public sealed class LexicalIndex : ILexicalIndex
     private void AddToBuilder(SegmentBuilder builder, IndexedDocument d)
     {
         var title = _analyzer.Analyze(d.Title);
-        var terms = new List<string>();
+        TermSink section = t => builder.AddTerm(1, t), body = t => builder.AddTerm(2, t);
         foreach (var s in d.Segments)
         {
             builder.BeginDocument(d.DocumentId, s.Ordinal);
             foreach (var t in title) builder.AddTerm(0, t);
-            terms.Clear();
-            _analyzer.Analyze(s.SectionPath, terms);
-            foreach (var t in terms) builder.AddTerm(1, t);
-            terms.Clear();
-            _analyzer.Analyze(s.Body, terms);
-            foreach (var t in terms) builder.AddTerm(2, t);
+            _analyzer.Analyze(s.SectionPath, section);
+            _analyzer.Analyze(s.Body, body);
             builder.EndDocument();
         }
     }

@@ -115,6 +115,12 @@ public unsafe class LexicalCodecTests
                     int block = cursor.BlockFor(d);
                     Assert.True(cursor.Frequency <= cursor.BlockMaxFrequency(block));
                     Assert.True(cursor.FieldLength >= cursor.BlockMinLength(block));
+                    // The dominating impacts bound BM25's saturation for any length normalisation.
+                    foreach (var (c, p) in new[] { (1.2 * 0.25, 1.2 * 0.75 / 9.5), (0.9 * 0.6, 0.9 * 0.4 / 3.0), (2.0, 0.0) })
+                    {
+                        double saturation = cursor.Frequency / (cursor.Frequency + c + p * cursor.FieldLength);
+                        Assert.True(cursor.MaxSaturation(block, c, p) >= saturation);
+                    }
                 }
             }
         }

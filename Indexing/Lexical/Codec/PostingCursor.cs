@@ -16,7 +16,9 @@ public sealed unsafe class PostingCursor
     private byte* _lengths;
     private int _lengthWidth;
     private int _blocks, _count, _block, _pos, _n;
-    private int _singleMaxTf, _singleMinLen;
+    private readonly int[] _singleTf = new int[SegmentFormat.ImpactsPerBlock];
+    private readonly int[] _singleLength = new int[SegmentFormat.ImpactsPerBlock];
+    private int _singleImpacts;
 
     /// <summary>The current document, or <see cref="NoMoreDocs"/>.</summary>
     public int Doc { get; private set; }
@@ -40,8 +42,12 @@ public sealed unsafe class PostingCursor
         if (_blocks == 1)
         {
             // A short list carries its maxima inline and is decoded at once.
-            _singleMaxTf = SegmentFormat.ReadVarint(ref list);
-            _singleMinLen = SegmentFormat.ReadVarint(ref list);
+            _singleImpacts = *list++;
+            for (int k = 0; k < _singleImpacts; k++)
+            {
+                _singleTf[k] = SegmentFormat.ReadVarint(ref list);
+                _singleLength[k] = SegmentFormat.ReadVarint(ref list);
+            }
             _index = null;
             _data = list;
             Decode(0);
@@ -61,11 +67,41 @@ public sealed unsafe class PostingCursor
     /// <summary>The last document of a block.</summary>
     public int BlockLastDoc(int block) => _index == null ? _docs[_n - 1] : *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize);
 
-    /// <summary>The largest term frequency in a block.</summary>
-    public int BlockMaxFrequency(int block) => _index == null ? _singleMaxTf : *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize + 8);
+    /// <summary>
+    /// The largest tf / (tf + normConstant + normPerLength · length) any document of the block can reach
+    /// (BM25's saturation with the query's length normalisation), from the block's dominating impacts.
+    /// </summary>
+    public double MaxSaturation(int block, double normConstant, double normPerLength)
+    {
+        double best = 0;
+        if (_index == null)
+        {
+            for (int k = 0; k < _singleImpacts; k++)
+                best = Math.Max(best, Saturation(_singleTf[k], _singleLength[k], normConstant, normPerLength));
+            return best;
+        }
+        ushort* pairs = (ushort*)(_index + (long)block * SegmentFormat.BlockEntrySize + 8);
+        for (int k = 0; k < SegmentFormat.ImpactsPerBlock; k++)
+            best = Math.Max(best, Saturation(pairs[2 * k], pairs[2 * k + 1], normConstant, normPerLength));
+        return best;
+    }
 
-    /// <summary>The smallest field length in a block.</summary>
-    public int BlockMinLength(int block) => _index == null ? _singleMinLen : *(int*)(_index + (long)block * SegmentFormat.BlockEntrySize + 12);
+    private static double Saturation(int tf, int length, double normConstant, double normPerLength) =>
+        tf >= ushort.MaxValue ? 1.0 : tf / (tf + normConstant + normPerLength * length);
+
+    /// <summary>The largest term frequency stored for a block (a bound; 65535 means at least that).</summary>
+    public int BlockMaxFrequency(int block)
+    {
+        if (_index == null) return _singleImpacts == 0 ? 0 : _singleTf[0];
+        return *(ushort*)(_index + (long)block * SegmentFormat.BlockEntrySize + 8);
+    }
+
+    /// <summary>The smallest field length stored for a block (a bound).</summary>
+    public int BlockMinLength(int block)
+    {
+        if (_index == null) return _singleImpacts == 0 ? 0 : _singleLength[_singleImpacts - 1];
+        return *(ushort*)(_index + (long)block * SegmentFormat.BlockEntrySize + 8 + 4 * (SegmentFormat.ImpactsPerBlock - 1) + 2);
+    }
 
     /// <summary>The block that would hold <paramref name="target"/> (from the current block on), or -1 past the end.</summary>
     public int BlockFor(int target)

@@ -266,6 +266,9 @@ internal sealed class PostingsWriter
     /// <summary>The bytes of the last encoded list.</summary>
     public ReadOnlySpan<byte> Encoded => _out.WrittenSpan;
 
+    private readonly (int Tf, int Length)[] _pairs = new (int, int)[SegmentFormat.BlockSize];
+    private readonly (int Tf, int Length)[] _impacts = new (int, int)[SegmentFormat.ImpactsPerBlock];
+
     /// <summary>Encodes a list given as interleaved (doc, tf) pairs in doc order.</summary>
     public void Encode(ReadOnlySpan<int> docTf, List<int> fieldLengths)
     {
@@ -275,21 +278,19 @@ internal sealed class PostingsWriter
         _index.ResetWrittenCount();
         _data.ResetWrittenCount();
         _out.ResetWrittenCount();
-        int prev = -1, listMaxTf = 0, listMinLen = int.MaxValue;
+        int prev = -1, impacts = 0;
         for (int b = 0; b < blocks; b++)
         {
             int start = b * SegmentFormat.BlockSize, n = Math.Min(SegmentFormat.BlockSize, count - start);
-            int maxTf = 0, minLen = int.MaxValue;
             for (int i = 0; i < n; i++)
             {
                 int doc = docTf[2 * (start + i)], tf = docTf[2 * (start + i) + 1];
                 _gaps[i] = doc - prev - 1;
                 _tfs[i] = tf - 1;
                 prev = doc;
-                if (tf > maxTf) maxTf = tf;
-                int len = fieldLengths[doc];
-                if (len < minLen) minLen = len;
+                _pairs[i] = (tf, fieldLengths[doc]);
             }
+            impacts = DominatingImpacts(n);
             int docBits = BitPacking.BitsRequired(_gaps.AsSpan(0, n)), tfBits = BitPacking.BitsRequired(_tfs.AsSpan(0, n));
             _packed[0] = (byte)docBits;
             _packed[1] = (byte)tfBits;
@@ -297,19 +298,26 @@ internal sealed class PostingsWriter
             int len2 = BitPacking.Pack(_tfs.AsSpan(0, n), tfBits, _packed.AsSpan(2 + len1));
             BinaryPrimitives.WriteInt32LittleEndian(entry, prev);
             BinaryPrimitives.WriteInt32LittleEndian(entry[4..], _data.WrittenCount);
-            BinaryPrimitives.WriteInt32LittleEndian(entry[8..], maxTf);
-            BinaryPrimitives.WriteInt32LittleEndian(entry[12..], minLen);
+            for (int k = 0; k < SegmentFormat.ImpactsPerBlock; k++)
+            {
+                var (tf, length) = _impacts[Math.Min(k, impacts - 1)]; // unused slots repeat the last pair
+                BinaryPrimitives.WriteUInt16LittleEndian(entry[(8 + 4 * k)..], (ushort)Math.Min(tf, ushort.MaxValue));
+                BinaryPrimitives.WriteUInt16LittleEndian(entry[(10 + 4 * k)..], (ushort)Math.Min(length, ushort.MaxValue));
+            }
             System.Buffers.BuffersExtensions.Write(_index, entry);
             System.Buffers.BuffersExtensions.Write(_data, _packed.AsSpan(0, 2 + len1 + len2));
-            listMaxTf = Math.Max(listMaxTf, maxTf);
-            listMinLen = Math.Min(listMinLen, minLen);
         }
         if (blocks == 1)
         {
-            // A short list (most terms): its maxima inline instead of a 16-byte index entry.
-            Span<byte> head = stackalloc byte[10];
-            int h = SegmentFormat.WriteVarint(head, listMaxTf);
-            h += SegmentFormat.WriteVarint(head[h..], listMinLen);
+            // A short list (most terms): its impacts inline as varints instead of an index entry.
+            Span<byte> head = stackalloc byte[1 + SegmentFormat.ImpactsPerBlock * 10];
+            head[0] = (byte)impacts;
+            int h = 1;
+            for (int k = 0; k < impacts; k++)
+            {
+                h += SegmentFormat.WriteVarint(head[h..], Math.Min(_impacts[k].Tf, ushort.MaxValue));
+                h += SegmentFormat.WriteVarint(head[h..], Math.Min(_impacts[k].Length, ushort.MaxValue));
+            }
             System.Buffers.BuffersExtensions.Write(_out, head[..h]);
         }
         else
@@ -317,6 +325,31 @@ internal sealed class PostingsWriter
             System.Buffers.BuffersExtensions.Write(_out, _index.WrittenSpan);
         }
         System.Buffers.BuffersExtensions.Write(_out, _data.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Reduces a block's (tf, length) pairs to at most ImpactsPerBlock pairs that dominate all of them:
+    /// the Pareto frontier (higher tf, shorter field), merged into neighbouring groups when it is longer.
+    /// </summary>
+    private int DominatingImpacts(int n)
+    {
+        var pairs = _pairs.AsSpan(0, n);
+        pairs.Sort((a, b) => a.Tf != b.Tf ? b.Tf.CompareTo(a.Tf) : a.Length.CompareTo(b.Length));
+        int frontier = 0;
+        int shortest = int.MaxValue;
+        foreach (var p in pairs)
+        {
+            if (p.Length >= shortest) continue; // a pair with a higher tf is at least as short
+            shortest = p.Length;
+            pairs[frontier++] = p;
+        }
+        int groups = Math.Min(frontier, SegmentFormat.ImpactsPerBlock);
+        for (int g = 0; g < groups; g++)
+        {
+            int first = g * frontier / groups, last = (g + 1) * frontier / groups - 1;
+            _impacts[g] = (pairs[first].Tf, pairs[last].Length); // highest tf and shortest length of the group
+        }
+        return groups;
     }
 }
 

@@ -9,14 +9,14 @@ namespace Search.Indexing.Lexical.Codec;
 /// </code>
 /// A term's postings start with a field mask and, per field present, varint document count and byte
 /// length; then each field's list. A list of at most one block is [varint max tf][varint min length]
-/// [block]; a longer list is a block index (BlockEntrySize bytes per block: last doc, data offset, max
-/// tf, min field length) followed by the blocks. A block is [doc bit width][tf bit width][packed doc
+/// [block]; a longer list is a block index (BlockEntrySize bytes per block: last doc, data offset,
+/// dominating (tf, length) pairs) followed by the blocks. A block is [doc bit width][tf bit width][packed doc
 /// gaps][packed tf − 1] for up to 128 documents.
 /// </summary>
 public static class SegmentFormat
 {
-    /// <summary>"SRCHSEG2" little-endian.</summary>
-    public const ulong Magic = 0x3247455348435253UL;
+    /// <summary>"SRCHSEG3" little-endian.</summary>
+    public const ulong Magic = 0x3347455348435253UL;
 
     /// <summary>Documents per postings block.</summary>
     public const int BlockSize = 128;
@@ -27,8 +27,15 @@ public static class SegmentFormat
     /// <summary>Bytes of a term entry: postings start (long) and documents with the term in any field (int).</summary>
     public const int TermEntrySize = 12;
 
-    /// <summary>Bytes of a block index entry.</summary>
-    public const int BlockEntrySize = 16;
+    /// <summary>Bytes of a block index entry: last doc, data offset, then <see cref="ImpactsPerBlock"/> (tf, length) pairs as ushorts.</summary>
+    public const int BlockEntrySize = 8 + ImpactsPerBlock * 4;
+
+    /// <summary>
+    /// (term frequency, field length) pairs kept per block: a small set that dominates every document of
+    /// the block (each has a pair with tf ≥ and length ≤ its own), so BM25 bounds stay tight for any
+    /// collection statistics. A stored tf of 65535 means "at least that".
+    /// </summary>
+    public const int ImpactsPerBlock = 4;
 
     /// <summary>Bytes of the footer: version, counts, section offsets, doc id base, widths, length totals.</summary>
     public const int FooterSize = 4 + 4 + 4 + 8 * 8 + 8 + 8 + FieldCount * 8;
@@ -37,7 +44,7 @@ public static class SegmentFormat
     public const int TrailerSize = 4 + 8;
 
     /// <summary>The format version written in every footer.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Bytes per value that hold every value up to <paramref name="max"/> (0 when all are 0).</summary>
     public static int WidthFor(long max) => max == 0 ? 0 : max <= byte.MaxValue ? 1 : max <= ushort.MaxValue ? 2 : max <= uint.MaxValue ? 4 : 8;
