@@ -58,20 +58,29 @@ public static class LexicalBenchmark
         using var index = LexicalIndex.Open(directory, analyzer, parameters);
         var batch = new List<IndexedDocument>(BatchSize);
         long id = 0;
+        var applying = new Stopwatch();
         foreach (var line in File.ReadLines(docsPath))
         {
             batch.Add(new IndexedDocument(id++, "", [new IndexedSegment(0, "", line)]));
             if (batch.Count == BatchSize)
             {
+                applying.Start();
                 index.Apply(batch, []);
+                applying.Stop();
                 batch.Clear();
                 ct.ThrowIfCancellationRequested();
             }
         }
+        applying.Start();
         index.Apply(batch, []);
+        applying.Stop();
+        var merging = Stopwatch.StartNew();
         index.ForceMerge();
+        merging.Stop();
+        var committing = Stopwatch.StartNew();
         index.Commit(1);
         double build = clock.Elapsed.TotalSeconds;
+        log.WriteLine($"ours: segments built in {applying.Elapsed.TotalSeconds:0.00} s, merged in {merging.Elapsed.TotalSeconds:0.00} s, committed in {committing.Elapsed.TotalSeconds:0.00} s");
         long peak = Process.GetCurrentProcess().PeakWorkingSet64;
         long bytes = Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length);
         log.WriteLine($"ours: built {id:N0} documents in {build:0.00} s, {bytes / 1048576.0:0.0} MiB, {index.IndexSegmentCount} segment(s)");

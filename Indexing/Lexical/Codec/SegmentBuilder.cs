@@ -13,8 +13,11 @@ public sealed class SegmentBuilder
     private readonly Dictionary<string, int> _termIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly List<string> _terms = [];
-    // Postings per (term, field): interleaved doc, tf.
-    private readonly List<List<int>?> _postings = [];
+    // Every posting as (slot = term × fields + field, doc, tf), appended in document order; grouped by
+    // slot only when the segment is written. One flat array instead of a growing list per term keeps
+    // inversion sequential and gives the garbage collector a handful of objects instead of millions.
+    private int[] _stream = new int[3 * 4096];
+    private int _streamLength;
     private readonly List<long> _documentIds = [];
     private readonly List<int> _ordinals = [];
     private readonly List<int>[] _lengths = [[], [], []];
@@ -52,7 +55,6 @@ public sealed class SegmentBuilder
             id = _terms.Count;
             _termIds[s] = id;
             _terms.Add(s);
-            for (int f = 0; f < SegmentFormat.FieldCount; f++) _postings.Add(null);
             EstimatedBytes += 64 + 2L * s.Length;
         }
         int slot = id * SegmentFormat.FieldCount + field;
@@ -69,18 +71,44 @@ public sealed class SegmentBuilder
         int doc = _documentIds.Count - 1;
         foreach (int slot in CollectionsMarshal.AsSpan(_touched))
         {
-            var list = _postings[slot] ??= new List<int>(4);
-            list.Add(doc);
-            list.Add(_docTf[slot]);
+            Append(slot, doc, _docTf[slot]);
             _docTf[slot] = 0;
         }
-        EstimatedBytes += 8L * _touched.Count + 24;
+        EstimatedBytes += 12L * _touched.Count + 24;
         _touched.Clear();
         for (int f = 0; f < SegmentFormat.FieldCount; f++)
         {
             _lengths[f].Add(_currentLengths[f]);
             _totalLengths[f] += _currentLengths[f];
         }
+    }
+
+    private void Append(int slot, int doc, int tf)
+    {
+        if (_streamLength + 3 > _stream.Length) Array.Resize(ref _stream, _stream.Length * 2);
+        _stream[_streamLength] = slot;
+        _stream[_streamLength + 1] = doc;
+        _stream[_streamLength + 2] = tf;
+        _streamLength += 3;
+    }
+
+    /// <summary>Groups the posting stream by slot (a counting sort, stable, so documents stay in order): interleaved (doc, tf) pairs and each slot's start.</summary>
+    private (int[] Pairs, int[] Starts) GroupBySlot()
+    {
+        int slots = _terms.Count * SegmentFormat.FieldCount;
+        var starts = new int[slots + 1];
+        for (int i = 0; i < _streamLength; i += 3) starts[_stream[i] + 1] += 2;
+        for (int s = 0; s < slots; s++) starts[s + 1] += starts[s];
+        var pairs = GC.AllocateUninitializedArray<int>(starts[slots]);
+        var next = (int[])starts.Clone();
+        for (int i = 0; i < _streamLength; i += 3)
+        {
+            int at = next[_stream[i]];
+            pairs[at] = _stream[i + 1];
+            pairs[at + 1] = _stream[i + 2];
+            next[_stream[i]] = at + 2;
+        }
+        return (pairs, starts);
     }
 
     /// <summary>Adds a whole document record (used by merges, which copy postings list by list); returns its local id.</summary>
@@ -107,12 +135,9 @@ public sealed class SegmentBuilder
             id = _terms.Count;
             _termIds[s] = id;
             _terms.Add(s);
-            for (int f = 0; f < SegmentFormat.FieldCount; f++) _postings.Add(null);
         }
-        var list = _postings[id * SegmentFormat.FieldCount + field] ??= new List<int>(4);
-        list.Add(doc);
-        list.Add(tf);
-        EstimatedBytes += 8;
+        Append(id * SegmentFormat.FieldCount + field, doc, tf);
+        EstimatedBytes += 12;
     }
 
     /// <summary>Writes the segment to <paramref name="output"/> (positioned at its start) and returns its checksum.</summary>
@@ -132,6 +157,7 @@ public sealed class SegmentBuilder
         }
         Array.Sort(order, (a, b) => utf8[a].AsSpan().SequenceCompareTo(utf8[b]));
 
+        var (pairs, starts) = GroupBySlot();
         var entries = new byte[(long)termCount * SegmentFormat.TermEntrySize];
         var lists = new PostingsWriter[SegmentFormat.FieldCount];
         for (int f = 0; f < lists.Length; f++) lists[f] = new PostingsWriter();
@@ -141,15 +167,16 @@ public sealed class SegmentBuilder
             int t = order[r];
             var entry = entries.AsSpan(r * SegmentFormat.TermEntrySize, SegmentFormat.TermEntrySize);
             BinaryPrimitives.WriteInt64LittleEndian(entry, sink.Position);
-            BinaryPrimitives.WriteInt32LittleEndian(entry[8..], CountDocsInAnyField(t));
+            BinaryPrimitives.WriteInt32LittleEndian(entry[8..], CountDocsInAnyField(pairs, starts, t));
             int mask = 0, h = 1;
             for (int f = 0; f < SegmentFormat.FieldCount; f++)
             {
-                var list = _postings[t * SegmentFormat.FieldCount + f];
-                if (list is null) continue;
+                int slot = t * SegmentFormat.FieldCount + f;
+                var list = pairs.AsSpan(starts[slot], starts[slot + 1] - starts[slot]);
+                if (list.IsEmpty) continue;
                 mask |= 1 << f;
-                lists[f].Encode(CollectionsMarshal.AsSpan(list), _lengths[f]);
-                h += SegmentFormat.WriteVarint(header[h..], list.Count / 2);
+                lists[f].Encode(list, _lengths[f]);
+                h += SegmentFormat.WriteVarint(header[h..], list.Length / 2);
                 h += SegmentFormat.WriteVarint(header[h..], lists[f].Encoded.Length);
             }
             header[0] = (byte)mask;
@@ -240,16 +267,35 @@ public sealed class SegmentBuilder
         return pinned;
     }
 
-    private int CountDocsInAnyField(int term)
+    /// <summary>Documents that have the term in any field: a merge of its per-field lists (each sorted by doc).</summary>
+    private static int CountDocsInAnyField(int[] pairs, int[] starts, int term)
     {
-        List<int>? a = _postings[term * 3], b = _postings[term * 3 + 1], c = _postings[term * 3 + 2];
-        int nonNull = (a is null ? 0 : 1) + (b is null ? 0 : 1) + (c is null ? 0 : 1);
-        if (nonNull == 1) return (a ?? b ?? c)!.Count / 2;
-        var docs = new HashSet<int>();
-        foreach (var l in new[] { a, b, c })
-            if (l is not null)
-                for (int i = 0; i < l.Count; i += 2) docs.Add(l[i]);
-        return docs.Count;
+        int s0 = term * SegmentFormat.FieldCount;
+        Span<int> at = stackalloc int[SegmentFormat.FieldCount];
+        Span<int> end = stackalloc int[SegmentFormat.FieldCount];
+        int nonEmpty = 0, only = 0;
+        for (int f = 0; f < SegmentFormat.FieldCount; f++)
+        {
+            at[f] = starts[s0 + f];
+            end[f] = starts[s0 + f + 1];
+            if (end[f] > at[f])
+            {
+                nonEmpty++;
+                only = f;
+            }
+        }
+        if (nonEmpty <= 1) return nonEmpty == 0 ? 0 : (end[only] - at[only]) / 2;
+        int count = 0;
+        while (true)
+        {
+            int min = int.MaxValue;
+            for (int f = 0; f < SegmentFormat.FieldCount; f++)
+                if (at[f] < end[f] && pairs[at[f]] < min) min = pairs[at[f]];
+            if (min == int.MaxValue) return count;
+            count++;
+            for (int f = 0; f < SegmentFormat.FieldCount; f++)
+                if (at[f] < end[f] && pairs[at[f]] == min) at[f] += 2;
+        }
     }
 }
 
@@ -333,16 +379,24 @@ internal sealed class PostingsWriter
     /// </summary>
     private int DominatingImpacts(int n)
     {
+        // The frontier stays tiny (a handful of points), so insertion is cheaper than sorting the block.
         var pairs = _pairs.AsSpan(0, n);
-        pairs.Sort((a, b) => a.Tf != b.Tf ? b.Tf.CompareTo(a.Tf) : a.Length.CompareTo(b.Length));
         int frontier = 0;
-        int shortest = int.MaxValue;
-        foreach (var p in pairs)
+        for (int i = 0; i < n; i++)
         {
-            if (p.Length >= shortest) continue; // a pair with a higher tf is at least as short
-            shortest = p.Length;
-            pairs[frontier++] = p;
+            var p = pairs[i];
+            bool dominated = false;
+            for (int j = 0; j < frontier && !dominated; j++)
+                dominated = pairs[j].Tf >= p.Tf && pairs[j].Length <= p.Length;
+            if (dominated) continue;
+            int kept = 0;
+            for (int j = 0; j < frontier; j++)
+                if (!(p.Tf >= pairs[j].Tf && p.Length <= pairs[j].Length)) pairs[kept++] = pairs[j];
+            pairs[kept++] = p; // i >= kept, so this never overwrites an unread pair
+            frontier = kept;
         }
+        // Highest tf first; along a frontier the field length falls with the tf.
+        pairs[..frontier].Sort((a, b) => b.Tf.CompareTo(a.Tf));
         int groups = Math.Min(frontier, SegmentFormat.ImpactsPerBlock);
         for (int g = 0; g < groups; g++)
         {
