@@ -129,17 +129,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         return top.Drain();
     }
 
-    private static double ListBound(Scorer s)
-    {
-        double best = 0;
-        var c = s.Cursor;
-        for (int b = 0; b < c.BlockCount; b++)
-        {
-            double v = c.MaxSaturation(b, s.NormConstant, s.NormPerLength);
-            if (v > best) best = v;
-        }
-        return s.Weight * best * Slack;
-    }
+    private static double ListBound(Scorer s) => s.Weight * s.Cursor.ListMaxSaturation(s.NormConstant, s.NormPerLength) * Slack;
 
     private static double Contribution(Scorer s) => s.Weight * s.Saturation(s.Cursor.Frequency, s.Cursor.FieldLength);
 

@@ -39,15 +39,15 @@ public sealed unsafe class PostingCursor
         _lengths = lengths;
         _lengthWidth = lengthWidth;
         Doc = -1;
+        _singleImpacts = *list++;
+        for (int k = 0; k < _singleImpacts; k++)
+        {
+            _singleTf[k] = SegmentFormat.ReadVarint(ref list);
+            _singleLength[k] = SegmentFormat.ReadVarint(ref list);
+        }
         if (_blocks == 1)
         {
-            // A short list carries its maxima inline and is decoded at once.
-            _singleImpacts = *list++;
-            for (int k = 0; k < _singleImpacts; k++)
-            {
-                _singleTf[k] = SegmentFormat.ReadVarint(ref list);
-                _singleLength[k] = SegmentFormat.ReadVarint(ref list);
-            }
+            // A short list is decoded at once; its list impacts are its block's.
             _index = null;
             _data = list;
             Decode(0);
@@ -88,6 +88,15 @@ public sealed unsafe class PostingCursor
 
     private static double Saturation(int tf, int length, double normConstant, double normPerLength) =>
         tf >= ushort.MaxValue ? 1.0 : tf / (tf + normConstant + normPerLength * length);
+
+    /// <summary>The largest saturation any document of the whole list can reach (see <see cref="MaxSaturation"/>).</summary>
+    public double ListMaxSaturation(double normConstant, double normPerLength)
+    {
+        double best = 0;
+        for (int k = 0; k < _singleImpacts; k++)
+            best = Math.Max(best, Saturation(_singleTf[k], _singleLength[k], normConstant, normPerLength));
+        return best;
+    }
 
     /// <summary>The largest term frequency stored for a block (a bound; 65535 means at least that).</summary>
     public int BlockMaxFrequency(int block)

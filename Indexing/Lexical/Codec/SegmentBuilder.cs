@@ -314,6 +314,7 @@ internal sealed class PostingsWriter
 
     private readonly (int Tf, int Length)[] _pairs = new (int, int)[SegmentFormat.BlockSize];
     private readonly (int Tf, int Length)[] _impacts = new (int, int)[SegmentFormat.ImpactsPerBlock];
+    private readonly List<(int Tf, int Length)> _listImpacts = [];
 
     /// <summary>Encodes a list given as interleaved (doc, tf) pairs in doc order.</summary>
     public void Encode(ReadOnlySpan<int> docTf, List<int> fieldLengths)
@@ -325,6 +326,7 @@ internal sealed class PostingsWriter
         _data.ResetWrittenCount();
         _out.ResetWrittenCount();
         int prev = -1, impacts = 0;
+        _listImpacts.Clear();
         for (int b = 0; b < blocks; b++)
         {
             int start = b * SegmentFormat.BlockSize, n = Math.Min(SegmentFormat.BlockSize, count - start);
@@ -336,7 +338,8 @@ internal sealed class PostingsWriter
                 prev = doc;
                 _pairs[i] = (tf, fieldLengths[doc]);
             }
-            impacts = DominatingImpacts(n);
+            impacts = DominatingImpacts(_pairs.AsSpan(0, n));
+            for (int k = 0; k < impacts; k++) _listImpacts.Add(_impacts[k]);
             int docBits = BitPacking.BitsRequired(_gaps.AsSpan(0, n)), tfBits = BitPacking.BitsRequired(_tfs.AsSpan(0, n));
             _packed[0] = (byte)docBits;
             _packed[1] = (byte)tfBits;
@@ -353,34 +356,30 @@ internal sealed class PostingsWriter
             System.Buffers.BuffersExtensions.Write(_index, entry);
             System.Buffers.BuffersExtensions.Write(_data, _packed.AsSpan(0, 2 + len1 + len2));
         }
-        if (blocks == 1)
+        // Every list starts with impacts that dominate all its documents (a short list's are its block's),
+        // so a query's upper bound per list costs O(1) instead of a pass over the block index.
+        if (blocks > 1) impacts = DominatingImpacts(CollectionsMarshal.AsSpan(_listImpacts));
+        Span<byte> head = stackalloc byte[1 + SegmentFormat.ImpactsPerBlock * 10];
+        head[0] = (byte)impacts;
+        int h = 1;
+        for (int k = 0; k < impacts; k++)
         {
-            // A short list (most terms): its impacts inline as varints instead of an index entry.
-            Span<byte> head = stackalloc byte[1 + SegmentFormat.ImpactsPerBlock * 10];
-            head[0] = (byte)impacts;
-            int h = 1;
-            for (int k = 0; k < impacts; k++)
-            {
-                h += SegmentFormat.WriteVarint(head[h..], Math.Min(_impacts[k].Tf, ushort.MaxValue));
-                h += SegmentFormat.WriteVarint(head[h..], Math.Min(_impacts[k].Length, ushort.MaxValue));
-            }
-            System.Buffers.BuffersExtensions.Write(_out, head[..h]);
+            h += SegmentFormat.WriteVarint(head[h..], Math.Min(_impacts[k].Tf, ushort.MaxValue));
+            h += SegmentFormat.WriteVarint(head[h..], Math.Min(_impacts[k].Length, ushort.MaxValue));
         }
-        else
-        {
-            System.Buffers.BuffersExtensions.Write(_out, _index.WrittenSpan);
-        }
+        System.Buffers.BuffersExtensions.Write(_out, head[..h]);
+        if (blocks > 1) System.Buffers.BuffersExtensions.Write(_out, _index.WrittenSpan);
         System.Buffers.BuffersExtensions.Write(_out, _data.WrittenSpan);
     }
 
     /// <summary>
-    /// Reduces a block's (tf, length) pairs to at most ImpactsPerBlock pairs that dominate all of them:
+    /// Reduces (tf, length) pairs (in place) to at most ImpactsPerBlock pairs that dominate all of them:
     /// the Pareto frontier (higher tf, shorter field), merged into neighbouring groups when it is longer.
     /// </summary>
-    private int DominatingImpacts(int n)
+    private int DominatingImpacts(Span<(int Tf, int Length)> pairs)
     {
         // The frontier stays tiny (a handful of points), so insertion is cheaper than sorting the block.
-        var pairs = _pairs.AsSpan(0, n);
+        int n = pairs.Length;
         int frontier = 0;
         for (int i = 0; i < n; i++)
         {

@@ -15,8 +15,8 @@ namespace Search.Indexing.Lexical.Codec;
 /// </summary>
 public static class SegmentFormat
 {
-    /// <summary>"SRCHSEG3" little-endian.</summary>
-    public const ulong Magic = 0x3347455348435253UL;
+    /// <summary>"SRCHSEG4" little-endian.</summary>
+    public const ulong Magic = 0x3447455348435253UL;
 
     /// <summary>Documents per postings block.</summary>
     public const int BlockSize = 128;
@@ -44,7 +44,7 @@ public static class SegmentFormat
     public const int TrailerSize = 4 + 8;
 
     /// <summary>The format version written in every footer.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>Bytes per value that hold every value up to <paramref name="max"/> (0 when all are 0).</summary>
     public static int WidthFor(long max) => max == 0 ? 0 : max <= byte.MaxValue ? 1 : max <= ushort.MaxValue ? 2 : max <= uint.MaxValue ? 4 : 8;
