@@ -311,12 +311,12 @@ public sealed class LexicalIndex : ILexicalIndex
             {
                 var bytes = r.TermBytes(t);
                 if (chars.Length < bytes.Length) chars = new char[bytes.Length * 2];
-                var term = chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars));
+                int termId = builder.InternTerm(chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars)));
                 for (int f = 0; f < SegmentFormat.FieldCount; f++)
                 {
                     if (!r.OpenPostings(t, f, cursor)) continue;
                     for (int d = cursor.Next(); d != PostingCursor.NoMoreDocs; d = cursor.Next())
-                        if (map[d] >= 0) builder.AddPosting(term, f, map[d], cursor.Frequency);
+                        if (map[d] >= 0) builder.AddPosting(termId, f, map[d], cursor.Frequency);
                 }
             }
         }

@@ -126,17 +126,22 @@ public sealed class SegmentBuilder
         return _documentIds.Count - 1;
     }
 
-    /// <summary>Appends a posting for a document added with <see cref="AddDocumentRecord"/>; per term and field, documents must come in increasing order.</summary>
-    public void AddPosting(ReadOnlySpan<char> term, int field, int doc, int tf)
+    /// <summary>The id of a term, added if new (merges look a term up once, then append its postings by id).</summary>
+    public int InternTerm(ReadOnlySpan<char> term)
     {
-        if (!_lookup.TryGetValue(term, out int id))
-        {
-            string s = term.ToString();
-            id = _terms.Count;
-            _termIds[s] = id;
-            _terms.Add(s);
-        }
-        Append(id * SegmentFormat.FieldCount + field, doc, tf);
+        if (_lookup.TryGetValue(term, out int id)) return id;
+        string s = term.ToString();
+        id = _terms.Count;
+        _termIds[s] = id;
+        _terms.Add(s);
+        EstimatedBytes += 64 + 2L * s.Length;
+        return id;
+    }
+
+    /// <summary>Appends a posting for a document added with <see cref="AddDocumentRecord"/>; per term and field, documents must come in increasing order.</summary>
+    public void AddPosting(int termId, int field, int doc, int tf)
+    {
+        Append(termId * SegmentFormat.FieldCount + field, doc, tf);
         EstimatedBytes += 12;
     }
 
