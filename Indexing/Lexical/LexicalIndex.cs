@@ -45,6 +45,8 @@ public sealed class LexicalIndex : ILexicalIndex
     private readonly Dictionary<long, Location> _locations = [];
     private IndexSnapshot _current = new([]);
     private FileStream? _writeLockFile;
+    private Task _merging = Task.CompletedTask;
+    private Exception? _mergeFailure;
 
     /// <summary>The file whose exclusive lock marks the one process allowed to write an index directory.</summary>
     public const string LockFileName = "write.lock";
@@ -197,6 +199,7 @@ public sealed class LexicalIndex : ILexicalIndex
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_mergeFailure is { } failure) throw new InvalidOperationException("a background merge failed", failure);
             foreach (long id in removals) Tombstone(id);
             foreach (var d in upserts) Tombstone(d.DocumentId);
             if (builder.DocumentCount > 0)
@@ -260,39 +263,110 @@ public sealed class LexicalIndex : ILexicalIndex
         old.Release();
     }
 
+    private sealed record MergePlan(List<WriterSegment> Inputs, List<SharedSegment> Readers, List<ulong[]?> Deletes);
+
+    /// <summary>Starts a background merge of the smallest segments when there are too many (one merge at a time).</summary>
     private void MaybeMerge()
     {
-        while (_segments.Count > _options.MaxSegments)
+        if (!_merging.IsCompleted || _segments.Count <= _options.MaxSegments) return;
+        var candidates = new List<WriterSegment>(_segments);
+        candidates.Sort((a, b) => a.LiveCount.CompareTo(b.LiveCount));
+        var plan = PrepareMergeLocked(candidates.GetRange(0, Math.Min(_options.MergeFactor, candidates.Count)));
+        _merging = Task.Run(() => RunMerge(plan));
+    }
+
+    /// <summary>Pins the inputs and remembers their deletes, so documents deleted while the merge runs can be carried over.</summary>
+    private static MergePlan PrepareMergeLocked(List<WriterSegment> inputs)
+    {
+        var readers = new List<SharedSegment>(inputs.Count);
+        var deletes = new List<ulong[]?>(inputs.Count);
+        foreach (var ws in inputs)
         {
-            var smallest = new List<WriterSegment>(_segments);
-            smallest.Sort((a, b) => a.LiveCount.CompareTo(b.LiveCount));
-            MergeLocked(smallest.GetRange(0, Math.Min(_options.MergeFactor, smallest.Count)));
+            ws.Shared.Acquire();
+            readers.Add(ws.Shared);
+            deletes.Add(ws.Deleted is null ? null : (ulong[])ws.Deleted.Clone());
+        }
+        return new MergePlan(inputs, readers, deletes);
+    }
+
+    private void RunMerge(MergePlan plan)
+    {
+        try
+        {
+            var (builder, maps) = BuildMerged(plan);
+            byte[] bytes = builder.ToArray();
+            lock (_writeLock)
+            {
+                if (_disposed) return;
+                CompleteMergeLocked(plan, bytes, maps);
+                Publish();
+                _merging = Task.CompletedTask; // this merge is done: let the next one start
+                MaybeMerge(); // the merged segment may complete the next tier
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_writeLock) _mergeFailure = e;
+        }
+        finally
+        {
+            foreach (var r in plan.Readers) r.Release();
+        }
+    }
+
+    /// <summary>Waits for a running background merge; rethrows its failure.</summary>
+    public void WaitForMerges()
+    {
+        while (true)
+        {
+            Task running;
+            lock (_writeLock)
+            {
+                if (_mergeFailure is { } failure) throw new InvalidOperationException("a background merge failed", failure);
+                running = _merging;
+            }
+            if (running.IsCompleted) return;
+            running.Wait();
         }
     }
 
     /// <summary>Merges every segment into one, dropping deleted documents (for tests and benchmarks).</summary>
     public void ForceMerge()
     {
+        WaitForMerges();
         lock (_writeLock)
         {
-            if (_segments.Count > 1 || (_segments.Count == 1 && _segments[0].DeletedCount > 0)) MergeLocked([.. _segments]);
+            if (_segments.Count > 1 || (_segments.Count == 1 && _segments[0].DeletedCount > 0))
+            {
+                var plan = PrepareMergeLocked([.. _segments]);
+                try
+                {
+                    var (builder, maps) = BuildMerged(plan);
+                    CompleteMergeLocked(plan, builder.ToArray(), maps);
+                }
+                finally
+                {
+                    foreach (var r in plan.Readers) r.Release();
+                }
+            }
             Publish();
         }
     }
 
     /// <summary>Combines segments: live documents are renumbered in order and postings are copied list by list.</summary>
-    private void MergeLocked(List<WriterSegment> inputs)
+    private static (SegmentBuilder Builder, int[][] Maps) BuildMerged(MergePlan plan)
     {
         var builder = new SegmentBuilder();
-        var maps = new int[inputs.Count][];
+        var maps = new int[plan.Inputs.Count][];
         Span<int> lengths = stackalloc int[SegmentFormat.FieldCount];
-        for (int i = 0; i < inputs.Count; i++)
+        for (int i = 0; i < plan.Readers.Count; i++)
         {
-            var r = inputs[i].Shared.Reader;
+            var r = plan.Readers[i].Reader;
+            var deleted = plan.Deletes[i];
             var map = maps[i] = new int[r.DocumentCount];
             for (int d = 0; d < r.DocumentCount; d++)
             {
-                if (inputs[i].Deleted is { } del && (del[d >> 6] & (1UL << d)) != 0)
+                if (deleted is not null && (deleted[d >> 6] & (1UL << d)) != 0)
                 {
                     map[d] = -1;
                     continue;
@@ -303,9 +377,9 @@ public sealed class LexicalIndex : ILexicalIndex
         }
         var cursor = new PostingCursor();
         char[] chars = new char[256];
-        for (int i = 0; i < inputs.Count; i++)
+        for (int i = 0; i < plan.Readers.Count; i++)
         {
-            var r = inputs[i].Shared.Reader;
+            var r = plan.Readers[i].Reader;
             var map = maps[i];
             for (int t = 0; t < r.TermCount; t++)
             {
@@ -320,15 +394,49 @@ public sealed class LexicalIndex : ILexicalIndex
                 }
             }
         }
-        int position = _segments.IndexOf(inputs[0]);
-        foreach (var ws in inputs) _segments.Remove(ws);
-        if (builder.DocumentCount > 0)
+        return (builder, maps);
+    }
+
+    /// <summary>Swaps the merged segment in for its inputs, carrying over deletes made while it was built.</summary>
+    private void CompleteMergeLocked(MergePlan plan, byte[] bytes, int[][] maps)
+    {
+        var merged = new WriterSegment(new SharedSegment(SegmentReader.FromArray($"seg-{_nextSegment:D6}", bytes), persisted: false), $"seg-{_nextSegment:D6}");
+        _nextSegment++;
+        for (int i = 0; i < plan.Inputs.Count; i++)
         {
-            var merged = NewSegment(builder);
+            var now = plan.Inputs[i].Deleted;
+            var then = plan.Deletes[i];
+            if (now is null) continue;
+            for (int d = 0; d < maps[i].Length; d++)
+            {
+                bool deletedNow = (now[d >> 6] & (1UL << d)) != 0;
+                bool deletedThen = then is not null && (then[d >> 6] & (1UL << d)) != 0;
+                if (!deletedNow || deletedThen || maps[i][d] < 0) continue;
+                int n = maps[i][d];
+                merged.Deleted ??= new ulong[(merged.Shared.Reader.DocumentCount + 63) / 64];
+                merged.Deleted[n >> 6] |= 1UL << n;
+                merged.DeletedCount++;
+                merged.DeletesDirty = true;
+            }
+        }
+        int position = _segments.Count;
+        foreach (var ws in plan.Inputs)
+        {
+            int at = _segments.IndexOf(ws);
+            if (at < 0) continue; // emptied by deletes meanwhile, and already released
+            position = Math.Min(position, at);
+            _segments.RemoveAt(at);
+            ws.Shared.Release();
+        }
+        if (merged.LiveCount > 0)
+        {
             _segments.Insert(Math.Min(position, _segments.Count), merged);
             IndexLocations(merged);
         }
-        foreach (var ws in inputs) ws.Shared.Release();
+        else
+        {
+            merged.Shared.Release();
+        }
     }
 
     /// <summary>
@@ -413,6 +521,9 @@ public sealed class LexicalIndex : ILexicalIndex
     /// <inheritdoc />
     public void Dispose()
     {
+        Task running;
+        lock (_writeLock) running = _merging;
+        try { running.Wait(); } catch (AggregateException) { } // a failed merge changes nothing on disk
         lock (_writeLock)
         {
             if (_disposed) return;
