@@ -19,7 +19,7 @@ public sealed record GenerationInfo(int Id, GenerationState State, long Segments
 /// </summary>
 public sealed class IndexGeneration(int id, ILexicalIndex lexical, string? directory)
 {
-    private int _references = 1;
+    private ReferenceCount _references = ReferenceCount.One();
 
     /// <summary>The generation number, increasing per collection.</summary>
     public int Id { get; } = id;
@@ -55,20 +55,12 @@ public sealed class IndexGeneration(int id, ILexicalIndex lexical, string? direc
     }
 
     /// <summary>Takes a reference; false once it is closed.</summary>
-    public bool TryAcquire()
-    {
-        while (true)
-        {
-            int r = Volatile.Read(ref _references);
-            if (r == 0) return false;
-            if (Interlocked.CompareExchange(ref _references, r + 1, r) == r) return true;
-        }
-    }
+    public bool TryAcquire() => _references.TryAcquire();
 
     /// <summary>Drops a reference; the last closes the index and deletes a retired generation's files.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _references) != 0) return;
+        if (!_references.Release()) return;
         Lexical.Dispose();
         if (State == GenerationState.Retired && Directory is not null)
         {

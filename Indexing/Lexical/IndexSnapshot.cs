@@ -42,7 +42,7 @@ public sealed record SnapshotSegment(SharedSegment Segment, ulong[]? Deleted, in
 /// </summary>
 public sealed class IndexSnapshot
 {
-    private int _references = 1;
+    private ReferenceCount _references = ReferenceCount.One();
 
     /// <summary>The segments, oldest first.</summary>
     public IReadOnlyList<SnapshotSegment> Segments { get; }
@@ -73,20 +73,12 @@ public sealed class IndexSnapshot
     }
 
     /// <summary>Takes a reference; false when the snapshot is already closed.</summary>
-    public bool TryAcquire()
-    {
-        while (true)
-        {
-            int r = Volatile.Read(ref _references);
-            if (r == 0) return false;
-            if (Interlocked.CompareExchange(ref _references, r + 1, r) == r) return true;
-        }
-    }
+    public bool TryAcquire() => _references.TryAcquire();
 
     /// <summary>Drops a reference; the last releases the segments.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _references) != 0) return;
+        if (!_references.Release()) return;
         foreach (var s in Segments) s.Segment.Release();
     }
 }

@@ -9,17 +9,13 @@ public sealed class ReindexTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static Task Add(SearchEngine engine, string id, string text) =>
-        engine.Ingestion.IngestJsonAsync("c", Indexing.Extraction.JsonDocumentReader.Parse(
-            System.Text.Json.JsonSerializer.Serialize(new { id, title = "Title " + id, text }), id, id), explicitId: true);
-
     [Fact]
     public async Task Reindex_swaps_generations_under_concurrent_searches_and_writes()
     {
         await using (var engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path }))
         {
             await engine.Store.CreateCollectionAsync("c");
-            for (int i = 0; i < 200; i++) await Add(engine, "s" + i, $"stable document number n{i}");
+            for (int i = 0; i < 200; i++) await TestDocuments.AddAsync(engine, "s" + i, $"stable document number n{i}");
             Assert.Equal(200, (await engine.Search.SearchAsync("c", new SearchRequest("stable", 1000, GroupByDocument: true))).Hits.Count);
 
             using var stop = new CancellationTokenSource();
@@ -45,8 +41,8 @@ public sealed class ReindexTests : IDisposable
             {
                 for (int i = 0; !stop.IsCancellationRequested; i++)
                 {
-                    await Add(engine, "s" + (i % 200), $"stable document number n{i % 200} revision r{i}");
-                    await Add(engine, "x" + i, $"extra document x{i}");
+                    await TestDocuments.AddAsync(engine, "s" + (i % 200), $"stable document number n{i % 200} revision r{i}");
+                    await TestDocuments.AddAsync(engine, "x" + i, $"extra document x{i}");
                 }
             });
             var (started, completion) = await engine.Indexes.StartReindexAsync("c", CancellationToken.None);

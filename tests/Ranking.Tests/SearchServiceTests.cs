@@ -94,22 +94,18 @@ public sealed class PersistentIndexTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static Task Add(SearchEngine engine, string id, string text) =>
-        engine.Ingestion.IngestJsonAsync("c", Indexing.Extraction.JsonDocumentReader.Parse(
-            System.Text.Json.JsonSerializer.Serialize(new { id, title = "Title " + id, text }), id, id), explicitId: true);
-
     [Fact]
     public async Task A_restarted_engine_resumes_from_the_commit_and_replays_later_writes()
     {
         await using (var first = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path }))
         {
             await first.Store.CreateCollectionAsync("c");
-            for (int i = 0; i < 5; i++) await Add(first, "d" + i, "shared word w" + i);
+            for (int i = 0; i < 5; i++) await TestDocuments.AddAsync(first, "d" + i, "shared word w" + i);
             Assert.Equal(5, (await first.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits.Count);
         }
         Assert.Single(Directory.GetFiles(Path.Combine(_dir.Path, "index", "sqlite"), "manifest", SearchOption.AllDirectories));
         await using var second = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
-        await Add(second, "d5", "shared word w5");
+        await TestDocuments.AddAsync(second, "d5", "shared word w5");
         Assert.True(await second.Store.DeleteDocumentAsync("c", "d0"));
         var hits = (await second.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits;
         Assert.Equal(["d1", "d2", "d3", "d4", "d5"], hits.Select(h => h.DocumentId).Order());
@@ -122,7 +118,7 @@ public sealed class PersistentIndexTests : IDisposable
         await using (var first = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path }))
         {
             await first.Store.CreateCollectionAsync("c");
-            for (int i = 0; i < 5; i++) await Add(first, "d" + i, "shared word w" + i);
+            for (int i = 0; i < 5; i++) await TestDocuments.AddAsync(first, "d" + i, "shared word w" + i);
             await first.Search.SearchAsync("c", new SearchRequest("shared", 10));
         }
         var segment = Directory.GetFiles(Path.Combine(_dir.Path, "index"), "*.sgi", SearchOption.AllDirectories).First();
