@@ -285,6 +285,21 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
                     foreach (var s in lead) s.Cursor.Advance(target);
                     continue;
                 }
+                // Per document: the lead's exact score plus the other terms' block maxima must reach the threshold,
+                // or the others are not even advanced.
+                double leadExact = 0, leadBound = 0;
+                foreach (var s in lead)
+                {
+                    if (s.Cursor.Doc == candidate) leadExact += Contribution(s);
+                    int block = s.Cursor.BlockFor(s.Cursor.Doc);
+                    if (block >= 0) leadBound += s.BlockBound(block);
+                }
+                if ((leadExact + (bound - leadBound)) * Slack < threshold)
+                {
+                    foreach (var s in lead)
+                        if (s.Cursor.Doc == candidate) s.Cursor.Next();
+                    continue;
+                }
             }
             bool match = !segment.IsDeleted(candidate) && (filter is null || filter(reader.DocumentId(candidate)));
             for (int k = 1; k < termCount && match; k++)
