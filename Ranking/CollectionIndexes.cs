@@ -23,6 +23,7 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
     private const int ChangePage = 5000;
     private const int LoadBatch = 500;
     private const int HistoryKept = 5;
+    private const long RebuildBufferBytes = 256L << 20;
     private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>What the search path needs to know of a document without a store round trip.</summary>
@@ -268,14 +269,17 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
             long start = await store.GetLastChangeAsync(collection, ct);
             long total = Math.Max(1, (await store.GetCollectionAsync(collection, ct))?.DocumentCount ?? 1);
             long done = 0, afterId = 0;
-            while (true)
+            using (var load = building.Lexical.StartBulkLoad(RebuildBufferBytes))
             {
-                var page = await store.GetDocumentsAfterAsync(collection, afterId, LoadBatch, ct);
-                if (page.Count == 0) break;
-                await ApplyAsync(index, building.Lexical, page.Select(d => d.Id).ToHashSet(), ct);
-                afterId = page[^1].Id;
-                done += page.Count;
-                building.Progress = Math.Min(0.99, (double)done / total);
+                while (true)
+                {
+                    var page = await store.GetDocumentsAfterAsync(collection, afterId, LoadBatch, ct);
+                    if (page.Count == 0) break;
+                    foreach (var d in await IndexedDocumentsAsync(index, page, ct)) load.Add(d);
+                    afterId = page[^1].Id;
+                    done += page.Count;
+                    building.Progress = Math.Min(0.99, (double)done / total);
+                }
             }
             // Writes made during the build: replay them outside the lock first, then the rest with the swap.
             long applied = await ReplayAsync(collection, index, building.Lexical, start, ct);
@@ -338,20 +342,26 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         foreach (var batch in touched.Chunk(LoadBatch))
         {
             var documents = await store.GetDocumentsAsync(batch, ct);
-            var segments = await store.GetSegmentsAsync(documents.Select(d => d.Id).ToList(), ct);
-            var byDocument = segments.GroupBy(s => s.DocumentId).ToDictionary(g => g.Key, g => g.ToList());
-            var upserts = new List<IndexedDocument>(documents.Count);
-            var present = new HashSet<long>();
-            foreach (var d in documents)
-            {
-                present.Add(d.Id);
-                var own = byDocument.GetValueOrDefault(d.Id) ?? [];
-                upserts.Add(new IndexedDocument(d.Id, d.Title, own.Select(s => new IndexedSegment(s.Ordinal, s.SectionPath, s.Text)).ToList()));
-                index.Documents[d.Id] = Info(d);
-            }
+            var upserts = await IndexedDocumentsAsync(index, documents, ct);
+            var present = documents.Select(d => d.Id).ToHashSet();
             var removals = batch.Where(id => !present.Contains(id)).ToList();
             target.Apply(upserts, removals);
             foreach (long id in removals) index.Documents.TryRemove(id, out _);
         }
+    }
+
+    /// <summary>The documents with their segments, as the lexical index takes them; records what hits show of each.</summary>
+    private async Task<List<IndexedDocument>> IndexedDocumentsAsync(CollectionIndex index, IReadOnlyList<StoredDocument> documents, CancellationToken ct)
+    {
+        var segments = await store.GetSegmentsAsync(documents.Select(d => d.Id).ToList(), ct);
+        var byDocument = segments.GroupBy(s => s.DocumentId).ToDictionary(g => g.Key, g => g.ToList());
+        var result = new List<IndexedDocument>(documents.Count);
+        foreach (var d in documents)
+        {
+            var own = byDocument.GetValueOrDefault(d.Id) ?? [];
+            result.Add(new IndexedDocument(d.Id, d.Title, own.Select(s => new IndexedSegment(s.Ordinal, s.SectionPath, s.Text)).ToList()));
+            index.Documents[d.Id] = Info(d);
+        }
+        return result;
     }
 }

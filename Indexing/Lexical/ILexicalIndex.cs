@@ -21,6 +21,16 @@ public readonly record struct FieldScores(double Title, double Section, double B
 /// <summary>A scored segment.</summary>
 public readonly record struct LexicalHit(long DocumentId, int Ordinal, double Score, FieldScores Components);
 
+/// <summary>A bulk load in progress: documents are added (replacing earlier versions); disposing flushes the rest.</summary>
+public interface ILexicalBulkLoad : IDisposable
+{
+    /// <summary>Adds (or replaces) a document.</summary>
+    void Add(IndexedDocument document);
+
+    /// <summary>Publishes what is buffered as a segment.</summary>
+    void Flush();
+}
+
 /// <summary>The lexical (BM25) index over segments. Implementations are safe for concurrent readers and one writer.</summary>
 public interface ILexicalIndex : IDisposable
 {
@@ -32,6 +42,9 @@ public interface ILexicalIndex : IDisposable
 
     /// <summary>Applies a batch of removals and upserts, visible to searches all at once.</summary>
     void Apply(IReadOnlyList<IndexedDocument> upserts, IReadOnlyCollection<long> removals);
+
+    /// <summary>Starts loading many documents within a memory budget (for rebuilds); each flush publishes a segment.</summary>
+    ILexicalBulkLoad StartBulkLoad(long bufferBytes);
 
     /// <summary>Makes the index durable as reflecting the store's changes up to <paramref name="sequence"/> (a no-op on disk for in-memory indexes).</summary>
     void Commit(long sequence);

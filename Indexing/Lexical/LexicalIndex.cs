@@ -193,18 +193,64 @@ public sealed class LexicalIndex : ILexicalIndex
     /// <summary>Applies a batch — removals, then upserts (each replacing the document's old segments) — and publishes it at once.</summary>
     public void Apply(IReadOnlyList<IndexedDocument> upserts, IReadOnlyCollection<long> removals)
     {
-        // Analysis runs before the lock: only the postings build and the publish hold writers back.
+        // Analysis and encoding run before the lock: only tombstoning and the publish hold writers back.
         var builder = new SegmentBuilder();
-        foreach (var d in upserts) AddToBuilder(builder, d);
+        var replaced = new List<long>(upserts.Count + removals.Count);
+        replaced.AddRange(removals);
+        foreach (var d in upserts)
+        {
+            AddToBuilder(builder, d);
+            replaced.Add(d.DocumentId);
+        }
+        AddSegment(builder, replaced);
+    }
+
+    /// <summary>
+    /// Loads many documents with a memory budget (the counterpart of Lucene's indexing buffer): documents are
+    /// inverted into one builder and a segment is cut whenever the builder holds about <paramref name="bufferBytes"/>.
+    /// </summary>
+    public ILexicalBulkLoad StartBulkLoad(long bufferBytes) => new BulkLoad(this, bufferBytes);
+
+    /// <summary>A bulk load in progress; <see cref="Flush"/> (or dispose) publishes what is buffered.</summary>
+    private sealed class BulkLoad(LexicalIndex index, long bufferBytes) : ILexicalBulkLoad
+    {
+        private SegmentBuilder _builder = new();
+        private readonly List<long> _replaced = [];
+
+        /// <summary>Adds (or replaces) a document.</summary>
+        public void Add(IndexedDocument document)
+        {
+            index.AddToBuilder(_builder, document);
+            _replaced.Add(document.DocumentId);
+            if (_builder.EstimatedBytes >= bufferBytes) Flush();
+        }
+
+        /// <summary>Cuts a segment from what is buffered and publishes it.</summary>
+        public void Flush()
+        {
+            if (_replaced.Count == 0) return;
+            index.AddSegment(_builder, _replaced);
+            _builder = new SegmentBuilder();
+            _replaced.Clear();
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => Flush();
+    }
+
+    /// <summary>Tombstones the replaced documents' old segments, adds the built segment, and publishes both at once.</summary>
+    private void AddSegment(SegmentBuilder builder, List<long> replaced)
+    {
+        byte[]? bytes = builder.DocumentCount > 0 ? builder.ToArray() : null;
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_mergeFailure is { } failure) throw new InvalidOperationException("a background merge failed", failure);
-            foreach (long id in removals) Tombstone(id);
-            foreach (var d in upserts) Tombstone(d.DocumentId);
-            if (builder.DocumentCount > 0)
+            foreach (long id in replaced) Tombstone(id);
+            if (bytes is not null)
             {
-                var ws = NewSegment(builder);
+                string name = $"seg-{_nextSegment++:D6}";
+                var ws = new WriterSegment(new SharedSegment(SegmentReader.FromArray(name, bytes), persisted: false), name);
                 _segments.Add(ws);
                 IndexLocations(ws);
             }
@@ -225,13 +271,6 @@ public sealed class LexicalIndex : ILexicalIndex
             _analyzer.Analyze(s.Body, body);
             builder.EndDocument();
         }
-    }
-
-    private WriterSegment NewSegment(SegmentBuilder builder)
-    {
-        string name = $"seg-{_nextSegment++:D6}";
-        var reader = SegmentReader.FromArray(name, builder.ToArray());
-        return new WriterSegment(new SharedSegment(reader, persisted: false), name);
     }
 
     private void Tombstone(long documentId)

@@ -264,6 +264,22 @@ public sealed class LexicalIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_bulk_load_cuts_segments_by_memory_and_later_versions_replace_earlier_ones()
+    {
+        using var index = LexicalIndex.Open(_dir.File("bulk"), Plain, Parameters, options: new LexicalIndexOptions(MaxSegments: 100));
+        using (var load = index.StartBulkLoad(bufferBytes: 8192))
+        {
+            for (int i = 0; i < 500; i++) load.Add(Doc(i % 300, "v" + i));
+        }
+        index.WaitForMerges();
+        Assert.True(index.IndexSegmentCount > 3, $"{index.IndexSegmentCount} segments");
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => ((long)i, 0)).ToHashSet(), LiveKeys(index));
+        Assert.Equal(50, Assert.Single(index.Search(new LexicalQuery("v350", 10))).DocumentId);
+        Assert.Empty(index.Search(new LexicalQuery("v50", 10)));
+        Assert.Equal(250, Assert.Single(index.Search(new LexicalQuery("v250", 10))).DocumentId);
+    }
+
+    [Fact]
     public void A_second_process_cannot_take_the_write_lock()
     {
         string dir = _dir.File("locked");
