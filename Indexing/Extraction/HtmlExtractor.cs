@@ -81,8 +81,8 @@ public sealed class HtmlExtractor : IExtractor
                 string text = TextDecoding.CollapseWhitespace(e.TextContent);
                 if (text.Length == 0) continue;
                 int level = e.TagName[1] - '0';
-                // The first level-1 heading names the document (or repeats its <title>); it is not a section.
-                if (level == 1 && state.Blocks.Count == 0 && (state.Title is null || string.Equals(state.Title, text, StringComparison.Ordinal)))
+                // A level-1 heading that repeats the <title>, or the first one when there is no <title>, names the document; it is not a section.
+                if (level == 1 && (string.Equals(state.Title, text, StringComparison.Ordinal) || (state.Title is null && state.Blocks.Count == 0)))
                 {
                     state.Title = text;
                     continue;

@@ -39,7 +39,7 @@ public class ExtractorTests
     public void Html_keeps_headings_and_blocks_and_drops_scripts_and_navigation()
     {
         var doc = Extract("g.html", "<html><head><title>Birds</title><script>var x = 'secret';</script></head><body><nav>Home | About</nav>"
-            + "<h1>Birds</h1><h2>Waders</h2><p>The <b>ringed</b> plover.</p><div>Loose text<p>inner</p></div><ul><li>one</li><li>two</li></ul>"
+            + "<div>Cookie notice</div><h1>Birds</h1><h2>Waders</h2><p>The <b>ringed</b> plover.</p><div>Loose text<p>inner</p></div><ul><li>one</li><li>two</li></ul>"
             + "<h3>Calls</h3><table><tr><td>a</td><td>b</td></tr></table></body></html>");
         Assert.Equal("Birds", doc.Title);
         Assert.DoesNotContain(doc.Blocks, b => b.Text.Contains("secret", StringComparison.Ordinal) || b.Text.Contains("Home", StringComparison.Ordinal));
