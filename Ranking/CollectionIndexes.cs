@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 using Search.Indexing.Lexical;
 using Search.Indexing.Lexical.Codec;
 using Search.Indexing.Storage;

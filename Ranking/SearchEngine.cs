@@ -1,4 +1,4 @@
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 using Search.Indexing.Extraction;
 using Search.Indexing.Ingestion;
 using Search.Indexing.Lexical;

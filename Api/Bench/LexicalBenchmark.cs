@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 using Search.Indexing.Lexical;
 
 namespace Search.Api.Bench;

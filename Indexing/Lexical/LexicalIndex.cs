@@ -1,5 +1,5 @@
 using System.Text;
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 using Search.Indexing.Lexical.Codec;
 
 namespace Search.Indexing.Lexical;

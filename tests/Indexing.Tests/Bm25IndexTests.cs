@@ -1,4 +1,4 @@
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 using Search.Indexing.Lexical;
 
 namespace Search.Indexing.Tests;

@@ -1,4 +1,4 @@
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 using Search.Indexing.Lexical;
 using Search.Indexing.Lexical.Codec;
 using Search.TestSupport;

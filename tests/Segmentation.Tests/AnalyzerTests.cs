@@ -1,6 +1,6 @@
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 
-namespace Search.Indexing.Tests;
+namespace Search.Segmentation.Tests;
 
 public class AnalyzerTests
 {

@@ -1,7 +1,7 @@
 using System.Text;
-using Search.Indexing.Analysis;
+using Search.Segmentation.Analysis;
 
-namespace Search.Indexing.Tests;
+namespace Search.Segmentation.Tests;
 
 /// <summary>
 /// Checks <see cref="EnglishStemmer"/> against published Porter2 material from snowballstem.org:

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Search.Indexing.Analysis;
+namespace Search.Segmentation.Analysis;
 
 /// <summary>English stop words: function words that carry no topic, removed before stemming.</summary>
 public static class StopWords

@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 
-namespace Search.Indexing.Analysis;
+namespace Search.Segmentation.Analysis;
 
 /// <summary>Receives one analyzed term; the span is valid only during the call.</summary>
 public delegate void TermSink(ReadOnlySpan<char> term);

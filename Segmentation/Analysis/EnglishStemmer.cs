@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Search.Indexing.Analysis;
+namespace Search.Segmentation.Analysis;
 
 /// <summary>Porter2 (Snowball English) stemmer, written from the published algorithm.</summary>
 /// <remarks>
