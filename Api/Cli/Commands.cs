@@ -24,6 +24,8 @@ public static class Commands
           reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
           eval       --data DIR --mode bm25 --run OUT.run        evaluate on a BEIR folder; last line is JSON metrics
+          segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose]
+                                                                 topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
                                                                  our BM25 engine against Lucene 8.8 on one synthetic corpus
 
@@ -67,6 +69,7 @@ public static class Commands
                 "eval" => await EvalAsync(a, cts.Token),
                 "bench" => await BenchAsync(a, cts.Token),
                 "reindex" => await ReindexAsync(a, cts.Token),
+                "segment-eval" => SegmentEval(a),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
         }
@@ -235,6 +238,27 @@ public static class Commands
         bar.Report(1000, 1000);
         bar.Finish();
         Console.WriteLine($"generation {done.Id} serves '{collection}': {done.Segments} segments, {done.SizeBytes / 1048576.0:0.0} MiB, change sequence {done.Sequence}");
+        return 0;
+    }
+
+    private static int SegmentEval(CliArguments a)
+    {
+        string data = a.Require("data");
+        string output = a.Require("out");
+        string kind = a.Get("kind") ?? "auto";
+        a.RejectUnknown();
+        if (!File.Exists(data)) throw new UsageException($"--data {data}: no such file");
+        var options = Segmentation.Topics.SegmentEvaluation.OptionsFor(kind);
+        var r = Segmentation.Topics.SegmentEvaluation.Run(data, output, kind, options);
+        Console.Error.WriteLine($"{r.Documents} documents, {r.Units} units segmented in {r.Seconds:0.0} s; predictions written to {output}");
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["pk"] = r.Pk,
+            ["windowdiff"] = r.WindowDiff,
+            ["pk_micro"] = r.PkMicro,
+            ["docs"] = r.Documents,
+            ["kind"] = kind,
+        }));
         return 0;
     }
 

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Search.Segmentation.Analysis;
+
+namespace Search.Segmentation.Topics;
+
+/// <summary>The result of a segmentation evaluation over a file of documents.</summary>
+public sealed record SegmentEvaluationReport(double Pk, double WindowDiff, double PkMicro, int Documents, int Units, double Seconds);
+
+/// <summary>
+/// <c>./search segment-eval</c>: reads documents whose units and gold boundaries are given (one JSON
+/// object a line: id, sentences, boundaries), predicts boundaries without being told how many there are,
+/// writes <c>{"id", "boundaries"}</c> per line, and scores Pk / WindowDiff as the shared scorer does.
+/// </summary>
+public static class SegmentEvaluation
+{
+    private sealed record GoldDocument(string Id, List<string> Units, List<int> Boundaries);
+
+    /// <summary>Runs the evaluation; <paramref name="kind"/> is auto, legal, transcript or prose.</summary>
+    public static SegmentEvaluationReport Run(string dataPath, string outputPath, string kind, CohesionOptions? options = null)
+    {
+        var documents = Read(dataPath);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var analyzer = Analyzer.English;
+        // Term weights come from the units of the collection being segmented, never from its labels.
+        var statistics = new TermStatistics();
+        foreach (var d in documents)
+            foreach (var u in d.Units) statistics.Add(analyzer.Analyze(u));
+        var segmenter = new LocalCohesionSegmenter(analyzer, statistics, options ?? OptionsFor(kind));
+        double pk = 0, wd = 0, pkProbes = 0;
+        int probes = 0, units = 0;
+        using (var writer = new StreamWriter(outputPath))
+        {
+            foreach (var d in documents)
+            {
+                var predicted = segmenter.Boundaries(d.Units);
+                writer.Write(JsonSerializer.Serialize(new { id = d.Id, boundaries = predicted }));
+                writer.Write('\n');
+                var score = SegmentationMetrics.Score(d.Units.Count, d.Boundaries, [.. predicted]);
+                pk += score.Pk;
+                wd += score.WindowDiff;
+                pkProbes += score.Pk * score.Probes;
+                probes += score.Probes;
+                units += d.Units.Count;
+            }
+        }
+        int n = Math.Max(1, documents.Count);
+        return new SegmentEvaluationReport(Math.Round(pk / n, 4), Math.Round(wd / n, 4), probes == 0 ? 0 : Math.Round(pkProbes / probes, 4),
+            documents.Count, units, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The settings used for a kind of document.</summary>
+    public static CohesionOptions OptionsFor(string kind) => kind switch
+    {
+        "auto" or "prose" or "legal" or "transcript" => new CohesionOptions(),
+        _ => throw new ArgumentException($"unknown --kind '{kind}'; use auto, legal, transcript or prose"),
+    };
+
+    private static List<GoldDocument> Read(string path)
+    {
+        var list = new List<GoldDocument>();
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(text);
+                var root = doc.RootElement;
+                string id = root.GetProperty("id").ValueKind == JsonValueKind.String ? root.GetProperty("id").GetString()! : root.GetProperty("id").GetRawText();
+                var units = root.GetProperty("sentences").EnumerateArray().Select(e => e.GetString() ?? "").ToList();
+                var boundaries = root.TryGetProperty("boundaries", out var b) ? b.EnumerateArray().Select(e => e.GetInt32()).ToList() : [];
+                list.Add(new GoldDocument(id, units, boundaries));
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                throw new FormatException($"{path}:{line}: expected {{\"id\", \"sentences\": [...], \"boundaries\": [...]}} ({e.Message})");
+            }
+        }
+        return list;
+    }
+}
