@@ -248,8 +248,8 @@ public static class Commands
         string kind = a.Get("kind") ?? "auto";
         a.RejectUnknown();
         if (!File.Exists(data)) throw new UsageException($"--data {data}: no such file");
-        var options = Segmentation.Topics.SegmentEvaluation.OptionsFor(kind);
-        var r = Segmentation.Topics.SegmentEvaluation.Run(data, output, kind, options);
+        Segmentation.Topics.SegmentEvaluation.OptionsFor(kind); // rejects an unknown kind before any work
+        var r = Segmentation.Topics.SegmentEvaluation.Run(data, output, kind);
         Console.Error.WriteLine($"{r.Documents} documents, {r.Units} units segmented in {r.Seconds:0.0} s; predictions written to {output}");
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {

@@ -60,7 +60,7 @@ public class TopicSegmentationTests
     }
 
     [Fact]
-    public void Cohesion_finds_changes_between_unrelated_topics_and_respects_its_constraints()
+    public void Description_length_finds_changes_between_unrelated_topics_and_respects_its_constraints()
     {
         string[][] topics =
         [
@@ -69,14 +69,15 @@ public class TopicSegmentationTests
             ["The refund policy covers annual subscription plans.", "A refund is issued within thirty days of the subscription purchase.", "Annual plans cancelled late receive no refund.", "Subscription fees are refunded to the original payment method."],
         ];
         var units = topics.SelectMany(t => t).ToList();
-        var stats = TermStatistics.From(units, Analyzer.English);
-        var boundaries = new LocalCohesionSegmenter(Analyzer.English, stats, new CohesionOptions(WindowTokens: 20, MinSegmentUnits: 2, Sensitivity: 0)).Boundaries(units);
-        Assert.Contains(4, boundaries);
-        Assert.Contains(8, boundaries);
-        Assert.All(boundaries, b => Assert.InRange(b, 2, units.Count - 2));
-        Assert.Equal(boundaries.Order(), boundaries);
-        Assert.True(boundaries.Zip(boundaries.Skip(1)).All(p => p.Second - p.First >= 2));
-        Assert.Empty(new LocalCohesionSegmenter(Analyzer.English, stats, new CohesionOptions()).Boundaries(["only one unit"]));
+        var boundaries = new DescriptionLengthSegmenter(Analyzer.English, new DescriptionLengthOptions()).Boundaries(units);
+        Assert.Equal([4, 8], boundaries);
+        // One topic throughout: no boundary is worth its price.
+        Assert.Empty(new DescriptionLengthSegmenter(Analyzer.English, new DescriptionLengthOptions()).Boundaries(topics[0].Concat(topics[0]).ToList()));
+        Assert.Empty(new DescriptionLengthSegmenter(Analyzer.English, new DescriptionLengthOptions()).Boundaries(["only one unit"]));
+        Assert.Empty(new DescriptionLengthSegmenter(Analyzer.English, new DescriptionLengthOptions()).Boundaries(["the of", "and the"]));
+        // A minimum segment length is honoured.
+        var spaced = new DescriptionLengthSegmenter(Analyzer.English, new DescriptionLengthOptions(MinSegmentUnits: 5)).Boundaries(units);
+        Assert.All(spaced.Prepend(0).Zip(spaced.Append(units.Count)), p => Assert.True(p.Second - p.First >= 5));
     }
 
     private static Dictionary<string, double> Scorer(string gold, string pred)

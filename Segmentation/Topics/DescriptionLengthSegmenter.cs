@@ -1,0 +1,84 @@
+using Search.Segmentation.Analysis;
+
+namespace Search.Segmentation.Topics;
+
+/// <summary>Settings of <see cref="DescriptionLengthSegmenter"/>.</summary>
+/// <param name="BoundaryCost">Multiplier of the cost of opening a segment (log of the word count); higher means fewer, longer segments.</param>
+/// <param name="MinSegmentUnits">Fewest units in a segment.</param>
+public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1);
+
+/// <summary>
+/// The segmentation that describes the text most compactly (after Utiyama and Isahara 2001): each
+/// segment has its own unigram language model with add-one smoothing, the cost of a segment is the
+/// code length of its words under that model, every segment costs log(words) more, and dynamic
+/// programming finds the exact minimum over all segmentations — the number of segments included.
+/// </summary>
+public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLengthOptions options) : ITopicSegmenter
+{
+    /// <inheritdoc />
+    public IReadOnlyList<int> Boundaries(IReadOnlyList<string> units)
+    {
+        int n = units.Count;
+        if (n < 2) return [];
+        // Words as ids per unit.
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var unitWords = new int[n][];
+        int totalWords = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var terms = analyzer.Analyze(units[i]);
+            var w = new int[terms.Count];
+            for (int t = 0; t < terms.Count; t++)
+            {
+                if (!ids.TryGetValue(terms[t], out int id)) ids[terms[t]] = id = ids.Count;
+                w[t] = id;
+            }
+            unitWords[i] = w;
+            totalWords += w.Length;
+        }
+        if (totalWords == 0) return [];
+        int vocabulary = ids.Count;
+        double boundary = options.BoundaryCost * Math.Log(totalWords);
+        // best[j] = cheapest description of units [0, j); from[j] = where its last segment starts.
+        var best = new double[n + 1];
+        var from = new int[n + 1];
+        Array.Fill(best, double.PositiveInfinity);
+        best[0] = 0;
+        var counts = new int[vocabulary];
+        var touched = new List<int>();
+        int min = Math.Max(1, options.MinSegmentUnits);
+        for (int i = 0; i < n; i++)
+        {
+            if (double.IsPositiveInfinity(best[i])) continue;
+            // Extend a segment starting at unit i one unit at a time, updating its cost incrementally:
+            // cost = words · log(words + V) − Σ_w f(w) · log(f(w) + 1).
+            int words = 0;
+            double sumFLogF = 0;
+            for (int j = i; j < n; j++)
+            {
+                foreach (int w in unitWords[j])
+                {
+                    int f = counts[w];
+                    if (f == 0) touched.Add(w);
+                    sumFLogF += (f + 1) * Math.Log(f + 2) - (f == 0 ? 0 : f * Math.Log(f + 1));
+                    counts[w] = f + 1;
+                    words++;
+                }
+                if (j + 1 - i < min && !(i == 0 && j + 1 == n)) continue; // only a whole short document may be shorter
+                double cost = words * Math.Log(words + vocabulary) - sumFLogF + boundary;
+                if (best[i] + cost < best[j + 1])
+                {
+                    best[j + 1] = best[i] + cost;
+                    from[j + 1] = i;
+                }
+            }
+            foreach (int w in touched) counts[w] = 0;
+            touched.Clear();
+        }
+        var boundaries = new List<int>();
+        for (int end = n; end > 0; end = from[end])
+            if (from[end] > 0) boundaries.Add(from[end]);
+        boundaries.Reverse();
+        return boundaries;
+    }
+}
