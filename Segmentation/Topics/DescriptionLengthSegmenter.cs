@@ -5,7 +5,8 @@ namespace Search.Segmentation.Topics;
 /// <summary>Settings of <see cref="DescriptionLengthSegmenter"/>.</summary>
 /// <param name="BoundaryCost">Multiplier of the cost of opening a segment (log of the word count); higher means fewer, longer segments.</param>
 /// <param name="MinSegmentUnits">Fewest units in a segment.</param>
-public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1);
+/// <param name="Smoothing">Additive smoothing of each segment's unigram model (1 is Laplace, as in U00).</param>
+public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1, double Smoothing = 1.0);
 
 /// <summary>
 /// The segmentation that describes the text most compactly (after Utiyama and Isahara 2001): each
@@ -39,6 +40,7 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
         if (totalWords == 0) return [];
         int vocabulary = ids.Count;
         double boundary = options.BoundaryCost * Math.Log(totalWords);
+        double alpha = options.Smoothing;
         // best[j] = cheapest description of units [0, j); from[j] = where its last segment starts.
         var best = new double[n + 1];
         var from = new int[n + 1];
@@ -51,7 +53,7 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
         {
             if (double.IsPositiveInfinity(best[i])) continue;
             // Extend a segment starting at unit i one unit at a time, updating its cost incrementally:
-            // cost = words · log(words + V) − Σ_w f(w) · log(f(w) + 1).
+            // cost = words · log(words + αV) − Σ_w f(w) · log(f(w) + α).
             int words = 0;
             double sumFLogF = 0;
             for (int j = i; j < n; j++)
@@ -60,12 +62,12 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
                 {
                     int f = counts[w];
                     if (f == 0) touched.Add(w);
-                    sumFLogF += (f + 1) * Math.Log(f + 2) - (f == 0 ? 0 : f * Math.Log(f + 1));
+                    sumFLogF += (f + 1) * Math.Log(f + 1 + alpha) - (f == 0 ? 0 : f * Math.Log(f + alpha));
                     counts[w] = f + 1;
                     words++;
                 }
                 if (j + 1 - i < min && !(i == 0 && j + 1 == n)) continue; // only a whole short document may be shorter
-                double cost = words * Math.Log(words + vocabulary) - sumFLogF + boundary;
+                double cost = words * Math.Log(words + alpha * vocabulary) - sumFLogF + boundary;
                 if (best[i] + cost < best[j + 1])
                 {
                     best[j + 1] = best[i] + cost;
