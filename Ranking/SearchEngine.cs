@@ -67,7 +67,7 @@ public sealed class SearchEngine : IAsyncDisposable
     {
         Options = options;
         Store = store;
-        Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new StructuralSegmenter(options.Segmenter), options.Ingestion);
+        Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion);
         Tasks = new BulkTaskRunner(store, Ingestion);
         var bm25 = options.Bm25;
         // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.

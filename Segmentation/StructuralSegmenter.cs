@@ -20,7 +20,10 @@ public sealed class StructuralSegmenter : ISegmenter
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document)
+    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document) => Segment(document, null);
+
+    /// <summary>Segments with extra places to cut: the indices of blocks that start a new topic.</summary>
+    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, IReadOnlySet<int>? topicStarts)
     {
         var blocks = document.Blocks;
         string text = DocumentText.Compose(blocks, out int[] starts);
@@ -62,7 +65,8 @@ public sealed class StructuralSegmenter : ISegmenter
             if (tokens == 0) continue;
             pendingHeading = -1;
             bool sameSection = group.Count == 0 || SamePath(blocks[group[0]].SectionPath, block.SectionPath);
-            if (group.Count > 0 && (!sameSection || groupTokens + tokens > _options.TargetTokens)) Flush();
+            bool newTopic = topicStarts is not null && topicStarts.Contains(i);
+            if (group.Count > 0 && (!sameSection || newTopic || groupTokens + tokens > _options.TargetTokens)) Flush();
             if (tokens > _options.MaxTokens)
             {
                 SplitLongBlock(output, text, starts[i], block);

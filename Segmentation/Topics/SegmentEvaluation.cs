@@ -44,16 +44,12 @@ public static class SegmentEvaluation
             documents.Count, units, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>
-    /// The settings per kind of document, chosen on the development sets (a coarse grid over smoothing
-    /// 0.1–2.5 and segment price 0.35–12, no finer): smoothing 1.5 for all; a segment costs 0.5 × log(words)
-    /// in prose and legal text but 5 × in transcripts, because conversation shifts topic through many short
-    /// turns whose words recur little, so only a much higher price keeps chance dips from becoming topics.
-    /// </summary>
+    /// <summary>The settings for a --kind value.</summary>
     public static DescriptionLengthOptions OptionsFor(string kind) => kind switch
     {
-        "auto" or "prose" or "legal" => new DescriptionLengthOptions(BoundaryCost: 0.5, Smoothing: 1.5),
-        "transcript" => new DescriptionLengthOptions(BoundaryCost: 5.0, Smoothing: 1.5),
+        "auto" or "prose" => DescriptionLengthOptions.ForKind(DocumentKind.Prose),
+        "legal" => DescriptionLengthOptions.ForKind(DocumentKind.Legal),
+        "transcript" => DescriptionLengthOptions.ForKind(DocumentKind.Transcript),
         _ => throw new ArgumentException($"unknown --kind '{kind}'; use auto, legal, transcript or prose"),
     };
 

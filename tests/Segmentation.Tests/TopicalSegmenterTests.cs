@@ -1,0 +1,67 @@
+namespace Search.Segmentation.Tests;
+
+public class TopicalSegmenterTests
+{
+    private static readonly string[][] Topics =
+    [
+        ["The turbine gearbox failed after the bearing wore out.", "Engineers replaced the gearbox bearing and the turbine restarted.", "Wind turbine output rose once the gearbox was repaired.", "The turbine blades and gearbox were inspected for wear."],
+        ["Plovers feed on the beach at low tide.", "The ringed plover nests on shingle beaches.", "A plover runs, stops and pecks along the tide line.", "Beach nesting plovers need quiet shingle."],
+        ["The refund policy covers annual subscription plans.", "A refund is issued within thirty days of the subscription purchase.", "Annual plans cancelled late receive no refund.", "Subscription fees are refunded to the original payment method."],
+    ];
+
+    [Fact]
+    public void Segments_of_a_transcript_never_span_a_topic_change()
+    {
+        var blocks = new List<TextBlock>();
+        double t = 0;
+        foreach (var topic in Topics)
+            foreach (var line in topic)
+            {
+                blocks.Add(new TextBlock(BlockKind.Cue, line, [], 0, t, t + 5, "Ann"));
+                t += 5;
+            }
+        var doc = new ExtractedDocument("call", "text/vtt", DocumentKind.Prose, blocks);
+        var segments = new TopicalSegmenter().Segment(doc);
+        // Without topics the structural segmenter packs all twelve short cues into one segment.
+        Assert.Single(new StructuralSegmenter().Segment(doc));
+        Assert.Equal(3, segments.Count);
+        Assert.Equal([0.0, 20.0, 40.0], segments.Select(s => s.StartSeconds!.Value));
+        Assert.Contains("gearbox", segments[0].Text, StringComparison.Ordinal);
+        Assert.Contains("plover", segments[1].Text, StringComparison.Ordinal);
+        Assert.Contains("refund", segments[2].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sections_and_size_limits_still_hold()
+    {
+        var rng = new Random(3);
+        var options = new SegmenterOptions(TargetTokens: 30, MaxTokens: 60);
+        for (int trial = 0; trial < 100; trial++)
+        {
+            var blocks = new List<TextBlock>();
+            string[] path = [];
+            for (int b = 0; b < rng.Next(1, 40); b++)
+            {
+                if (rng.Next(8) == 0)
+                {
+                    path = ["S" + rng.Next(4)];
+                    blocks.Add(new TextBlock(BlockKind.Heading, path[0], path, 1));
+                    continue;
+                }
+                var topic = Topics[rng.Next(Topics.Length)];
+                int repeat = rng.Next(10) == 0 ? 30 : 1;
+                blocks.Add(new TextBlock(BlockKind.Paragraph, string.Join(' ', Enumerable.Repeat(topic[rng.Next(topic.Length)], repeat)), path));
+            }
+            var doc = new ExtractedDocument("t", "text/plain", DocumentKind.Prose, blocks);
+            string text = DocumentText.Compose(blocks, out _);
+            var segments = new TopicalSegmenter(options).Segment(doc);
+            foreach (var s in segments)
+            {
+                Assert.InRange(Tokens.Count(s.Text), 1, options.MaxTokens);
+                Assert.Equal(text[s.StartChar..s.EndChar], s.Text);
+            }
+            int content = blocks.Where(b => b.Kind != BlockKind.Heading).Sum(b => Tokens.Count(b.Text));
+            Assert.InRange(segments.Sum(s => Tokens.Count(s.Text)), content, content + blocks.Where(b => b.Kind == BlockKind.Heading).Sum(b => Tokens.Count(b.Text)));
+        }
+    }
+}
