@@ -250,7 +250,7 @@ public static class Commands
         if (!File.Exists(data)) throw new UsageException($"--data {data}: no such file");
         Segmentation.Topics.SegmentEvaluation.OptionsFor(kind); // rejects an unknown kind before any work
         var r = Segmentation.Topics.SegmentEvaluation.Run(data, output, kind);
-        Console.Error.WriteLine($"{r.Documents} documents, {r.Units} units segmented in {r.Seconds:0.0} s; predictions written to {output}");
+        Console.Error.WriteLine($"{r.Documents} documents, {r.Units} units, {r.TextBytes / 1e6:0.0} MB of text segmented in {r.Seconds:0.00} s ({r.MegabytesPerSecond:0.0} MB/s on one core); predictions written to {output}");
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["pk"] = r.Pk,
@@ -258,6 +258,7 @@ public static class Commands
             ["pk_micro"] = r.PkMicro,
             ["docs"] = r.Documents,
             ["kind"] = kind,
+            ["mb_per_s"] = Math.Round(r.MegabytesPerSecond, 2),
         }));
         return 0;
     }
