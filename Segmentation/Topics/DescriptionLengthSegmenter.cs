@@ -52,6 +52,9 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
         int vocabulary = ids.Count;
         double boundary = options.BoundaryCost * Math.Log(totalWords);
         double alpha = options.Smoothing;
+        // The change in Σ f·log(f + α) when a count grows from f to f + 1, tabulated: counts are small.
+        var gain = new double[Math.Min(totalWords, 4096) + 1];
+        for (int f = 0; f < gain.Length; f++) gain[f] = Gain(f, alpha);
         // best[j] = cheapest description of units [0, j); from[j] = where its last segment starts.
         var best = new double[n + 1];
         var from = new int[n + 1];
@@ -73,7 +76,7 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
                 {
                     int f = counts[w];
                     if (f == 0) touched.Add(w);
-                    sumFLogF += (f + 1) * Math.Log(f + 1 + alpha) - (f == 0 ? 0 : f * Math.Log(f + alpha));
+                    sumFLogF += f < gain.Length ? gain[f] : Gain(f, alpha);
                     counts[w] = f + 1;
                     words++;
                 }
@@ -94,4 +97,6 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
         boundaries.Reverse();
         return boundaries;
     }
+
+    private static double Gain(int f, double alpha) => (f + 1) * Math.Log(f + 1 + alpha) - (f == 0 ? 0 : f * Math.Log(f + alpha));
 }
