@@ -215,26 +215,26 @@ public sealed class SegmentBuilder
         int byteOffset = 0;
         for (int r = 0; r < termCount; r++)
         {
-            sink.WriteInt32(byteOffset);
+            sink.WriteLittleEndian(byteOffset);
             byteOffset += utf8[order[r]].Length;
         }
-        sink.WriteInt32(byteOffset);
+        sink.WriteLittleEndian(byteOffset);
         long termBytesOffset = sink.Position;
         for (int r = 0; r < termCount; r++) sink.Write(utf8[order[r]]);
         long entriesOffset = sink.Position;
         sink.Write(entries);
 
-        sink.WriteInt32(SegmentFormat.Version);
-        sink.WriteInt32(docCount);
-        sink.WriteInt32(termCount);
+        sink.WriteLittleEndian(SegmentFormat.Version);
+        sink.WriteLittleEndian(docCount);
+        sink.WriteLittleEndian(termCount);
         foreach (long o in new[] { docIdsOffset, ordinalsOffset, lengthOffsets[0], lengthOffsets[1], lengthOffsets[2], termOffsetsOffset, termBytesOffset, entriesOffset })
-            sink.WriteInt64(o);
-        sink.WriteInt64(minId);
+            sink.WriteLittleEndian(o);
+        sink.WriteLittleEndian(minId);
         sink.Write([(byte)idWidth, (byte)ordinalWidth, (byte)lengthWidths[0], (byte)lengthWidths[1], (byte)lengthWidths[2], 0, 0, 0]);
-        foreach (long t in _totalLengths) sink.WriteInt64(t);
+        foreach (long t in _totalLengths) sink.WriteLittleEndian(t);
         uint crc = sink.Checksum;
-        sink.WriteUInt32(crc);
-        sink.WriteUInt64(SegmentFormat.Magic);
+        sink.WriteLittleEndian(crc);
+        sink.WriteLittleEndian(SegmentFormat.Magic);
         sink.Flush();
         return crc;
     }
@@ -257,8 +257,8 @@ public sealed class SegmentBuilder
                 BinaryPrimitives.WriteUInt16LittleEndian(two, (ushort)value);
                 sink.Write(two);
                 break;
-            case 4: sink.WriteUInt32((uint)value); break;
-            default: sink.WriteInt64(value); break;
+            case 4: sink.WriteLittleEndian((uint)value); break;
+            default: sink.WriteLittleEndian(value); break;
         }
     }
 
@@ -450,36 +450,11 @@ public sealed class ChecksumStream(Stream inner)
         _used += data.Length;
     }
 
-    /// <summary>Appends a little-endian int.</summary>
-    public void WriteInt32(int v)
+    /// <summary>Appends an integer in little-endian byte order.</summary>
+    public void WriteLittleEndian<T>(T value) where T : System.Numerics.IBinaryInteger<T>
     {
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(b, v);
-        Write(b);
-    }
-
-    /// <summary>Appends a little-endian uint.</summary>
-    public void WriteUInt32(uint v)
-    {
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(b, v);
-        Write(b);
-    }
-
-    /// <summary>Appends a little-endian long.</summary>
-    public void WriteInt64(long v)
-    {
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(b, v);
-        Write(b);
-    }
-
-    /// <summary>Appends a little-endian ulong.</summary>
-    public void WriteUInt64(ulong v)
-    {
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(b, v);
-        Write(b);
+        Span<byte> b = stackalloc byte[16];
+        Write(b[..value.WriteLittleEndian(b)]);
     }
 
     /// <summary>Pushes buffered bytes to the inner stream.</summary>
