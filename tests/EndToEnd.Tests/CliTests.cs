@@ -19,6 +19,9 @@ public class CliTests
     [InlineData(new[] { "ingest", "x", "--collection", "bad name" }, "collection name")]
     [InlineData(new[] { "collections", "--colection", "c" }, "unknown option --colection")]
     [InlineData(new[] { "serve", "--store", "oracle" }, "--store must be")]
+    [InlineData(new[] { "segment-eval", "--out", "p.jsonl" }, "--data is required")]
+    [InlineData(new[] { "segment-eval", "--data", "/nonexistent.jsonl", "--out", "p.jsonl" }, "no such file")]
+    [InlineData(new[] { "segment-eval", "--data", "/etc/passwd", "--out", "p.jsonl", "--kind", "poetry" }, "unknown --kind")]
     public async Task Bad_arguments_exit_2_with_a_message(string[] args, string message)
     {
         using var dir = new TempDirectory();
@@ -44,6 +47,24 @@ public class CliTests
         Assert.Equal(("Q0", "1", "search-bm25"), (first[1], first[3], first[5]));
         Assert.True(lines.GroupBy(l => l.Split(' ')[0]).All(g => g.Count() <= 1000));
         Assert.False(File.Exists(Path.Combine(dir.Path, "search.db")), "eval must not write into the user's store");
+    }
+
+    [Fact]
+    public async Task Segment_eval_writes_predictions_and_prints_pk_and_windowdiff_last()
+    {
+        using var dir = new TempDirectory();
+        string[] a = ["The turbine gearbox failed.", "Engineers replaced the gearbox bearing.", "The turbine restarted after the gearbox repair."];
+        string[] b = ["Plovers feed on the beach.", "The ringed plover nests on shingle.", "Beach plovers need quiet shingle."];
+        string data = dir.Write("gold.jsonl", JsonSerializer.Serialize(new { id = "doc", sentences = a.Concat(b).Concat(a).ToArray(), boundaries = new[] { 3, 6 } }) + "\n");
+        var r = await SearchProcess.RunAsync(dir.Path, "segment-eval", "--data", data, "--out", dir.File("pred.jsonl"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.LastLine);
+        Assert.Equal(1, json.RootElement.GetProperty("docs").GetInt32());
+        Assert.InRange(json.RootElement.GetProperty("pk").GetDouble(), 0, 1);
+        Assert.True(json.RootElement.TryGetProperty("windowdiff", out _));
+        using var prediction = JsonDocument.Parse(File.ReadAllLines(dir.File("pred.jsonl")).Single());
+        Assert.Equal("doc", prediction.RootElement.GetProperty("id").GetString());
+        Assert.Equal([3, 6], prediction.RootElement.GetProperty("boundaries").EnumerateArray().Select(e => e.GetInt32()));
     }
 
     [Fact]
