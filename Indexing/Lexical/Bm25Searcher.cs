@@ -63,6 +63,12 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         public double BlockBound(int block) => Weight * Cursor.MaxSaturation(block, NormConstant, NormPerLength);
     }
 
+    // Scorers (each with two 128-entry block buffers) and score scratch are reused per thread, so a
+    // query allocates little beyond its analysed terms and its hits.
+    [ThreadStatic] private static List<Scorer>? t_pool;
+    [ThreadStatic] private static List<Scorer>? t_scorers;
+    [ThreadStatic] private static double[]? t_contributions;
+
     /// <summary>Runs a query against a snapshot.</summary>
     public List<LexicalHit> Search(IndexSnapshot snapshot, QueryTerms query, LexicalQuery request)
     {
@@ -82,14 +88,17 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
             idf[t] = df == 0 ? 0 : Bm25Parameters.Idf(snapshot.DocumentCount, df) * query.Counts[t];
         }
         if (request.RequireAllTerms && Array.IndexOf(idf, 0.0) >= 0) return []; // a term absent from the whole index matches nothing
-        var pool = new List<Scorer>();
-        var contributions = new double[termCount * Fields];
+        var pool = t_pool ??= [];
+        var scorers = t_scorers ??= [];
+        if (t_contributions is null || t_contributions.Length < termCount * Fields) t_contributions = new double[Math.Max(64, termCount * Fields)];
+        var contributions = t_contributions;
+        Span<bool> termHasList = stackalloc bool[termCount];
         foreach (var segment in snapshot.Segments)
         {
             if (segment.LiveCount == 0) continue;
             var reader = segment.Segment.Reader;
-            var scorers = new List<Scorer>();
-            var termHasList = new bool[termCount];
+            scorers.Clear();
+            termHasList.Clear();
             for (int t = 0; t < termCount; t++)
             {
                 if (idf[t] == 0) continue;
@@ -118,11 +127,11 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
                 bool all = true;
                 for (int t = 0; t < termCount; t++) all &= termHasList[t] || idf[t] == 0;
                 if (!all) continue;
-                Conjunctive(segment, scorers, termCount, snapshot.AverageLengths, contributions, request, top);
+                Conjunctive(segment, scorers, termCount, contributions, request, top);
             }
             else
             {
-                MaxScore(segment, scorers, snapshot.AverageLengths, contributions, request, top);
+                MaxScore(segment, scorers, termCount, contributions, request, top);
             }
             top.FlushPending();
         }
@@ -148,13 +157,14 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         top.Offer(new LexicalHit(reader.DocumentId(doc), reader.Ordinal(doc), score, new FieldScores(title, section, body)));
     }
 
-    private void MaxScore(SnapshotSegment segment, List<Scorer> scorers, double[] averages, double[] contributions, LexicalQuery request, TopHits top)
+    private static readonly Comparison<Scorer> ByUpperBound = (a, b) => a.UpperBound.CompareTo(b.UpperBound);
+
+    private void MaxScore(SnapshotSegment segment, List<Scorer> scorers, int termCount, double[] contributions, LexicalQuery request, TopHits top)
     {
         var reader = segment.Segment.Reader;
-        int termCount = contributions.Length / Fields;
-        scorers.Sort((a, b) => a.UpperBound.CompareTo(b.UpperBound));
+        scorers.Sort(ByUpperBound);
         int n = scorers.Count;
-        var prefix = new double[n];
+        Span<double> prefix = stackalloc double[n];
         double running = 0;
         for (int i = 0; i < n; i++)
         {
@@ -174,7 +184,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
             if (candidate == PostingCursor.NoMoreDocs) break;
 
             bool skip = segment.IsDeleted(candidate) || (filter is not null && !filter(reader.DocumentId(candidate)));
-            Array.Clear(contributions);
+            Array.Clear(contributions, 0, termCount * Fields);
             double partial = 0;
             for (int i = firstEssential; i < n; i++)
             {
@@ -229,7 +239,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         }
     }
 
-    private static int FirstEssential(double[] prefix, double threshold)
+    private static int FirstEssential(ReadOnlySpan<double> prefix, double threshold)
     {
         int i = 0;
         while (i < prefix.Length && prefix[i] * Slack < threshold) i++;
@@ -237,7 +247,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
     }
 
     /// <summary>Documents that contain every query term (in any field), led by the rarest term.</summary>
-    private void Conjunctive(SnapshotSegment segment, List<Scorer> scorers, int termCount, double[] averages, double[] contributions, LexicalQuery request, TopHits top)
+    private void Conjunctive(SnapshotSegment segment, List<Scorer> scorers, int termCount, double[] contributions, LexicalQuery request, TopHits top)
     {
         var reader = segment.Segment.Reader;
         var byTerm = new List<Scorer>[termCount];
@@ -310,7 +320,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
             }
             if (match)
             {
-                Array.Clear(contributions);
+                Array.Clear(contributions, 0, termCount * Fields);
                 foreach (var s in scorers)
                 {
                     if (s.Cursor.Doc != candidate) s.Cursor.Advance(candidate);
