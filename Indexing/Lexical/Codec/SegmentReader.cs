@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -178,9 +177,6 @@ public sealed unsafe class SegmentReader : IDisposable
         return true;
     }
 
-    /// <summary>Documents containing the term in one field (0 when none).</summary>
-    public int FieldFrequency(int rank, int field) => Locate(rank, field, out _, out int count) ? count : 0;
-
     /// <summary>Positions a cursor on a term's postings in a field; false when there are none.</summary>
     public bool OpenPostings(int rank, int field, PostingCursor cursor)
     {
@@ -196,9 +192,6 @@ public sealed unsafe class SegmentReader : IDisposable
         for (long at = 0; at < _length; at += chunk)
             output.Write(new ReadOnlySpan<byte>(_base + at, (int)Math.Min(chunk, _length - at)));
     }
-
-    /// <summary>True when the segment lives in memory rather than in a mapped file.</summary>
-    public bool InMemory => _array is not null;
 
     /// <inheritdoc />
     public void Dispose()
@@ -217,12 +210,4 @@ public sealed unsafe class SegmentReader : IDisposable
         if (_pin.IsAllocated) _pin.Free();
         GC.KeepAlive(_array);
     }
-
-    /// <summary>Verifies a file's trailer checksum without keeping it open (for scrubbing).</summary>
-    public static void Verify(string path)
-    {
-        using var r = Open(path);
-    }
-
-    internal static int ReadInt32(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt32LittleEndian(b);
 }
