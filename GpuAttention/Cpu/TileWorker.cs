@@ -1,0 +1,219 @@
+using System.Runtime.Intrinsics;
+
+namespace Search.GpuAttention.Cpu;
+
+/// <summary>
+/// Computes one query tile (up to <see cref="QueryTile"/> rows of one head) against a list of key ranges with a
+/// FlashAttention-style online softmax: scores are formed transposed (keys × query rows) so the running max,
+/// exponentials and sums are vectorized across query rows, and memory stays O(tile). One worker per thread.
+/// </summary>
+internal sealed unsafe class TileWorker
+{
+    public const int QueryTile = 64;
+    public const int KeyTile = 64;
+
+    [ThreadStatic] private static TileWorker? t_worker;
+
+    private readonly int _headDim;
+    private readonly float[] _rows;        // the tile's queries, scaled (and rotated for a cached range), [QueryTile][d]
+    private readonly float[] _baseT;       // scaled queries transposed, [d][QueryTile]
+    private readonly float[] _rotatedT;    // rotated queries transposed, [d][QueryTile]
+    private readonly float[] _scores;      // [KeyTile][QueryTile]: scores, then probabilities
+    private readonly float[] _acc;         // unnormalised output, [QueryTile][d]
+    private readonly float[] _keys;        // a widened fp16/bf16 key tile, [KeyTile][d]
+    private readonly float[] _values;      // a widened value tile
+    private readonly float[] _max = new float[QueryTile], _sum = new float[QueryTile], _alpha = new float[QueryTile], _blockSum = new float[QueryTile];
+    private float[] _massSum = [], _massMax = [];
+
+    private TileWorker(int headDim)
+    {
+        _headDim = headDim;
+        _rows = Pinned(QueryTile * headDim);
+        _baseT = Pinned(headDim * QueryTile);
+        _rotatedT = Pinned(headDim * QueryTile);
+        _scores = Pinned(KeyTile * QueryTile);
+        _acc = Pinned(QueryTile * headDim);
+        _keys = Pinned(KeyTile * headDim);
+        _values = Pinned(KeyTile * headDim);
+    }
+
+    public static TileWorker For(int headDim, int ranges)
+    {
+        var worker = t_worker;
+        if (worker is null || worker._headDim != headDim) t_worker = worker = new TileWorker(headDim);
+        if (worker._massSum.Length < ranges * QueryTile)
+        {
+            worker._massSum = new float[ranges * QueryTile];
+            worker._massMax = new float[ranges * QueryTile];
+        }
+        return worker;
+    }
+
+    /// <summary>
+    /// Rows [row0, row0 + rows) of query head <paramref name="head"/> (row i at position position0 + i) against
+    /// <paramref name="ranges"/> of key/value head <paramref name="kvHead"/>; writes the normalised output rows and,
+    /// for rows inside <paramref name="massRows"/>, their per-slot masses.
+    /// </summary>
+    public void Run(float[] query, int queryTokens, int head, int kvHead, int row0, int rows, int position0, float scale,
+        KeyRange[] ranges, float[] output, BlockMasses? masses, RowRange massRows)
+    {
+        int d = _headDim, padded = (rows + 7) & ~7;
+        fixed (float* q = query, o = output, rowsP = _rows, baseT = _baseT, rotT = _rotatedT, acc = _acc)
+        {
+            float* source = q + ((long)head * queryTokens + row0) * d;
+            for (int i = 0; i < rows * d; i++) rowsP[i] = source[i] * scale;
+            Transpose(rowsP, rows, padded, baseT);
+            new Span<float>(acc, rows * d).Clear();
+            _max.AsSpan().Fill(float.NegativeInfinity);
+            _sum.AsSpan().Clear();
+
+            for (int r = 0; r < ranges.Length; r++)
+            {
+                var range = ranges[r];
+                float* queriesT = baseT;
+                if (range.Rope is not null && range.Count > 0)
+                {
+                    // Rotating the tile's queries by -delta equals rotating the range's keys by +delta, at 1/blockLength of the cost.
+                    for (int i = 0; i < rows; i++)
+                    {
+                        var row = new Span<float>(rowsP + i * d, d);
+                        new ReadOnlySpan<float>(source + i * d, d).CopyTo(row);
+                        range.Rope.RotateRow(row, range.Cos, range.Sin);
+                    }
+                    for (int i = 0; i < rows * d; i++) rowsP[i] *= scale;
+                    Transpose(rowsP, rows, padded, rotT);
+                    queriesT = rotT;
+                }
+                _blockSum.AsSpan().Clear();
+                ProcessRange(range, kvHead, queriesT, rows, padded, position0, acc);
+                _blockSum.AsSpan(0, padded).CopyTo(_massSum.AsSpan(r * QueryTile));
+                _max.AsSpan(0, padded).CopyTo(_massMax.AsSpan(r * QueryTile));
+            }
+
+            for (int i = 0; i < rows; i++)
+            {
+                float* target = o + ((long)head * queryTokens + row0 + i) * d;
+                float l = _sum[i], inverse = l > 0 ? 1f / l : 0f;
+                for (int c = 0; c < d; c++) target[c] = acc[i * d + c] * inverse;
+            }
+            if (masses is not null) WriteMasses(ranges, head, row0, rows, masses, massRows);
+        }
+    }
+
+    private void ProcessRange(in KeyRange range, int kvHead, float* queriesT, int rows, int padded, int position0, float* acc)
+    {
+        int d = _headDim;
+        int lastQuery = position0 + rows - 1;
+        var keysTensor = range.Keys;
+        var valuesTensor = range.Values;
+        fixed (float* scores = _scores, keyTile = _keys, valueTile = _values, kStore = keysTensor.SingleStorage, vStore = valuesTensor.SingleStorage)
+        {
+            for (int k0 = 0; k0 < range.Count; k0 += KeyTile)
+            {
+                int n = Math.Min(KeyTile, range.Count - k0);
+                int firstKey = range.KeyPosition + k0;
+                if (range.Causal && firstKey > lastQuery) break;
+                int token = range.TokenStart + k0;
+                long offset = ((long)kvHead * keysTensor.Tokens + token) * d;
+                float* keys = kStore != null ? kStore + offset : Widen(keysTensor, kvHead, token, n, keyTile);
+                TileGemm.Multiply(keys, d, 1, queriesT, QueryTile, scores, QueryTile, n, padded, d, accumulate: false);
+                if (range.Causal && firstKey + n - 1 > position0) MaskFuture(scores, n, rows, firstKey, position0);
+                Softmax(scores, n, padded);
+                for (int i = 0; i < rows; i++)
+                {
+                    float alpha = _alpha[i];
+                    if (alpha != 1f) Scale(acc + i * d, d, alpha);
+                }
+                float* values = vStore != null ? vStore + offset : Widen(valuesTensor, kvHead, token, n, valueTile);
+                TileGemm.Multiply(scores, 1, QueryTile, values, d, acc, d, rows, d, n, accumulate: true);
+            }
+        }
+    }
+
+    // Online softmax over one tile, eight query rows per vector: new max, probabilities in place, rescale factors.
+    private void Softmax(float* scores, int n, int padded)
+    {
+        fixed (float* max = _max, sum = _sum, alpha = _alpha, blockSum = _blockSum)
+        {
+            var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+            for (int g = 0; g < padded; g += 8)
+            {
+                var tileMax = negativeInfinity;
+                for (int j = 0; j < n; j++) tileMax = Vector256.Max(tileMax, Vector256.Load(scores + j * QueryTile + g));
+                var oldMax = Vector256.Load(max + g);
+                var newMax = Vector256.Max(oldMax, tileMax);
+                // A row with nothing visible yet keeps max -inf; subtracting 0 instead keeps exp(-inf) = 0 and avoids NaN.
+                var shift = Vector256.ConditionalSelect(Vector256.Equals(newMax, negativeInfinity), Vector256<float>.Zero, newMax);
+                var tileSum = Vector256<float>.Zero;
+                for (int j = 0; j < n; j++)
+                {
+                    float* s = scores + j * QueryTile + g;
+                    var p = Vector256.Exp(Vector256.Load(s) - shift);
+                    p.Store(s);
+                    tileSum += p;
+                }
+                var rescale = Vector256.Exp(oldMax - shift);
+                (Vector256.Load(sum + g) * rescale + tileSum).Store(sum + g);
+                (Vector256.Load(blockSum + g) * rescale + tileSum).Store(blockSum + g);
+                rescale.Store(alpha + g);
+                newMax.Store(max + g);
+            }
+        }
+    }
+
+    private static void MaskFuture(float* scores, int n, int rows, int firstKey, int position0)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            // Query row i sees key j only when firstKey + j <= position0 + i.
+            int hidden = Math.Min(rows, firstKey + j - position0);
+            float* s = scores + j * QueryTile;
+            for (int i = 0; i < hidden; i++) s[i] = float.NegativeInfinity;
+        }
+    }
+
+    private void WriteMasses(KeyRange[] ranges, int head, int row0, int rows, BlockMasses masses, RowRange massRows)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            int row = row0 + i - massRows.Start;
+            if ((uint)row >= (uint)massRows.Count) continue;
+            var target = masses.HeadRow(head, row);
+            float l = _sum[i], finalMax = _max[i];
+            if (!(l > 0)) continue;
+            for (int r = 0; r < ranges.Length; r++)
+            {
+                if (ranges[r].MassSlot < 0) continue;
+                float blockSum = _massSum[r * QueryTile + i];
+                if (blockSum > 0) target[ranges[r].MassSlot] += blockSum * MathF.Exp(_massMax[r * QueryTile + i] - finalMax) / l;
+            }
+        }
+    }
+
+    private float* Widen(KvTensor tensor, int kvHead, int token, int n, float* tile)
+    {
+        tensor.Read(kvHead, token, n, new Span<float>(tile, n * _headDim));
+        return tile;
+    }
+
+    private void Transpose(float* rows, int count, int padded, float* transposed)
+    {
+        int d = _headDim;
+        for (int c = 0; c < d; c++)
+        {
+            float* column = transposed + c * QueryTile;
+            for (int i = 0; i < count; i++) column[i] = rows[i * d + c];
+            for (int i = count; i < padded; i++) column[i] = 0f;
+        }
+    }
+
+    private static void Scale(float* row, int n, float factor)
+    {
+        int c = 0;
+        var f = Vector256.Create(factor);
+        for (; c + 8 <= n; c += 8) (Vector256.Load(row + c) * f).Store(row + c);
+        for (; c < n; c++) row[c] *= factor;
+    }
+
+    private static float[] Pinned(int length) => GC.AllocateArray<float>(length, pinned: true);
+}

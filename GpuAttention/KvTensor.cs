@@ -1,0 +1,105 @@
+using Search.GpuAttention.Cpu;
+
+namespace Search.GpuAttention;
+
+/// <summary>
+/// Keys or values of one sequence, laid out [kvHeads][tokens][headDim] (row-major, a head's tokens contiguous)
+/// and stored as fp32, fp16 or bf16; the kernels widen tiles to fp32 as they load them.
+/// </summary>
+public sealed class KvTensor
+{
+    private readonly float[]? _single;
+    private readonly ushort[]? _bits;
+
+    private KvTensor(int heads, int tokens, int headDim, KvPrecision precision)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heads);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        Heads = heads;
+        Tokens = tokens;
+        HeadDim = headDim;
+        Precision = precision;
+        long length = (long)heads * tokens * headDim;
+        // Pinned so the kernels can read rows through pointers without fixing per tile.
+        if (precision == KvPrecision.Float32) _single = GC.AllocateArray<float>(checked((int)length), pinned: true);
+        else _bits = GC.AllocateArray<ushort>(checked((int)length), pinned: true);
+    }
+
+    /// <summary>Number of key/value heads.</summary>
+    public int Heads { get; }
+
+    /// <summary>Number of tokens (rows per head).</summary>
+    public int Tokens { get; }
+
+    /// <summary>Elements per row.</summary>
+    public int HeadDim { get; }
+
+    /// <summary>Storage precision.</summary>
+    public KvPrecision Precision { get; }
+
+    /// <summary>Bytes held by the elements.</summary>
+    public long Bytes => (long)Heads * Tokens * HeadDim * (Precision == KvPrecision.Float32 ? 4 : 2);
+
+    /// <summary>A zero-filled tensor.</summary>
+    public static KvTensor Create(int heads, int tokens, int headDim, KvPrecision precision = KvPrecision.Float32) =>
+        new(heads, tokens, headDim, precision);
+
+    /// <summary>Copies (and rounds, for fp16/bf16) fp32 data laid out [heads][tokens][headDim].</summary>
+    public static KvTensor FromSingle(ReadOnlySpan<float> data, int heads, int tokens, int headDim, KvPrecision precision = KvPrecision.Float32)
+    {
+        var tensor = new KvTensor(heads, tokens, headDim, precision);
+        if (data.Length != (long)heads * tokens * headDim)
+            throw new ArgumentException($"expected {heads}×{tokens}×{headDim} elements, got {data.Length}", nameof(data));
+        tensor.Write(0, 0, tokens, data);
+        return tensor;
+    }
+
+    /// <summary>Reads <paramref name="count"/> rows of one head starting at <paramref name="token"/>, widened to fp32.</summary>
+    public void Read(int head, int token, int count, Span<float> destination)
+    {
+        int offset = Offset(head, token, count), length = count * HeadDim;
+        if (_single is not null) _single.AsSpan(offset, length).CopyTo(destination);
+        else PrecisionConversion.Widen(_bits.AsSpan(offset, length), Precision, destination);
+    }
+
+    /// <summary>Overwrites <paramref name="count"/> rows of one head starting at <paramref name="token"/>, rounding to the storage precision.</summary>
+    public void Write(int head, int token, int count, ReadOnlySpan<float> source)
+    {
+        if (count == 0) return;
+        int offset = Offset(head, token, count), length = count * HeadDim;
+        if (_single is not null) source[..length].CopyTo(_single.AsSpan(offset, length));
+        else PrecisionConversion.Narrow(source[..length], Precision, _bits.AsSpan(offset, length));
+    }
+
+    /// <summary>The whole tensor widened to fp32, [heads][tokens][headDim].</summary>
+    public float[] ToSingle()
+    {
+        var result = new float[(long)Heads * Tokens * HeadDim];
+        if (Tokens == 0) return result;
+        for (int h = 0; h < Heads; h++) Read(h, 0, Tokens, result.AsSpan(h * Tokens * HeadDim, Tokens * HeadDim));
+        return result;
+    }
+
+    /// <summary>A deep copy.</summary>
+    public KvTensor Clone()
+    {
+        var copy = new KvTensor(Heads, Tokens, HeadDim, Precision);
+        _single?.CopyTo(copy._single!, 0);
+        _bits?.CopyTo(copy._bits!, 0);
+        return copy;
+    }
+
+    /// <summary>The fp32 elements themselves (null unless <see cref="Precision"/> is Float32); the kernels read them in place.</summary>
+    internal float[]? SingleStorage => _single;
+
+    /// <summary>The 16-bit patterns (null for Float32); used by serialization.</summary>
+    internal ushort[]? BitStorage => _bits;
+
+    private int Offset(int head, int token, int count)
+    {
+        if ((uint)head >= (uint)Heads) throw new ArgumentOutOfRangeException(nameof(head));
+        if (token < 0 || count < 0 || token + count > Tokens) throw new ArgumentOutOfRangeException(nameof(count), $"rows {token}..{token + count} outside 0..{Tokens}");
+        return (head * Tokens + token) * HeadDim;
+    }
+}
