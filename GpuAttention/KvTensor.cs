@@ -51,7 +51,8 @@ public sealed class KvTensor
         var tensor = new KvTensor(heads, tokens, headDim, precision);
         if (data.Length != (long)heads * tokens * headDim)
             throw new ArgumentException($"expected {heads}×{tokens}×{headDim} elements, got {data.Length}", nameof(data));
-        tensor.Write(0, 0, tokens, data);
+        int perHead = tokens * headDim;
+        for (int h = 0; h < heads; h++) tensor.Write(h, 0, tokens, data.Slice(h * perHead, perHead));
         return tensor;
     }
 
