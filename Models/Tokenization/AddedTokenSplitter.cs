@@ -1,0 +1,43 @@
+namespace Search.Models.Tokenization;
+
+/// <summary>Cuts text at added-token occurrences, leftmost first and longest at a position, as HF's AddedVocabulary does.</summary>
+internal sealed class AddedTokenSplitter(IReadOnlyList<AddedToken> tokens)
+{
+    private readonly AddedToken[] _byLength = [.. tokens.Where(t => t.Content.Length > 0).OrderByDescending(t => t.Content.Length)];
+
+    /// <summary>Calls <paramref name="onText"/> for each stretch of plain text and <paramref name="onToken"/> for each added token, in order.</summary>
+    public void Split(string text, Action<string> onText, Action<AddedToken> onToken)
+    {
+        if (_byLength.Length == 0)
+        {
+            onText(text);
+            return;
+        }
+        int last = 0, i = 0;
+        while (i < text.Length)
+        {
+            AddedToken? hit = Match(text, i);
+            if (hit is null)
+            {
+                i++;
+                continue;
+            }
+            int textEnd = i;
+            if (hit.LeftStrip) while (textEnd > last && char.IsWhiteSpace(text[textEnd - 1])) textEnd--;
+            if (textEnd > last) onText(text[last..textEnd]);
+            onToken(hit);
+            i += hit.Content.Length;
+            if (hit.RightStrip) while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
+            last = i;
+        }
+        if (last < text.Length) onText(text[last..]);
+    }
+
+    private AddedToken? Match(string text, int at)
+    {
+        foreach (AddedToken t in _byLength)
+            if (string.CompareOrdinal(text, at, t.Content, 0, t.Content.Length) == 0 && at + t.Content.Length <= text.Length)
+                return t;
+        return null;
+    }
+}

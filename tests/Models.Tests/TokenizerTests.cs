@@ -1,0 +1,56 @@
+using Search.Models.Tokenization;
+
+namespace Search.Models.Tests;
+
+public class TokenizerTests
+{
+    private static readonly string[] Strings = [.. FixtureData.Tokens.GetProperty("strings").EnumerateArray().Select(s => s.GetString()!)];
+
+    [Fact]
+    public void WordPiece_matches_the_reference_ids_for_every_test_string()
+    {
+        Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(FixtureData.BertDirectory, "tokenizer.json"));
+        Assert.IsType<WordPieceTokenizer>(tokenizer);
+        int[][] expected = FixtureData.IntLists(FixtureData.Tokens.GetProperty("bert"));
+        for (int i = 0; i < Strings.Length; i++) Assert.True(expected[i].SequenceEqual(tokenizer.Encode(Strings[i])), $"string {i}: {Strings[i]}");
+    }
+
+    [Fact]
+    public void Byte_level_BPE_matches_the_reference_ids_for_every_test_string()
+    {
+        Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(FixtureData.LlamaDirectory, "tokenizer.json"));
+        Assert.IsType<ByteLevelBpeTokenizer>(tokenizer);
+        int[][] expected = FixtureData.IntLists(FixtureData.Tokens.GetProperty("llama"));
+        for (int i = 0; i < Strings.Length; i++) Assert.True(expected[i].SequenceEqual(tokenizer.Encode(Strings[i])), $"string {i}: {Strings[i]}");
+    }
+
+    [Fact]
+    public void WordPiece_special_tokens_and_truncation_keep_the_template()
+    {
+        Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(FixtureData.BertDirectory, "tokenizer.json"));
+        int cls = tokenizer.TokenToId("[CLS]")!.Value, sep = tokenizer.TokenToId("[SEP]")!.Value;
+        int[] full = tokenizer.Encode(Strings[0]);
+        int[] cut = tokenizer.Encode(Strings[0], maxLength: 5);
+        Assert.Equal([cls, full[1], full[2], full[3], sep], cut);
+        Assert.Equal(full[1..^1], tokenizer.Encode(Strings[0], addSpecialTokens: false));
+        Assert.Equal(tokenizer.TokenToId("[PAD]"), tokenizer.PadId);
+    }
+
+    [Fact]
+    public void Byte_level_BPE_round_trips_bytes_through_the_alphabet()
+    {
+        Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(FixtureData.LlamaDirectory, "tokenizer.json"));
+        int[] ids = tokenizer.Encode("déjà 😀", addSpecialTokens: false);
+        var inverse = ByteLevelAlphabet.ByteToChar.Select((c, b) => (c, b)).ToDictionary(x => x.c, x => (byte)x.b);
+        byte[] bytes = [.. ids.SelectMany(id => tokenizer.IdToToken(id)!).Select(c => inverse[c])];
+        Assert.Equal("déjà 😀", System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.Equal(3, tokenizer.Encode("a b c d", maxLength: 3).Length);
+    }
+
+    [Fact]
+    public void Accent_folding_decomposes_like_NFD_without_ICU()
+    {
+        var normalizer = new BertNormalizer(cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true);
+        Assert.Equal("cafe resume naive a\u1100\u1161\u11a8", normalizer.Normalize("Café RÉSUMÉ naïve\u0007 \u00c5\uac01"));
+    }
+}
