@@ -28,6 +28,7 @@ public static class Commands
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
                                                                  our BM25 engine against Lucene 8.8 on one synthetic corpus
+          bench attention [--quick] [--docs 100]             dense vs block-sparse vs cached-query attention kernels
 
         store options (every verb):
           --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
@@ -40,7 +41,7 @@ public static class Commands
 
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene", "quick" };
 
     /// <summary>Runs one command line and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -265,13 +266,14 @@ public static class Commands
 
     private static async Task<int> BenchAsync(CliArguments a, CancellationToken ct)
     {
-        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical");
+        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical, attention");
+        if (what == "attention") return Bench.AttentionBenchmark.Run(a);
         int docs = a.GetInt("docs", 1_000_000, 1, 100_000_000);
         int seed = a.GetInt("seed", 42, int.MinValue, int.MaxValue);
         int queries = a.GetInt("queries", 1000, 1, 1_000_000);
         bool lucene = !a.Flag("no-lucene");
         a.RejectUnknown();
-        if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical");
+        if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention");
         Console.WriteLine(await Bench.LexicalBenchmark.RunAsync(docs, seed, queries, lucene, Console.Error, ct));
         return 0;
     }

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Search.Api.Cli;
+using Search.GpuAttention.Benchmarking;
+
+namespace Search.Api.Bench;
+
+/// <summary>
+/// <c>./search bench attention [--quick]</c>: times dense, block-sparse BlockRank and cached-query attention at
+/// N = 100 document blocks (and, without --quick, block-sparse and cached scaling over N); the last line is JSON.
+/// </summary>
+public static class AttentionBenchmark
+{
+    private static readonly int[] ScalingDocuments = [10, 50, 100, 200, 500];
+
+    /// <summary>Parses the verb's options, runs, prints the report to stderr and the JSON summary to stdout.</summary>
+    public static int Run(CliArguments a)
+    {
+        bool quick = a.Flag("quick");
+        int documents = a.GetInt("docs", 100, 1, 2000);
+        a.RejectUnknown();
+        var log = Console.Error;
+        var result = AttentionQuickBenchmark.Run(documents, log);
+        var summary = new Dictionary<string, object>
+        {
+            ["documents"] = result.Documents,
+            ["tokens"] = result.Tokens,
+            ["cores"] = result.Cores,
+            ["dense_ms"] = Math.Round(result.DenseMs, 3),
+            ["sparse_ms"] = Math.Round(result.SparseMs, 3),
+            ["cached_ms"] = Math.Round(result.CachedMs, 3),
+            ["matmul_ms"] = Math.Round(result.MatMulMs, 3),
+            ["dense_gflops"] = Math.Round(result.DenseGflops, 2),
+            ["sparse_gflops"] = Math.Round(result.SparseGflops, 2),
+            ["cached_gflops"] = Math.Round(result.CachedGflops, 2),
+            ["matmul_gflops"] = Math.Round(result.MatMulGflops, 2),
+            ["dense_vs_matmul"] = Math.Round(result.DenseVsMatMul, 3),
+            ["sparse_vs_matmul"] = Math.Round(result.SparseVsMatMul, 3),
+            ["cached_vs_matmul"] = Math.Round(result.CachedVsMatMul, 3),
+            ["dense_allocated_bytes"] = result.DenseAllocatedBytes,
+            ["sparse_allocated_bytes"] = result.SparseAllocatedBytes,
+            ["cached_allocated_bytes"] = result.CachedAllocatedBytes,
+            ["dense_peak_managed_bytes"] = result.DensePeakManagedBytes,
+            ["sparse_peak_managed_bytes"] = result.SparsePeakManagedBytes,
+            ["cached_peak_managed_bytes"] = result.CachedPeakManagedBytes,
+            ["sparse_vs_dense_at_100"] = Math.Round(result.SparseVsDenseAt100, 2),
+            ["cached_vs_sparse_at_100"] = Math.Round(result.CachedVsSparseAt100, 2),
+        };
+        log.WriteLine($"(b) block-sparse is {result.SparseVsDenseAt100:0.0}× faster than (a) dense; (c) cached query is {result.CachedVsSparseAt100:0.0}× faster than (b); " +
+            $"throughput vs matmul: dense {result.DenseVsMatMul:P0}, sparse {result.SparseVsMatMul:P0}, cached {result.CachedVsMatMul:P0}");
+        if (!quick)
+        {
+            // Scaling in N: block-sparse and cached work grow linearly with the number of documents; dense grows quadratically and is left out.
+            var sparseMs = new Dictionary<string, double>();
+            var cachedMs = new Dictionary<string, double>();
+            foreach (int n in ScalingDocuments)
+            {
+                var workload = new BlockRankWorkload(n);
+                string key = n.ToString(CultureInfo.InvariantCulture);
+                sparseMs[key] = Math.Round(Median(() => workload.BlockSparse(), 5), 3);
+                cachedMs[key] = Math.Round(Median(() => workload.CachedQuery(), 9), 3);
+                log.WriteLine($"  N = {n,4}: block-sparse {sparseMs[key],10:0.###} ms, cached query {cachedMs[key],8:0.###} ms");
+            }
+            summary["sparse_ms_by_documents"] = sparseMs;
+            summary["cached_ms_by_documents"] = cachedMs;
+        }
+        Console.WriteLine(JsonSerializer.Serialize(summary));
+        return 0;
+    }
+
+    private static double Median(Action action, int repetitions)
+    {
+        action();
+        var times = new double[repetitions];
+        for (int i = 0; i < repetitions; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[repetitions / 2];
+    }
+}

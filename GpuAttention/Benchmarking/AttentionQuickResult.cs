@@ -1,0 +1,23 @@
+namespace Search.GpuAttention.Benchmarking;
+
+/// <summary>
+/// What <see cref="AttentionQuickBenchmark"/> measured: median times in ms, throughput in GFLOP/s, managed bytes
+/// allocated per run and the managed heap growth seen during the runs (peak over the run's inputs), and the ratios.
+/// </summary>
+public sealed record AttentionQuickResult(
+    int Documents, int Tokens, int Cores,
+    double DenseMs, double SparseMs, double CachedMs, double MatMulMs,
+    double DenseGflops, double SparseGflops, double CachedGflops, double MatMulGflops,
+    long DenseAllocatedBytes, long SparseAllocatedBytes, long CachedAllocatedBytes,
+    long DensePeakManagedBytes, long SparsePeakManagedBytes, long CachedPeakManagedBytes,
+    double SparseVsDenseAt100, double CachedVsSparseAt100)
+{
+    /// <summary>Dense attention throughput as a fraction of the matmul baseline's.</summary>
+    public double DenseVsMatMul => DenseGflops / MatMulGflops;
+
+    /// <summary>Block-sparse attention throughput as a fraction of the matmul baseline's.</summary>
+    public double SparseVsMatMul => SparseGflops / MatMulGflops;
+
+    /// <summary>Cached-query attention throughput as a fraction of the matmul baseline's.</summary>
+    public double CachedVsMatMul => CachedGflops / MatMulGflops;
+}

@@ -1,0 +1,62 @@
+using Search.GpuAttention.Cpu;
+
+namespace Search.GpuAttention.Benchmarking;
+
+/// <summary>
+/// The SIMD matmul that attention throughput is compared with: per head, S = Q·Kᵀ and O += S·V over 64-key tiles
+/// (the attention kernel's products and tiling without softmax or masks), on the same register-blocked FMA product.
+/// </summary>
+public sealed unsafe class MatMulBaseline
+{
+    private const int Tile = 64;
+    private readonly int _heads, _rows, _keys, _headDim;
+    private readonly float[] _queryT, _keysRows, _values, _output;
+
+    /// <summary>Random operands: <paramref name="rows"/> query rows per head against <paramref name="keys"/> keys.</summary>
+    public MatMulBaseline(int heads, int rows, int keys, int headDim, int seed = 42)
+    {
+        _heads = heads;
+        _rows = rows;
+        _keys = keys;
+        _headDim = headDim;
+        var random = new Random(seed);
+        _queryT = Fill(random, heads * headDim * rows);
+        _keysRows = Fill(random, heads * keys * headDim);
+        _values = Fill(random, heads * keys * headDim);
+        _output = GC.AllocateArray<float>(heads * rows * headDim, pinned: true);
+    }
+
+    /// <summary>Floating-point operations per <see cref="Run"/>.</summary>
+    public double Flops => 4.0 * _heads * _rows * (double)_keys * _headDim;
+
+    /// <summary>Runs the products, parallel over heads and row tiles.</summary>
+    public void Run()
+    {
+        int rowTiles = (_rows + Tile - 1) / Tile;
+        Parallel.For(0, _heads * rowTiles, item =>
+        {
+            int h = item / rowTiles, r0 = item % rowTiles * Tile, rows = Math.Min(Tile, _rows - r0);
+            var scores = GC.AllocateUninitializedArray<float>(Tile * Tile, pinned: true);
+            fixed (float* qt = _queryT, k = _keysRows, v = _values, o = _output, s = scores)
+            {
+                // Scores come out transposed (keys × rows), as in the attention kernel.
+                float* queryT = qt + (long)h * _headDim * _rows + r0;
+                float* output = o + ((long)h * _rows + r0) * _headDim;
+                for (int k0 = 0; k0 < _keys; k0 += Tile)
+                {
+                    int n = Math.Min(Tile, _keys - k0);
+                    float* keyRows = k + ((long)h * _keys + k0) * _headDim;
+                    TileGemm.Multiply(keyRows, _headDim, 1, queryT, _rows, s, Tile, n, rows, _headDim, accumulate: false);
+                    TileGemm.Multiply(s, 1, Tile, v + ((long)h * _keys + k0) * _headDim, _headDim, output, _headDim, rows, _headDim, n, accumulate: true);
+                }
+            }
+        });
+    }
+
+    private static float[] Fill(Random random, int length)
+    {
+        var data = GC.AllocateUninitializedArray<float>(length, pinned: true);
+        for (int i = 0; i < length; i++) data[i] = (float)(random.NextDouble() * 2 - 1) * 0.1f;
+        return data;
+    }
+}
