@@ -1,0 +1,189 @@
+using Search.GpuAttention;
+using Search.GpuAttention.Caching;
+using Search.Models.Configuration;
+using Search.Models.Kernels;
+
+namespace Search.Models.Llama;
+
+/// <summary>A Llama-family decoder (Llama, Qwen2, Mistral): RMSNorm, RoPE, grouped-query attention and a SwiGLU
+/// feed-forward. Besides a causal prefill it runs BlockRank prompts, either in one block-sparse pass or block by
+/// block against a <see cref="BlockKvCache"/> so documents are encoded once and reused under any query.</summary>
+public sealed class LlamaDecoder
+{
+    private readonly LlamaWeights _w;
+    private readonly IAttentionBackend _attention;
+    private readonly int _hidden, _heads, _kvHeads, _headDim, _intermediate;
+    private readonly double _eps;
+
+    /// <summary>Signature of the attention of one layer: head-major queries, keys and values of the tokens being run
+    /// (already RoPE-encoded) in, head-major output out.</summary>
+    private delegate void AttentionStep(int layer, float[] query, KvTensor keys, KvTensor values, float[] output);
+
+    /// <summary>A decoder over loaded weights; attention runs on <paramref name="attention"/> (the CPU kernels by default)
+    /// and cached keys/values are kept in <paramref name="cachePrecision"/>.</summary>
+    public LlamaDecoder(ModelConfig config, LlamaWeights weights, IAttentionBackend? attention = null, KvPrecision cachePrecision = KvPrecision.Float32)
+    {
+        if (config.RopeScaling is { ValueKind: System.Text.Json.JsonValueKind.Object } scaling)
+            throw new NotSupportedException($"rope_scaling {scaling.GetRawText()} (only unscaled RoPE is implemented)");
+        if (config.HiddenAct != "silu") throw new NotSupportedException($"hidden_act '{config.HiddenAct}' (SwiGLU needs silu)");
+        Config = config;
+        _w = weights;
+        _attention = attention ?? new CpuAttentionBackend();
+        _hidden = config.HiddenSize;
+        _heads = config.NumAttentionHeads;
+        _kvHeads = config.KeyValueHeads;
+        _headDim = config.HeadDim;
+        _intermediate = config.IntermediateSize;
+        _eps = config.RmsNormEps;
+        CachePrecision = cachePrecision;
+        Rope = new RotaryEmbedding(_headDim, config.RopeTheta, RotaryPairing.RotateHalf);
+    }
+
+    /// <summary>The model's configuration.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The rotary embedding the keys are encoded with (and re-encoded by when reused).</summary>
+    public RotaryEmbedding Rope { get; }
+
+    /// <summary>Precision of the keys and values handed to the kernels and the cache.</summary>
+    public KvPrecision CachePrecision { get; }
+
+    /// <summary>A causal prefill of <paramref name="tokens"/> at positions 0…; returns every token's final hidden state.</summary>
+    public DecoderOutput Prefill(int[] tokens)
+    {
+        float[] hidden = Forward(tokens, 0, (_, q, k, v, o) => _attention.Dense(new AttentionInput(q, _heads, tokens.Length, 0, k, v), causal: true, o));
+        return new DecoderOutput(hidden, tokens.Length, _hidden);
+    }
+
+    /// <summary>One block-sparse pass over the assembled prompt at positions 0…: documents see the instruction and
+    /// themselves, the query sees everything. Returns the query tokens' states and their masses at <paramref name="massLayers"/>.</summary>
+    public BlockRankOutput PrefillBlockRank(BlockRankPrompt prompt, IReadOnlyCollection<int> massLayers)
+    {
+        int[] tokens = prompt.Tokens;
+        var layout = BlockLayout.BlockRank(prompt.Instruction.Length, [.. prompt.Documents.Select(d => d.Length)], prompt.Query.Length);
+        var rows = new RowRange(prompt.QueryStart, prompt.Query.Length);
+        var masses = new Dictionary<int, BlockMasses>();
+        float[] hidden = Forward(tokens, 0, (layer, q, k, v, o) =>
+        {
+            BlockMasses? m = _attention.BlockSparse(new AttentionInput(q, _heads, tokens.Length, 0, k, v), layout, o,
+                massLayers.Contains(layer) ? rows : null);
+            if (m is not null) masses[layer] = m;
+        });
+        var queryHidden = hidden.AsSpan(prompt.QueryStart * _hidden, prompt.Query.Length * _hidden).ToArray();
+        return new BlockRankOutput(new DecoderOutput(queryHidden, prompt.Query.Length, _hidden), masses);
+    }
+
+    /// <summary>Encodes a block (instruction or document) after the cached <paramref name="context"/> blocks — fully
+    /// visible, laid end to end from position 0 — and stores its keys and values for every layer under
+    /// <paramref name="blockId"/>, recorded at the position it was encoded at. Returns the block's states.</summary>
+    public DecoderOutput EncodeBlock(BlockKvCache cache, string blockId, int[] tokens, IReadOnlyList<string> context)
+    {
+        int position = ContextLength(cache, context);
+        float[] hidden = Forward(tokens, position, (layer, q, k, v, o) =>
+        {
+            cache.Put(blockId, layer, k, v, position);
+            AttendAfterContext(cache, context, layer, q, k, v, o, null);
+        });
+        return new DecoderOutput(hidden, tokens.Length, _hidden);
+    }
+
+    /// <summary>Runs the query block after cached blocks (instruction, then documents in any order): cached keys are
+    /// re-encoded by RoPE to their assembled offsets, so each document may have been encoded anywhere. Masses have one
+    /// column per context block, then the query block.</summary>
+    public BlockRankOutput QueryCached(BlockKvCache cache, IReadOnlyList<string> context, int[] query, IReadOnlyCollection<int> massLayers)
+    {
+        int position = ContextLength(cache, context);
+        var masses = new Dictionary<int, BlockMasses>();
+        float[] hidden = Forward(query, position, (layer, q, k, v, o) =>
+        {
+            BlockMasses? m = AttendAfterContext(cache, context, layer, q, k, v, o, massLayers.Contains(layer) ? new RowRange(0, query.Length) : null);
+            if (m is not null) masses[layer] = m;
+        });
+        return new BlockRankOutput(new DecoderOutput(hidden, query.Length, _hidden), masses);
+    }
+
+    /// <summary>Next-token logits [vocab] for one final hidden state.</summary>
+    public float[] Logits(ReadOnlySpan<float> state)
+    {
+        var x = state.ToArray();
+        var logits = new float[Config.VocabSize];
+        MatMul.Linear(x, 1, _hidden, _w.LmHead, Config.VocabSize, null, logits);
+        return logits;
+    }
+
+    private BlockMasses? AttendAfterContext(BlockKvCache cache, IReadOnlyList<string> context, int layer, float[] q, KvTensor k, KvTensor v, float[] o, RowRange? rows)
+    {
+        var input = new AttentionInput(q, _heads, k.Tokens, 0, k, v);
+        if (context.Count > 0) return _attention.QueryAgainstCache(new CachedContext(cache, layer, context, Rope), input, o, rows);
+        _attention.Dense(input, causal: true, o);
+        return null;
+    }
+
+    private static int ContextLength(BlockKvCache cache, IReadOnlyList<string> context) =>
+        context.Sum(id => cache.Get(id, 0).Tokens);
+
+    /// <summary>Runs <paramref name="tokens"/> (first one at <paramref name="position"/>) through every layer, with
+    /// attention delegated to <paramref name="attend"/>; returns the final-normed states.</summary>
+    private float[] Forward(int[] tokens, int position, AttentionStep attend)
+    {
+        int t = tokens.Length;
+        var ws = new Workspace(t, _hidden, _heads * _headDim, _kvHeads * _headDim, _intermediate);
+        for (int i = 0; i < t; i++)
+        {
+            if ((uint)tokens[i] >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {tokens[i]} outside the vocabulary");
+            _w.Embeddings.AsSpan(tokens[i] * _hidden, _hidden).CopyTo(ws.X.AsSpan(i * _hidden));
+        }
+        for (int l = 0; l < _w.Layers.Count; l++)
+        {
+            LlamaWeights.Layer w = _w.Layers[l];
+            Norms.RmsNorm(ws.X, t, _hidden, w.InputNorm, _eps, ws.Normed);
+            MatMul.Linear(ws.Normed, t, _hidden, w.Query, _heads * _headDim, w.QueryBias, ws.Q);
+            MatMul.Linear(ws.Normed, t, _hidden, w.Key, _kvHeads * _headDim, w.KeyBias, ws.K);
+            MatMul.Linear(ws.Normed, t, _hidden, w.Value, _kvHeads * _headDim, w.ValueBias, ws.V);
+            HeadLayout.ToHeadMajor(ws.Q, 0, t, _heads, _headDim, ws.HeadQ);
+            HeadLayout.ToHeadMajor(ws.K, 0, t, _kvHeads, _headDim, ws.HeadK);
+            HeadLayout.ToHeadMajor(ws.V, 0, t, _kvHeads, _headDim, ws.HeadV);
+            for (int h = 0; h < _heads; h++) Rope.Apply(ws.HeadQ.AsSpan(h * t * _headDim, t * _headDim), position);
+            for (int h = 0; h < _kvHeads; h++) Rope.Apply(ws.HeadK.AsSpan(h * t * _headDim, t * _headDim), position);
+            // fresh tensors per layer: the cache may keep them
+            var keys = KvTensor.FromSingle(ws.HeadK, _kvHeads, t, _headDim, CachePrecision);
+            var values = KvTensor.FromSingle(ws.HeadV, _kvHeads, t, _headDim, CachePrecision);
+            attend(l, ws.HeadQ, keys, values, ws.HeadOut);
+            HeadLayout.ToTokenMajor(ws.HeadOut, t, _heads, _headDim, ws.Context, 0);
+            MatMul.Linear(ws.Context, t, _heads * _headDim, w.Output, _hidden, null, ws.Projected);
+            AddInPlace(ws.X, ws.Projected);
+            Norms.RmsNorm(ws.X, t, _hidden, w.PostAttentionNorm, _eps, ws.Normed);
+            MatMul.Linear(ws.Normed, t, _hidden, w.Gate, _intermediate, null, ws.Gate);
+            MatMul.Linear(ws.Normed, t, _hidden, w.Up, _intermediate, null, ws.Up);
+            Activations.SiluGate(ws.Gate, ws.Up);
+            MatMul.Linear(ws.Gate, t, _intermediate, w.Down, _hidden, null, ws.Projected);
+            AddInPlace(ws.X, ws.Projected);
+        }
+        var result = new float[t * _hidden];
+        Norms.RmsNorm(ws.X, t, _hidden, _w.FinalNorm, _eps, result);
+        return result;
+    }
+
+    private static void AddInPlace(Span<float> x, ReadOnlySpan<float> y)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] += y[i];
+    }
+
+    /// <summary>Buffers for one pass, allocated once and reused by every layer.</summary>
+    private sealed class Workspace(int tokens, int hidden, int queryWidth, int kvWidth, int intermediate)
+    {
+        public float[] X { get; } = new float[tokens * hidden];
+        public float[] Normed { get; } = new float[tokens * hidden];
+        public float[] Q { get; } = new float[tokens * queryWidth];
+        public float[] K { get; } = new float[tokens * kvWidth];
+        public float[] V { get; } = new float[tokens * kvWidth];
+        public float[] HeadQ { get; } = new float[tokens * queryWidth];
+        public float[] HeadK { get; } = new float[tokens * kvWidth];
+        public float[] HeadV { get; } = new float[tokens * kvWidth];
+        public float[] HeadOut { get; } = new float[tokens * queryWidth];
+        public float[] Context { get; } = new float[tokens * queryWidth];
+        public float[] Projected { get; } = new float[tokens * hidden];
+        public float[] Gate { get; } = new float[tokens * intermediate];
+        public float[] Up { get; } = new float[tokens * intermediate];
+    }
+}

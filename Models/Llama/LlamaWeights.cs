@@ -1,0 +1,53 @@
+using Search.Models.Configuration;
+using Search.Models.Tensors;
+
+namespace Search.Models.Llama;
+
+/// <summary>A Llama-family decoder's tensors read to fp32 by their Hugging Face names (Qwen2's q/k/v biases when present).</summary>
+public sealed class LlamaWeights
+{
+    /// <summary>One decoder layer.</summary>
+    public sealed record Layer(
+        float[] InputNorm, float[] Query, float[]? QueryBias, float[] Key, float[]? KeyBias, float[] Value, float[]? ValueBias,
+        float[] Output, float[] PostAttentionNorm, float[] Gate, float[] Up, float[] Down);
+
+    /// <summary>Token embeddings [vocab][hidden].</summary>
+    public required float[] Embeddings { get; init; }
+
+    /// <summary>The layers in order.</summary>
+    public required IReadOnlyList<Layer> Layers { get; init; }
+
+    /// <summary>The final RMSNorm weight.</summary>
+    public required float[] FinalNorm { get; init; }
+
+    /// <summary>The output projection [vocab][hidden]; the embeddings themselves when tied.</summary>
+    public required float[] LmHead { get; init; }
+
+    /// <summary>Reads and shape-checks every tensor the decoder needs.</summary>
+    public static LlamaWeights Load(ModelWeights weights, ModelConfig config)
+    {
+        int h = config.HiddenSize, q = config.NumAttentionHeads * config.HeadDim, kv = config.KeyValueHeads * config.HeadDim, i = config.IntermediateSize;
+        var layers = new List<Layer>(config.NumHiddenLayers);
+        for (int l = 0; l < config.NumHiddenLayers; l++)
+        {
+            string p = $"model.layers.{l}.";
+            layers.Add(new Layer(
+                weights.Read(p + "input_layernorm.weight", h),
+                weights.Read(p + "self_attn.q_proj.weight", q, h), weights.ReadOptional(p + "self_attn.q_proj.bias", q),
+                weights.Read(p + "self_attn.k_proj.weight", kv, h), weights.ReadOptional(p + "self_attn.k_proj.bias", kv),
+                weights.Read(p + "self_attn.v_proj.weight", kv, h), weights.ReadOptional(p + "self_attn.v_proj.bias", kv),
+                weights.Read(p + "self_attn.o_proj.weight", h, q),
+                weights.Read(p + "post_attention_layernorm.weight", h),
+                weights.Read(p + "mlp.gate_proj.weight", i, h), weights.Read(p + "mlp.up_proj.weight", i, h),
+                weights.Read(p + "mlp.down_proj.weight", h, i)));
+        }
+        float[] embeddings = weights.Read("model.embed_tokens.weight", config.VocabSize, h);
+        return new LlamaWeights
+        {
+            Embeddings = embeddings,
+            Layers = layers,
+            FinalNorm = weights.Read("model.norm.weight", h),
+            LmHead = !config.TieWordEmbeddings && weights.Contains("lm_head.weight") ? weights.Read("lm_head.weight", config.VocabSize, h) : embeddings,
+        };
+    }
+}
