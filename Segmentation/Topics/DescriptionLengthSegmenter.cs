@@ -6,7 +6,12 @@ namespace Search.Segmentation.Topics;
 /// <param name="BoundaryCost">Multiplier of the cost of opening a segment (log of the word count); higher means fewer, longer segments.</param>
 /// <param name="MinSegmentUnits">Fewest units in a segment.</param>
 /// <param name="Smoothing">Additive smoothing of each segment's unigram model (1 is Laplace, as in U00).</param>
-public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1, double Smoothing = 1.0)
+/// <param name="WindowWords">
+/// Longest topical segment in words, and so the most text any boundary decision looks at: the dynamic
+/// programme only prices segments that fit in this window, which bounds memory and makes time linear in
+/// the document's length.
+/// </param>
+public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1, double Smoothing = 1.0, int WindowWords = 8192)
 {
     /// <summary>
     /// The settings per kind of document, chosen on the development sets (a coarse grid over smoothing
@@ -21,58 +26,56 @@ public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int Min
 
 /// <summary>
 /// The segmentation that describes the text most compactly (after Utiyama and Isahara 2001): each
-/// segment has its own unigram language model with add-one smoothing, the cost of a segment is the
-/// code length of its words under that model, every segment costs log(words) more, and dynamic
-/// programming finds the exact minimum over all segmentations — the number of segments included.
+/// segment has its own smoothed unigram language model, the cost of a segment is the code length of its
+/// words under that model, every segment costs log(words) more, and dynamic programming finds the exact
+/// minimum over all segmentations whose segments fit in the window — the number of segments included.
 /// </summary>
 public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLengthOptions options) : ITopicSegmenter
 {
     /// <inheritdoc />
-    public IReadOnlyList<int> Boundaries(IReadOnlyList<string> units)
+    public IReadOnlyList<int> Boundaries(IReadOnlyList<string> units) => Boundaries(units, null);
+
+    /// <summary>
+    /// Boundaries with a structural prior: <paramref name="startCost"/>[i] is added to the price of a
+    /// segment that starts at unit i (negative where the structure invites a break, positive inside a
+    /// numbered clause, <see cref="double.PositiveInfinity"/> where a break is not allowed).
+    /// </summary>
+    public IReadOnlyList<int> Boundaries(IReadOnlyList<string> units, IReadOnlyList<double>? startCost)
     {
         int n = units.Count;
         if (n < 2) return [];
-        // Words as ids per unit.
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var unitWords = new int[n][];
-        int totalWords = 0;
-        for (int i = 0; i < n; i++)
-        {
-            var terms = analyzer.Analyze(units[i]);
-            var w = new int[terms.Count];
-            for (int t = 0; t < terms.Count; t++)
-            {
-                if (!ids.TryGetValue(terms[t], out int id)) ids[terms[t]] = id = ids.Count;
-                w[t] = id;
-            }
-            unitWords[i] = w;
-            totalWords += w.Length;
-        }
-        if (totalWords == 0) return [];
-        int vocabulary = ids.Count;
-        double boundary = options.BoundaryCost * Math.Log(totalWords);
+        if (startCost is not null && startCost.Count != n) throw new ArgumentException("one start cost per unit is required", nameof(startCost));
+        var vocabulary = Vocabulary.Count(analyzer, units);
+        if (vocabulary.TotalWords == 0) return [];
+        double boundary = options.BoundaryCost * Math.Log(vocabulary.TotalWords);
         double alpha = options.Smoothing;
+        int v = vocabulary.Size;
         // The change in Σ f·log(f + α) when a count grows from f to f + 1, tabulated: counts are small.
-        var gain = new double[Math.Min(totalWords, 4096) + 1];
+        var gain = new double[(int)Math.Min(vocabulary.TotalWords, 4096) + 1];
         for (int f = 0; f < gain.Length; f++) gain[f] = Gain(f, alpha);
+        double smoothedVocabulary = alpha * v;
+
+        var window = new UnitWindow(analyzer, units, vocabulary, Math.Max(1, options.WindowWords));
         // best[j] = cheapest description of units [0, j); from[j] = where its last segment starts.
         var best = new double[n + 1];
         var from = new int[n + 1];
-        Array.Fill(best, double.PositiveInfinity);
-        best[0] = 0;
-        var counts = new int[vocabulary];
+        var counts = new int[v];
         var touched = new List<int>();
         int min = Math.Max(1, options.MinSegmentUnits);
-        for (int i = 0; i < n; i++)
+        for (int j = 1; j <= n; j++)
         {
-            if (double.IsPositiveInfinity(best[i])) continue;
-            // Extend a segment starting at unit i one unit at a time, updating its cost incrementally:
+            window.Advance(j); // units [window.First, j) are in memory
+            best[j] = double.PositiveInfinity;
+            // Grow the segment ending at j leftwards one unit at a time, updating its cost incrementally:
             // cost = words · log(words + αV) − Σ_w f(w) · log(f(w) + α).
+            foreach (int w in touched) counts[w] = 0;
+            touched.Clear();
             int words = 0;
             double sumFLogF = 0;
-            for (int j = i; j < n; j++)
+            bool forbidden = false;
+            for (int i = j - 1; i >= window.First; i--)
             {
-                foreach (int w in unitWords[j])
+                foreach (int w in window.Words(i))
                 {
                     int f = counts[w];
                     if (f == 0) touched.Add(w);
@@ -80,16 +83,28 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
                     counts[w] = f + 1;
                     words++;
                 }
-                if (j + 1 - i < min && !(i == 0 && j + 1 == n)) continue; // only a whole short document may be shorter
-                double cost = words * Math.Log(words + alpha * vocabulary) - sumFLogF + boundary;
-                if (best[i] + cost < best[j + 1])
+                if (words > window.MaxWords && i < j - 1) break; // a single over-long unit is still a segment
+                if (j - i < min && !(i == 0 && j == n)) continue; // only a whole short document may be shorter
+                if (double.IsPositiveInfinity(best[i])) continue;
+                double prior = i > 0 && startCost is not null ? startCost[i] : 0;
+                if (double.IsPositiveInfinity(prior))
                 {
-                    best[j + 1] = best[i] + cost;
-                    from[j + 1] = i;
+                    forbidden = true;
+                    continue;
+                }
+                double cost = words * Math.Log(words + smoothedVocabulary) - sumFLogF + boundary + prior;
+                if (best[i] + cost < best[j])
+                {
+                    best[j] = best[i] + cost;
+                    from[j] = i;
                 }
             }
-            foreach (int w in touched) counts[w] = 0;
-            touched.Clear();
+            if (double.IsPositiveInfinity(best[j]) && forbidden && !double.IsPositiveInfinity(best[j - 1]))
+            {
+                // Every start inside the window was forbidden: cut at the unit before, whatever the prior says.
+                best[j] = best[j - 1];
+                from[j] = j - 1;
+            }
         }
         var boundaries = new List<int>();
         for (int end = n; end > 0; end = from[end])
@@ -99,4 +114,62 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
     }
 
     private static double Gain(int f, double alpha) => (f + 1) * Math.Log(f + 1 + alpha) - (f == 0 ? 0 : f * Math.Log(f + alpha));
+
+    /// <summary>The document's analysed words: an id per distinct word, and how many words there are.</summary>
+    private sealed class Vocabulary
+    {
+        public Dictionary<string, int> Ids { get; } = new(StringComparer.Ordinal);
+        public long TotalWords { get; private set; }
+        public int Size => Ids.Count;
+
+        // One pass over the text before any boundary is priced: the price of a segment depends on the document's length and vocabulary.
+        public static Vocabulary Count(Analyzer analyzer, IReadOnlyList<string> units)
+        {
+            var v = new Vocabulary();
+            var lookup = v.Ids.GetAlternateLookup<ReadOnlySpan<char>>();
+            foreach (var u in units)
+                analyzer.Analyze(u, term =>
+                {
+                    if (!lookup.ContainsKey(term)) lookup[term] = v.Ids.Count;
+                    v.TotalWords++;
+                });
+            return v;
+        }
+    }
+
+    /// <summary>The analysed words (as ids) of the units inside the window; units that leave it are dropped.</summary>
+    private sealed class UnitWindow(Analyzer analyzer, IReadOnlyList<string> units, Vocabulary vocabulary, int maxWords)
+    {
+        private readonly List<int[]> _words = [];
+        private readonly List<int> _scratch = [];
+        private int _end;
+        private long _held;
+
+        public int MaxWords => maxWords;
+        public int First { get; private set; }
+
+        public void Advance(int end)
+        {
+            var lookup = vocabulary.Ids.GetAlternateLookup<ReadOnlySpan<char>>();
+            while (_end < end)
+            {
+                _scratch.Clear();
+                analyzer.Analyze(units[_end], term => _scratch.Add(lookup[term]));
+                int[] w = [.. _scratch];
+                _words.Add(w);
+                _held += w.Length;
+                _end++;
+            }
+            // Keep just enough units that the window's words can be reached from the newest unit.
+            int drop = 0;
+            while (_words.Count - drop > 1 && _held - _words[drop].Length > maxWords) _held -= _words[drop++].Length;
+            if (drop > 0)
+            {
+                _words.RemoveRange(0, drop);
+                First += drop;
+            }
+        }
+
+        public int[] Words(int unit) => _words[unit - First];
+    }
 }
