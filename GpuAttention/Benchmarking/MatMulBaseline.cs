@@ -29,29 +29,33 @@ public sealed unsafe class MatMulBaseline
     /// <summary>Floating-point operations per <see cref="Run"/>.</summary>
     public double Flops => 4.0 * _heads * _rows * (double)_keys * _headDim;
 
-    /// <summary>Runs the products, parallel over heads and row tiles.</summary>
+    /// <summary>Runs the products, parallel over heads; each key tile is used by every row tile while it is in L1.</summary>
     public void Run()
     {
-        int rowTiles = (_rows + Tile - 1) / Tile;
-        Parallel.For(0, _heads * rowTiles, item =>
+        Parallel.For(0, _heads, h =>
         {
-            int h = item / rowTiles, r0 = item % rowTiles * Tile, rows = Math.Min(Tile, _rows - r0);
-            var scores = GC.AllocateUninitializedArray<float>(Tile * Tile, pinned: true);
+            var scores = t_scores ??= GC.AllocateUninitializedArray<float>(Tile * Tile, pinned: true);
             fixed (float* qt = _queryT, k = _keysRows, v = _values, o = _output, s = scores)
             {
-                // Scores come out transposed (keys × rows), as in the attention kernel.
-                float* queryT = qt + (long)h * _headDim * _rows + r0;
-                float* output = o + ((long)h * _rows + r0) * _headDim;
+                new Span<float>(o + (long)h * _rows * _headDim, _rows * _headDim).Clear();
                 for (int k0 = 0; k0 < _keys; k0 += Tile)
                 {
                     int n = Math.Min(Tile, _keys - k0);
                     float* keyRows = k + ((long)h * _keys + k0) * _headDim;
-                    TileGemm.Multiply(keyRows, _headDim, 1, queryT, _rows, s, Tile, n, rows, _headDim, accumulate: false);
-                    TileGemm.Multiply(s, 1, Tile, v + ((long)h * _keys + k0) * _headDim, _headDim, output, _headDim, rows, _headDim, n, accumulate: true);
+                    float* valueRows = v + ((long)h * _keys + k0) * _headDim;
+                    for (int r0 = 0; r0 < _rows; r0 += Tile)
+                    {
+                        int rows = Math.Min(Tile, _rows - r0);
+                        // Scores come out transposed (keys × rows), as in the attention kernel.
+                        TileGemm.Multiply(keyRows, _headDim, 1, qt + (long)h * _headDim * _rows + r0, _rows, s, Tile, n, rows, _headDim, accumulate: false);
+                        TileGemm.Multiply(s, 1, Tile, valueRows, _headDim, o + ((long)h * _rows + r0) * _headDim, _headDim, rows, _headDim, n, accumulate: true);
+                    }
                 }
             }
         });
     }
+
+    [ThreadStatic] private static float[]? t_scores;
 
     private static float[] Fill(Random random, int length)
     {

@@ -15,7 +15,6 @@ internal sealed unsafe class TileWorker
     [ThreadStatic] private static TileWorker? t_worker;
 
     private readonly int _headDim;
-    private readonly float[] _rows;        // the tile's queries, scaled (and rotated for a cached range), [QueryTile][d]
     private readonly float[] _baseT;       // scaled queries transposed, [d][QueryTile]
     private readonly float[] _rotatedT;    // rotated queries transposed, [d][QueryTile]
     private readonly float[] _scores;      // [KeyTile][QueryTile]: scores, then probabilities
@@ -28,7 +27,6 @@ internal sealed unsafe class TileWorker
     private TileWorker(int headDim)
     {
         _headDim = headDim;
-        _rows = Pinned(QueryTile * headDim);
         _baseT = Pinned(headDim * QueryTile);
         _rotatedT = Pinned(headDim * QueryTile);
         _scores = Pinned(KeyTile * QueryTile);
@@ -58,11 +56,10 @@ internal sealed unsafe class TileWorker
         KeyRange[] ranges, float[] output, BlockMasses? masses, RowRange massRows)
     {
         int d = _headDim, padded = (rows + 7) & ~7;
-        fixed (float* q = query, o = output, rowsP = _rows, baseT = _baseT, rotT = _rotatedT, acc = _acc)
+        fixed (float* q = query, o = output, baseT = _baseT, rotT = _rotatedT, acc = _acc)
         {
             float* source = q + ((long)head * queryTokens + row0) * d;
-            for (int i = 0; i < rows * d; i++) rowsP[i] = source[i] * scale;
-            Transpose(rowsP, rows, padded, baseT);
+            TransposeScaled(source, rows, padded, scale, baseT);
             new Span<float>(acc, rows * d).Clear();
             _max.AsSpan().Fill(float.NegativeInfinity);
             _sum.AsSpan().Clear();
@@ -73,15 +70,9 @@ internal sealed unsafe class TileWorker
                 float* queriesT = baseT;
                 if (range.Rope is not null && range.Count > 0)
                 {
-                    // Rotating the tile's queries by -delta equals rotating the range's keys by +delta, at 1/blockLength of the cost.
-                    for (int i = 0; i < rows; i++)
-                    {
-                        var row = new Span<float>(rowsP + i * d, d);
-                        new ReadOnlySpan<float>(source + i * d, d).CopyTo(row);
-                        range.Rope.RotateRow(row, range.Cos, range.Sin);
-                    }
-                    for (int i = 0; i < rows * d; i++) rowsP[i] *= scale;
-                    Transpose(rowsP, rows, padded, rotT);
+                    // Rotating the tile's queries by -delta equals rotating the range's keys by +delta, at 1/blockLength of the cost;
+                    // in the transposed tile a rotation is two vector rows per element pair.
+                    RotateTransposed(baseT, rotT, padded, range.Rope.Pairing, range.Cos!, range.Sin!);
                     queriesT = rotT;
                 }
                 _blockSum.AsSpan().Clear();
@@ -148,15 +139,35 @@ internal sealed unsafe class TileWorker
                 for (int j = 0; j < n; j++)
                 {
                     float* s = scores + j * QueryTile + g;
-                    var p = Vector256.Exp(Vector256.Load(s) - shift);
+                    var p = NonPositiveExp.Exp(Vector256.Load(s) - shift);
                     p.Store(s);
                     tileSum += p;
                 }
-                var rescale = Vector256.Exp(oldMax - shift);
+                var rescale = NonPositiveExp.Exp(oldMax - shift);
                 (Vector256.Load(sum + g) * rescale + tileSum).Store(sum + g);
                 (Vector256.Load(blockSum + g) * rescale + tileSum).Store(blockSum + g);
                 rescale.Store(alpha + g);
                 newMax.Store(max + g);
+            }
+        }
+    }
+
+    private void RotateTransposed(float* source, float* target, int padded, RotaryPairing pairing, float[] cos, float[] sin)
+    {
+        int half = _headDim / 2;
+        for (int i = 0; i < half; i++)
+        {
+            int a = pairing == RotaryPairing.RotateHalf ? i : 2 * i;
+            int b = pairing == RotaryPairing.RotateHalf ? i + half : 2 * i + 1;
+            var c = Vector256.Create(cos[i]);
+            var s = Vector256.Create(sin[i]);
+            float* xa = source + a * QueryTile, xb = source + b * QueryTile, ya = target + a * QueryTile, yb = target + b * QueryTile;
+            for (int g = 0; g < padded; g += 8)
+            {
+                var x = Vector256.Load(xa + g);
+                var y = Vector256.Load(xb + g);
+                (x * c - y * s).Store(ya + g);
+                (y * c + x * s).Store(yb + g);
             }
         }
     }
@@ -196,13 +207,13 @@ internal sealed unsafe class TileWorker
         return tile;
     }
 
-    private void Transpose(float* rows, int count, int padded, float* transposed)
+    private void TransposeScaled(float* rows, int count, int padded, float scale, float* transposed)
     {
         int d = _headDim;
         for (int c = 0; c < d; c++)
         {
             float* column = transposed + c * QueryTile;
-            for (int i = 0; i < count; i++) column[i] = rows[i * d + c];
+            for (int i = 0; i < count; i++) column[i] = rows[i * d + c] * scale;
             for (int i = count; i < padded; i++) column[i] = 0f;
         }
     }
