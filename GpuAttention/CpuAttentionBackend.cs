@@ -27,7 +27,8 @@ public sealed class CpuAttentionBackend : IAttentionBackend
     /// <inheritdoc />
     public void Dense(AttentionInput input, bool causal, float[] output)
     {
-        Check(input, output);
+        ArgumentNullException.ThrowIfNull(output);
+        Check(input, output, null);
         var ranges = new[] { new KeyRange(input.Keys, input.Values, 0, input.Keys.Tokens, causal, 0, -1) };
         var jobs = new List<TileJob>();
         AddTiles(jobs, input.Heads, 0, input.QueryTokens, input.QueryStart, ranges);
@@ -35,9 +36,9 @@ public sealed class CpuAttentionBackend : IAttentionBackend
     }
 
     /// <inheritdoc />
-    public BlockMasses? BlockSparse(AttentionInput input, BlockLayout layout, float[] output, RowRange? massRows = null)
+    public BlockMasses? BlockSparse(AttentionInput input, BlockLayout layout, float[]? output, RowRange? massRows = null)
     {
-        Check(input, output);
+        Check(input, output, massRows);
         if (layout.Tokens != input.Keys.Tokens) throw new ArgumentException($"layout covers {layout.Tokens} tokens, keys have {input.Keys.Tokens}", nameof(layout));
         int first = layout.BlockOf(input.QueryStart);
         if (input.QueryTokens > 0 && layout.BlockStart(first) != input.QueryStart)
@@ -49,6 +50,8 @@ public sealed class CpuAttentionBackend : IAttentionBackend
             int start = layout.BlockStart(qb), length = layout.BlockLength(qb);
             if (length == 0) continue;
             if (start + length > end) throw new ArgumentException($"query rows must end on a block boundary; {end} is inside block {qb}", nameof(input));
+            // Masses only: blocks without a measured row have nothing to contribute.
+            if (output is null && massRows is { } wanted && (start - input.QueryStart >= wanted.Start + wanted.Count || start - input.QueryStart + length <= wanted.Start)) continue;
             var keyBlocks = layout.KeyBlocks(qb);
             var causal = layout.CausalFlags(qb);
             var ranges = new KeyRange[keyBlocks.Length];
@@ -65,9 +68,9 @@ public sealed class CpuAttentionBackend : IAttentionBackend
     }
 
     /// <inheritdoc />
-    public BlockMasses? QueryAgainstCache(CachedContext context, AttentionInput queryBlock, float[] output, RowRange? massRows = null)
+    public BlockMasses? QueryAgainstCache(CachedContext context, AttentionInput queryBlock, float[]? output, RowRange? massRows = null)
     {
-        Check(queryBlock, output);
+        Check(queryBlock, output, massRows);
         if (queryBlock.QueryStart != 0 || queryBlock.Keys.Tokens != queryBlock.QueryTokens)
             throw new ArgumentException("the query block's own keys and values must cover exactly its query rows (QueryStart 0)", nameof(queryBlock));
         var blocks = context.Assemble();
@@ -107,7 +110,7 @@ public sealed class CpuAttentionBackend : IAttentionBackend
                 jobs.Add(new TileJob(h, row0 + t, Math.Min(TileWorker.QueryTile, rows - t), position0 + t, ranges));
     }
 
-    private void Execute(AttentionInput input, List<TileJob> jobs, float[] output, BlockMasses? masses, RowRange massRows)
+    private void Execute(AttentionInput input, List<TileJob> jobs, float[]? output, BlockMasses? masses, RowRange massRows)
     {
         int group = input.Heads / input.KvHeads, headDim = input.HeadDim;
         float scale = input.EffectiveScale;
@@ -137,9 +140,10 @@ public sealed class CpuAttentionBackend : IAttentionBackend
         return new BlockMasses(input.Heads, rows, blocks);
     }
 
-    private static void Check(AttentionInput input, float[] output)
+    private static void Check(AttentionInput input, float[]? output, RowRange? massRows)
     {
         input.Validate();
-        if (output.Length != input.OutputLength) throw new ArgumentException($"output holds {output.Length} elements, expected {input.OutputLength}", nameof(output));
+        if (output is null && massRows is null) throw new ArgumentException("with no output, ask for masses: there is nothing else to compute", nameof(output));
+        if (output is not null && output.Length != input.OutputLength) throw new ArgumentException($"output holds {output.Length} elements, expected {input.OutputLength}", nameof(output));
     }
 }

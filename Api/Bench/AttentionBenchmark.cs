@@ -30,6 +30,7 @@ public static class AttentionBenchmark
             ["dense_ms"] = Math.Round(result.DenseMs, 3),
             ["sparse_ms"] = Math.Round(result.SparseMs, 3),
             ["cached_ms"] = Math.Round(result.CachedMs, 3),
+            ["cached_masses_only_ms"] = Math.Round(result.CachedMassesOnlyMs, 3),
             ["matmul_ms"] = Math.Round(result.MatMulMs, 3),
             ["dense_gflops"] = Math.Round(result.DenseGflops, 2),
             ["sparse_gflops"] = Math.Round(result.SparseGflops, 2),
@@ -46,6 +47,8 @@ public static class AttentionBenchmark
             ["cached_peak_managed_bytes"] = result.CachedPeakManagedBytes,
             ["sparse_vs_dense_at_100"] = Math.Round(result.SparseVsDenseAt100, 2),
             ["cached_vs_sparse_at_100"] = Math.Round(result.CachedVsSparseAt100, 2),
+            ["cached_masses_only_vs_sparse_at_100"] = Math.Round(result.CachedMassesOnlyVsSparse, 2),
+            ["flops_bound_cached_vs_sparse"] = Math.Round(result.SparseFlopsOverCachedFlops, 2),
         };
         log.WriteLine($"(b) block-sparse is {result.SparseVsDenseAt100:0.0}× faster than (a) dense; (c) cached query is {result.CachedVsSparseAt100:0.0}× faster than (b); " +
             $"throughput vs matmul: dense {result.DenseVsMatMul:P0}, sparse {result.SparseVsMatMul:P0}, cached {result.CachedVsMatMul:P0}");

@@ -100,6 +100,9 @@ public sealed class BlockRankWorkload
     /// <summary>(c) the query block only, against the cached instruction and document K/V (re-encoded to their offsets).</summary>
     public BlockMasses CachedQuery() => _backend.QueryAgainstCache(_context, _queryBlock, _queryOutput, new RowRange(0, QueryTokens))!;
 
+    /// <summary>(c) for scoring only: block masses without the attention output (skips P·V).</summary>
+    public BlockMasses CachedQueryMassesOnly() => _backend.QueryAgainstCache(_context, _queryBlock, null, new RowRange(0, QueryTokens))!;
+
     /// <summary>The matmul baseline: the same Q·Kᵀ and P·V products as one 128-row block attending densely to the context, without softmax.</summary>
     public void MatMul() => _baseline.Run();
 

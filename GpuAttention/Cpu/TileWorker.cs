@@ -53,7 +53,7 @@ internal sealed unsafe class TileWorker
     /// for rows inside <paramref name="massRows"/>, their per-slot masses.
     /// </summary>
     public void Run(float[] query, int queryTokens, int head, int kvHead, int row0, int rows, int position0, float scale,
-        KeyRange[] ranges, float[] output, BlockMasses? masses, RowRange massRows)
+        KeyRange[] ranges, float[]? output, BlockMasses? masses, RowRange massRows)
     {
         int d = _headDim, padded = (rows + 7) & ~7;
         fixed (float* q = query, o = output, baseT = _baseT, rotT = _rotatedT, acc = _acc)
@@ -76,12 +76,12 @@ internal sealed unsafe class TileWorker
                     queriesT = rotT;
                 }
                 _blockSum.AsSpan().Clear();
-                ProcessRange(range, kvHead, queriesT, rows, padded, position0, acc);
+                ProcessRange(range, kvHead, queriesT, rows, padded, position0, output is null ? null : acc);
                 _blockSum.AsSpan(0, padded).CopyTo(_massSum.AsSpan(r * QueryTile));
                 _max.AsSpan(0, padded).CopyTo(_massMax.AsSpan(r * QueryTile));
             }
 
-            for (int i = 0; i < rows; i++)
+            for (int i = 0; i < rows && o != null; i++)
             {
                 float* target = o + ((long)head * queryTokens + row0 + i) * d;
                 float l = _sum[i], inverse = l > 0 ? 1f / l : 0f;
@@ -110,6 +110,7 @@ internal sealed unsafe class TileWorker
                 TileGemm.Multiply(keys, d, 1, queriesT, QueryTile, scores, QueryTile, n, padded, d, accumulate: false);
                 if (range.Causal && firstKey + n - 1 > position0) MaskFuture(scores, n, rows, firstKey, position0);
                 Softmax(scores, n, padded);
+                if (acc == null) continue; // masses only: the softmax statistics are all that is needed
                 for (int i = 0; i < rows; i++)
                 {
                     float alpha = _alpha[i];

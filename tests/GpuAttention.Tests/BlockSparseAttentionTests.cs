@@ -117,3 +117,24 @@ public sealed class BlockSparseAttentionTests
         Assert.Throws<ArgumentException>(() => new CpuAttentionBackend().BlockSparse(input, layout, new float[input.OutputLength]));
     }
 }
+
+public sealed class MassesOnlyTests
+{
+    [Fact]
+    public void Masses_without_output_equal_masses_with_output()
+    {
+        var layout = BlockLayout.BlockRank(12, [40, 0, 70], 9);
+        var random = new Random(21);
+        int heads = 4, kvHeads = 2, d = 16, tokens = layout.Tokens;
+        var input = new AttentionInput(Tensors.Random(random, heads * tokens * d), heads, tokens, 0,
+            KvTensor.FromSingle(Tensors.Random(random, kvHeads * tokens * d), kvHeads, tokens, d), KvTensor.FromSingle(Tensors.Random(random, kvHeads * tokens * d), kvHeads, tokens, d));
+        var rows = new RowRange(tokens - 9, 9);
+        var backend = new CpuAttentionBackend();
+        var full = backend.BlockSparse(input, layout, new float[input.OutputLength], rows)!;
+        var only = backend.BlockSparse(input, layout, null, rows)!;
+        for (int h = 0; h < heads; h++)
+            for (int r = 0; r < rows.Count; r++)
+                for (int b = 0; b < layout.BlockCount; b++) Assert.Equal(full.PerHead(h, r, b), only.PerHead(h, r, b), 1e-6);
+        Assert.Throws<ArgumentException>(() => backend.BlockSparse(input, layout, null));
+    }
+}

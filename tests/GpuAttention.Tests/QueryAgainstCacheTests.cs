@@ -61,6 +61,7 @@ public sealed class QueryAgainstCacheTests
         var cachedOutput = new float[heads * query * d];
         var backend = new CpuAttentionBackend();
         var cachedMasses = backend.QueryAgainstCache(context, new AttentionInput(queries, heads, query, 0, ownKeys, ownValues), cachedOutput, new RowRange(0, query))!;
+        var massesOnly = backend.QueryAgainstCache(context, new AttentionInput(queries, heads, query, 0, ownKeys, ownValues), null, new RowRange(0, query))!;
 
         // Reference: the whole context assembled and encoded in place, the query block computed block-sparse.
         var assembledKeys = new float[kvHeads * tokens * d];
@@ -86,6 +87,7 @@ public sealed class QueryAgainstCacheTests
                 for (int b = 0; b < layout.BlockCount; b++)
                 {
                     Assert.Equal(fullMasses.PerHead(h, r, b), cachedMasses.PerHead(h, r, b), tolerance);
+                    Assert.Equal(cachedMasses.PerHead(h, r, b), massesOnly.PerHead(h, r, b), 1e-6);
                     total += cachedMasses.PerHead(h, r, b);
                 }
                 Assert.Equal(1.0, total, 1e-5);
