@@ -1,6 +1,5 @@
 using Search.Models.Bert;
 using Search.Models.Llama;
-using Search.TestSupport;
 
 namespace Search.Models.Tests;
 

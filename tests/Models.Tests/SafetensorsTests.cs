@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Search.Models.Tensors;
-using Search.TestSupport;
 
 namespace Search.Models.Tests;
 
