@@ -80,9 +80,9 @@ public sealed class BertEncoder
     private void RunLayer(BertWeights.Layer l, int[] offsets, Workspace ws)
     {
         int rows = offsets[^1];
-        MatMul.Linear(ws.X, rows, _hidden, l.Query, _hidden, l.QueryBias, ws.Q);
-        MatMul.Linear(ws.X, rows, _hidden, l.Key, _hidden, l.KeyBias, ws.K);
-        MatMul.Linear(ws.X, rows, _hidden, l.Value, _hidden, l.ValueBias, ws.V);
+        l.Query.Apply(ws.X, rows, ws.Q);
+        l.Key.Apply(ws.X, rows, ws.K);
+        l.Value.Apply(ws.X, rows, ws.V);
         for (int b = 0; b + 1 < offsets.Length; b++)
         {
             int n = offsets[b + 1] - offsets[b];
@@ -99,12 +99,12 @@ public sealed class BertEncoder
             HeadLayout.ToTokenMajor(o, n, _heads, _headDim, ws.Context, offsets[b]);
         }
         // post-norm residual blocks: x = LN(x + attn·Wo), x = LN(x + FFN(x))
-        MatMul.Linear(ws.Context, rows, _hidden, l.AttentionOutput, _hidden, l.AttentionOutputBias, ws.Projected);
+        l.AttentionOutput.Apply(ws.Context, rows, ws.Projected);
         AddInPlace(ws.X.AsSpan(0, rows * _hidden), ws.Projected);
         Norms.LayerNorm(ws.X.AsSpan(0, rows * _hidden), rows, _hidden, l.AttentionNorm, l.AttentionNormBias, _eps, ws.X);
-        MatMul.Linear(ws.X, rows, _hidden, l.Intermediate, _intermediate, l.IntermediateBias, ws.Inner);
+        l.Intermediate.Apply(ws.X, rows, ws.Inner);
         _activation(ws.Inner.AsSpan(0, rows * _intermediate));
-        MatMul.Linear(ws.Inner, rows, _intermediate, l.Output, _hidden, l.OutputBias, ws.Projected);
+        l.Output.Apply(ws.Inner, rows, ws.Projected);
         AddInPlace(ws.X.AsSpan(0, rows * _hidden), ws.Projected);
         Norms.LayerNorm(ws.X.AsSpan(0, rows * _hidden), rows, _hidden, l.OutputNorm, l.OutputNormBias, _eps, ws.X);
     }

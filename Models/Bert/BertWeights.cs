@@ -1,4 +1,5 @@
 using Search.Models.Configuration;
+using Search.Models.Kernels;
 using Search.Models.Tensors;
 
 namespace Search.Models.Bert;
@@ -8,9 +9,9 @@ public sealed class BertWeights
 {
     /// <summary>One encoder layer.</summary>
     public sealed record Layer(
-        float[] Query, float[] QueryBias, float[] Key, float[] KeyBias, float[] Value, float[] ValueBias,
-        float[] AttentionOutput, float[] AttentionOutputBias, float[] AttentionNorm, float[] AttentionNormBias,
-        float[] Intermediate, float[] IntermediateBias, float[] Output, float[] OutputBias, float[] OutputNorm, float[] OutputNormBias);
+        LinearWeight Query, LinearWeight Key, LinearWeight Value, LinearWeight AttentionOutput,
+        float[] AttentionNorm, float[] AttentionNormBias, LinearWeight Intermediate, LinearWeight Output,
+        float[] OutputNorm, float[] OutputNormBias);
 
     /// <summary>Token embeddings [vocab][hidden].</summary>
     public required float[] WordEmbeddings { get; init; }
@@ -36,18 +37,17 @@ public sealed class BertWeights
         string prefix = weights.Contains("embeddings.word_embeddings.weight") ? "" : "bert.";
         int h = config.HiddenSize, i = config.IntermediateSize;
         float[] read(string name, params int[] shape) => weights.Read(prefix + name, shape);
+        LinearWeight linear(string name, int outDim, int inDim) =>
+            LinearWeight.Pack(read(name + ".weight", outDim, inDim), outDim, inDim, read(name + ".bias", outDim));
         var layers = new List<Layer>(config.NumHiddenLayers);
         for (int l = 0; l < config.NumHiddenLayers; l++)
         {
             string p = $"encoder.layer.{l}.";
             layers.Add(new Layer(
-                read(p + "attention.self.query.weight", h, h), read(p + "attention.self.query.bias", h),
-                read(p + "attention.self.key.weight", h, h), read(p + "attention.self.key.bias", h),
-                read(p + "attention.self.value.weight", h, h), read(p + "attention.self.value.bias", h),
-                read(p + "attention.output.dense.weight", h, h), read(p + "attention.output.dense.bias", h),
+                linear(p + "attention.self.query", h, h), linear(p + "attention.self.key", h, h),
+                linear(p + "attention.self.value", h, h), linear(p + "attention.output.dense", h, h),
                 read(p + "attention.output.LayerNorm.weight", h), read(p + "attention.output.LayerNorm.bias", h),
-                read(p + "intermediate.dense.weight", i, h), read(p + "intermediate.dense.bias", i),
-                read(p + "output.dense.weight", h, i), read(p + "output.dense.bias", h),
+                linear(p + "intermediate.dense", i, h), linear(p + "output.dense", h, i),
                 read(p + "output.LayerNorm.weight", h), read(p + "output.LayerNorm.bias", h)));
         }
         return new BertWeights

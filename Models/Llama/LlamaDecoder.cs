@@ -105,9 +105,9 @@ public sealed class LlamaDecoder
     /// <summary>Next-token logits [vocab] for one final hidden state.</summary>
     public float[] Logits(ReadOnlySpan<float> state)
     {
-        var x = state.ToArray();
+        // one row: dot products against the unpacked head, so a tied head is not duplicated in packed form
         var logits = new float[Config.VocabSize];
-        MatMul.Linear(x, 1, _hidden, _w.LmHead, Config.VocabSize, null, logits);
+        for (int v = 0; v < logits.Length; v++) logits[v] = MatMul.Dot(state, _w.LmHead.AsSpan(v * _hidden, _hidden));
         return logits;
     }
 
@@ -137,9 +137,9 @@ public sealed class LlamaDecoder
         {
             LlamaWeights.Layer w = _w.Layers[l];
             Norms.RmsNorm(ws.X, t, _hidden, w.InputNorm, _eps, ws.Normed);
-            MatMul.Linear(ws.Normed, t, _hidden, w.Query, _heads * _headDim, w.QueryBias, ws.Q);
-            MatMul.Linear(ws.Normed, t, _hidden, w.Key, _kvHeads * _headDim, w.KeyBias, ws.K);
-            MatMul.Linear(ws.Normed, t, _hidden, w.Value, _kvHeads * _headDim, w.ValueBias, ws.V);
+            w.Query.Apply(ws.Normed, t, ws.Q);
+            w.Key.Apply(ws.Normed, t, ws.K);
+            w.Value.Apply(ws.Normed, t, ws.V);
             HeadLayout.ToHeadMajor(ws.Q, 0, t, _heads, _headDim, ws.HeadQ);
             HeadLayout.ToHeadMajor(ws.K, 0, t, _kvHeads, _headDim, ws.HeadK);
             HeadLayout.ToHeadMajor(ws.V, 0, t, _kvHeads, _headDim, ws.HeadV);
@@ -150,13 +150,13 @@ public sealed class LlamaDecoder
             var values = KvTensor.FromSingle(ws.HeadV, _kvHeads, t, _headDim, CachePrecision);
             attend(l, ws.HeadQ, keys, values, ws.HeadOut);
             HeadLayout.ToTokenMajor(ws.HeadOut, t, _heads, _headDim, ws.Context, 0);
-            MatMul.Linear(ws.Context, t, _heads * _headDim, w.Output, _hidden, null, ws.Projected);
+            w.Output.Apply(ws.Context, t, ws.Projected);
             AddInPlace(ws.X, ws.Projected);
             Norms.RmsNorm(ws.X, t, _hidden, w.PostAttentionNorm, _eps, ws.Normed);
-            MatMul.Linear(ws.Normed, t, _hidden, w.Gate, _intermediate, null, ws.Gate);
-            MatMul.Linear(ws.Normed, t, _hidden, w.Up, _intermediate, null, ws.Up);
+            w.Gate.Apply(ws.Normed, t, ws.Gate);
+            w.Up.Apply(ws.Normed, t, ws.Up);
             Activations.SiluGate(ws.Gate, ws.Up);
-            MatMul.Linear(ws.Gate, t, _intermediate, w.Down, _hidden, null, ws.Projected);
+            w.Down.Apply(ws.Gate, t, ws.Projected);
             AddInPlace(ws.X, ws.Projected);
         }
         var result = new float[t * _hidden];

@@ -1,4 +1,5 @@
 using Search.Models.Configuration;
+using Search.Models.Kernels;
 using Search.Models.Tensors;
 
 namespace Search.Models.Llama;
@@ -8,8 +9,8 @@ public sealed class LlamaWeights
 {
     /// <summary>One decoder layer.</summary>
     public sealed record Layer(
-        float[] InputNorm, float[] Query, float[]? QueryBias, float[] Key, float[]? KeyBias, float[] Value, float[]? ValueBias,
-        float[] Output, float[] PostAttentionNorm, float[] Gate, float[] Up, float[] Down);
+        float[] InputNorm, LinearWeight Query, LinearWeight Key, LinearWeight Value, LinearWeight Output,
+        float[] PostAttentionNorm, LinearWeight Gate, LinearWeight Up, LinearWeight Down);
 
     /// <summary>Token embeddings [vocab][hidden].</summary>
     public required float[] Embeddings { get; init; }
@@ -27,19 +28,18 @@ public sealed class LlamaWeights
     public static LlamaWeights Load(ModelWeights weights, ModelConfig config)
     {
         int h = config.HiddenSize, q = config.NumAttentionHeads * config.HeadDim, kv = config.KeyValueHeads * config.HeadDim, i = config.IntermediateSize;
+        LinearWeight linear(string name, int outDim, int inDim) =>
+            LinearWeight.Pack(weights.Read(name + ".weight", outDim, inDim), outDim, inDim, weights.ReadOptional(name + ".bias", outDim));
         var layers = new List<Layer>(config.NumHiddenLayers);
         for (int l = 0; l < config.NumHiddenLayers; l++)
         {
             string p = $"model.layers.{l}.";
             layers.Add(new Layer(
                 weights.Read(p + "input_layernorm.weight", h),
-                weights.Read(p + "self_attn.q_proj.weight", q, h), weights.ReadOptional(p + "self_attn.q_proj.bias", q),
-                weights.Read(p + "self_attn.k_proj.weight", kv, h), weights.ReadOptional(p + "self_attn.k_proj.bias", kv),
-                weights.Read(p + "self_attn.v_proj.weight", kv, h), weights.ReadOptional(p + "self_attn.v_proj.bias", kv),
-                weights.Read(p + "self_attn.o_proj.weight", h, q),
+                linear(p + "self_attn.q_proj", q, h), linear(p + "self_attn.k_proj", kv, h), linear(p + "self_attn.v_proj", kv, h),
+                linear(p + "self_attn.o_proj", h, q),
                 weights.Read(p + "post_attention_layernorm.weight", h),
-                weights.Read(p + "mlp.gate_proj.weight", i, h), weights.Read(p + "mlp.up_proj.weight", i, h),
-                weights.Read(p + "mlp.down_proj.weight", h, i)));
+                linear(p + "mlp.gate_proj", i, h), linear(p + "mlp.up_proj", i, h), linear(p + "mlp.down_proj", h, i)));
         }
         float[] embeddings = weights.Read("model.embed_tokens.weight", config.VocabSize, h);
         return new LlamaWeights
