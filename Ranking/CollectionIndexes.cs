@@ -1,3 +1,4 @@
+using Search.Segmentation;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
@@ -359,9 +360,13 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         foreach (var d in documents)
         {
             var own = byDocument.GetValueOrDefault(d.Id) ?? [];
-            result.Add(new IndexedDocument(d.Id, d.Title, own.Select(s => new IndexedSegment(s.Ordinal, s.SectionPath, s.Text)).ToList()));
+            result.Add(new IndexedDocument(d.Id, d.Title, own.Select(s => new IndexedSegment(s.Ordinal, SectionField(s), s.Text)).ToList()));
             index.Documents[d.Id] = Info(d);
         }
         return result;
     }
+
+    // The section field holds where a segment sits: its section path and, in a transcript, its chapter title.
+    private static string SectionField(StoredSegment s) =>
+        s.Chapter is null ? s.SectionPath : s.SectionPath.Length == 0 ? s.Chapter.Title : s.SectionPath + StructuralSegmenter.PathSeparator + s.Chapter.Title;
 }

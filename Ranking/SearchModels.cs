@@ -1,3 +1,4 @@
+using Search.Segmentation;
 namespace Search.Ranking;
 
 /// <summary>A search request after validation.</summary>
@@ -30,7 +31,8 @@ public sealed record SearchHit(
     double? EndSeconds,
     string? Speaker,
     double Score,
-    IReadOnlyDictionary<string, double> Components);
+    IReadOnlyDictionary<string, double> Components,
+    Chapter? Chapter = null);
 
 /// <summary>The hits for a query and how long it took.</summary>
 public sealed record SearchResponse(string Query, string Mode, IReadOnlyList<SearchHit> Hits, double TookMs);

@@ -38,7 +38,7 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
                 ["bm25_section"] = h.Components.Section,
                 ["bm25_body"] = h.Components.Body,
             };
-            result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, components));
+            result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, components, s.Chapter));
         }
         return new SearchResponse(request.Query, request.Mode, result, clock.Elapsed.TotalMilliseconds);
     }

@@ -36,7 +36,10 @@ public sealed record TextBlock(
 /// <summary>A document after extraction: title, media type and its text blocks in reading order.</summary>
 public sealed record ExtractedDocument(string Title, string MediaType, DocumentKind Kind, IReadOnlyList<TextBlock> Blocks);
 
-/// <summary>A retrieval unit cut from a document, before it is stored.</summary>
+/// <summary>A titled topical stretch of a transcript (a podcast or meeting chapter), longer than a segment.</summary>
+public sealed record Chapter(int Ordinal, string Title, double? StartSeconds, double? EndSeconds);
+
+/// <summary>A retrieval unit cut from a document, before it is stored; in a transcript it lies inside one chapter.</summary>
 public sealed record SegmentDraft(
     int Ordinal,
     string Text,
@@ -45,4 +48,5 @@ public sealed record SegmentDraft(
     string SectionPath,
     double? StartSeconds,
     double? EndSeconds,
-    string? Speaker);
+    string? Speaker,
+    Chapter? Chapter = null);

@@ -1,4 +1,5 @@
 using Search.Segmentation.Analysis;
+using Search.Segmentation.Structure;
 using Search.Segmentation.Topics;
 
 namespace Search.Segmentation;
@@ -6,12 +7,19 @@ namespace Search.Segmentation;
 /// <summary>
 /// The ingestion segmenter: the document's own structure first (headings open sections), then topic
 /// changes inside each section or transcript found by minimum description length over its blocks, then
-/// the hard size limits. A retrieval segment never spans a heading or a topic change.
+/// the hard size limits. A retrieval segment never spans a heading or a topic change. In legal text a
+/// break inside a numbered clause is penalised; in a transcript the topics become titled chapters with
+/// start and end times, and every segment carries its chapter.
 /// </summary>
 public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmenter
 {
     // Fewer blocks than this carry too little evidence for a topic change.
     private const int MinimumBlocks = 4;
+
+    // Price (in nats of description length) of starting a topic inside a numbered clause: a clause's
+    // sub-clauses and continuation paragraphs belong with it unless the text changes very clearly.
+    private const double InsideClausePenalty = 12;
+
     private readonly StructuralSegmenter _structure = new(options);
 
     /// <inheritdoc />
@@ -20,13 +28,15 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
         var segmenter = new DescriptionLengthSegmenter(Analyzer.English, DescriptionLengthOptions.ForKind(document.Kind));
         var starts = new HashSet<int>();
         var run = new List<int>();
+        var texts = new List<string>();
         void Close()
         {
             if (run.Count >= MinimumBlocks)
             {
-                var texts = new List<string>(run.Count);
+                texts.Clear();
                 foreach (int i in run) texts.Add(document.Blocks[i].Text);
-                foreach (int b in segmenter.Boundaries(texts)) starts.Add(run[b]);
+                var prior = document.Kind == DocumentKind.Legal ? ClausePrior(texts) : null;
+                foreach (int b in segmenter.Boundaries(texts, prior)) starts.Add(run[b]);
             }
             run.Clear();
         }
@@ -43,7 +53,72 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
             run.Add(i);
         }
         Close();
-        return _structure.Segment(document, starts);
+        var segments = _structure.Segment(document, starts);
+        return document.Kind == DocumentKind.Transcript ? WithChapters(document, starts, segments) : segments;
+    }
+
+    /// <summary>A start cost per unit: zero where a clause (or unnumbered prose) begins, a penalty inside a numbered clause.</summary>
+    private static double[] ClausePrior(List<string> units)
+    {
+        var prior = new double[units.Count];
+        bool insideClause = false;
+        string? previousLetter = null;
+        for (int i = 0; i < units.Count; i++)
+        {
+            var label = LegalNumbering.Parse(units[i], previousLetter);
+            if (label is { IsClause: true })
+            {
+                insideClause = true;
+                previousLetter = null;
+                continue;
+            }
+            if (label is { Level: 5 }) previousLetter = label.Label.Trim('(', ')');
+            if (insideClause) prior[i] = InsideClausePenalty;
+        }
+        return prior;
+    }
+
+    /// <summary>Chapters are the transcript's topical stretches; each segment is tagged with the chapter its first cue is in.</summary>
+    private static IReadOnlyList<SegmentDraft> WithChapters(ExtractedDocument document, HashSet<int> topicStarts, IReadOnlyList<SegmentDraft> segments)
+    {
+        var blocks = document.Blocks;
+        DocumentText.Compose(blocks, out int[] blockStarts);
+        // Chapter c covers blocks [firsts[c], firsts[c + 1]).
+        var firsts = new List<int> { 0 };
+        for (int i = 1; i < blocks.Count; i++)
+            if (topicStarts.Contains(i)) firsts.Add(i);
+        var utterances = new List<IReadOnlyList<string>>(firsts.Count);
+        for (int c = 0; c < firsts.Count; c++)
+        {
+            int end = c + 1 < firsts.Count ? firsts[c + 1] : blocks.Count;
+            var list = new List<string>(end - firsts[c]);
+            for (int i = firsts[c]; i < end; i++) list.Add(blocks[i].Text);
+            utterances.Add(list);
+        }
+        var titles = ChapterTitler.Titles(utterances);
+        var chapters = new Chapter[firsts.Count];
+        for (int c = 0; c < firsts.Count; c++)
+        {
+            int end = c + 1 < firsts.Count ? firsts[c + 1] : blocks.Count;
+            double? start = null, stop = null;
+            for (int i = firsts[c]; i < end; i++)
+            {
+                if (blocks[i].StartSeconds is double s && start is null) start = s;
+                if (blocks[i].EndSeconds is double e && (stop is null || e > stop)) stop = e;
+                else if (blocks[i].StartSeconds is double s2 && (stop is null || s2 > stop)) stop = s2;
+            }
+            chapters[c] = new Chapter(c, titles[c], start, stop);
+        }
+        var result = new List<SegmentDraft>(segments.Count);
+        foreach (var segment in segments)
+        {
+            int block = Array.BinarySearch(blockStarts, segment.StartChar);
+            if (block < 0) block = ~block - 1; // a segment may start inside a long block
+            int chapter = firsts.BinarySearch(Math.Max(0, block));
+            if (chapter < 0) chapter = ~chapter - 1;
+            result.Add(segment with { Chapter = chapters[Math.Max(0, chapter)] });
+        }
+        return result;
     }
 
     private static bool SameSection(TextBlock a, TextBlock b) => a.SectionPath.SequenceEqual(b.SectionPath, StringComparer.Ordinal);

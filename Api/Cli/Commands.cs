@@ -184,6 +184,8 @@ public static class Commands
         foreach (var h in response.Hits)
         {
             string where = h.SectionPath.Length > 0 ? $" › {h.SectionPath}" : "";
+            if (h.Chapter is { } chapter)
+                where += $" › {chapter.Title}" + (chapter.StartSeconds is double cs ? $" ({FormatTime(cs)}–{FormatTime(chapter.EndSeconds ?? cs)})" : "");
             string time = h.StartSeconds is double s ? $" [{FormatTime(s)}–{FormatTime(h.EndSeconds ?? s)}]" : "";
             Console.WriteLine($"{h.Rank,3}. {h.Score:0.000}  {h.Title}{where}{time}  ({h.DocumentId} #{h.Segment})");
             string snippet = h.Text.Length > 300 ? h.Text[..300] + "…" : h.Text;

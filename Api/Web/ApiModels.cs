@@ -1,3 +1,4 @@
+using Search.Segmentation;
 using Search.Indexing.Storage;
 
 namespace Search.Api.Web;
@@ -31,7 +32,7 @@ public sealed record DocumentView(string Id, string Collection, string Title, st
 }
 
 /// <summary>A segment as the API shows it.</summary>
-public sealed record SegmentView(int Ordinal, string Text, int StartChar, int EndChar, string SectionPath, double? StartSeconds, double? EndSeconds, string? Speaker);
+public sealed record SegmentView(int Ordinal, string Text, int StartChar, int EndChar, string SectionPath, double? StartSeconds, double? EndSeconds, string? Speaker, Chapter? Chapter);
 
 /// <summary>A document with its segments.</summary>
 public sealed record DocumentWithSegments(DocumentView Document, IReadOnlyList<SegmentView> Segments);

@@ -62,7 +62,7 @@ public static partial class Endpoints
             var doc = await engine.Store.GetDocumentAsync(name, id, ct) ?? throw await MissingDocument(engine, name, id, ct);
             var segments = await engine.Store.GetSegmentsAsync([doc.Id], ct);
             return Results.Ok(new DocumentWithSegments(DocumentView.From(doc),
-                segments.Select(s => new SegmentView(s.Ordinal, s.Text, s.StartChar, s.EndChar, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker)).ToList()));
+                segments.Select(s => new SegmentView(s.Ordinal, s.Text, s.StartChar, s.EndChar, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, s.Chapter)).ToList()));
         });
         collections.MapDelete("/{name}/documents/{**id}", async (string name, string id, SearchEngine engine, CancellationToken ct) =>
             await engine.Store.DeleteDocumentAsync(name, DecodeSlashes(id), ct) ? Results.NoContent() : throw await MissingDocument(engine, name, DecodeSlashes(id), ct));

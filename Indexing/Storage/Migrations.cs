@@ -47,5 +47,12 @@ public static class Migrations
               PRIMARY KEY (task_id, ordinal))
             """,
         ],
+        [
+            // Transcript chapters: the titled topical stretch each segment lies in.
+            "ALTER TABLE segments ADD COLUMN chapter_ordinal INTEGER",
+            "ALTER TABLE segments ADD COLUMN chapter_title TEXT",
+            $"ALTER TABLE segments ADD COLUMN chapter_start {d.DoubleType}",
+            $"ALTER TABLE segments ADD COLUMN chapter_end {d.DoubleType}",
+        ],
     ];
 }

@@ -1,3 +1,4 @@
+using Search.Segmentation;
 using System.Data.Common;
 using System.Text;
 
@@ -11,7 +12,7 @@ namespace Search.Indexing.Storage;
 public abstract class SqlDocumentStore : IDocumentStore
 {
 
-    private const string SegmentColumns = "document_id, ordinal, text, start_char, end_char, section_path, start_seconds, end_seconds, speaker";
+    private const string SegmentColumns = "document_id, ordinal, text, start_char, end_char, section_path, start_seconds, end_seconds, speaker, chapter_ordinal, chapter_title, chapter_start, chapter_end";
     private const string TaskColumns = "t.id, c.name, t.state, t.total, t.done, t.failed, t.cancel_requested, t.error, t.created_ms, t.updated_ms";
 
     private readonly string _documentColumns;
@@ -241,12 +242,12 @@ public abstract class SqlDocumentStore : IDocumentStore
         {
             int end = Math.Min(segments.Count, start + rowsPerStatement);
             var sql = new StringBuilder($"INSERT INTO segments ({SegmentColumns}) VALUES ");
-            var parameters = new List<(string, object?)>((end - start) * 8 + 1) { ("d", documentId) };
+            var parameters = new List<(string, object?)>((end - start) * 12 + 1) { ("d", documentId) };
             for (int i = start; i < end; i++)
             {
                 var s = segments[i];
                 if (i > start) sql.Append(',');
-                sql.Append($"(@d, @o{i}, @x{i}, @a{i}, @b{i}, @p{i}, @s{i}, @e{i}, @k{i})");
+                sql.Append($"(@d, @o{i}, @x{i}, @a{i}, @b{i}, @p{i}, @s{i}, @e{i}, @k{i}, @co{i}, @ct{i}, @cs{i}, @ce{i})");
                 parameters.Add(($"o{i}", s.Ordinal));
                 parameters.Add(($"x{i}", s.Text));
                 parameters.Add(($"a{i}", s.StartChar));
@@ -255,6 +256,10 @@ public abstract class SqlDocumentStore : IDocumentStore
                 parameters.Add(($"s{i}", s.StartSeconds));
                 parameters.Add(($"e{i}", s.EndSeconds));
                 parameters.Add(($"k{i}", s.Speaker));
+                parameters.Add(($"co{i}", s.Chapter?.Ordinal));
+                parameters.Add(($"ct{i}", s.Chapter?.Title));
+                parameters.Add(($"cs{i}", s.Chapter?.StartSeconds));
+                parameters.Add(($"ce{i}", s.Chapter?.EndSeconds));
             }
             await ExecAsync(conn, tx, sql.ToString(), ct, [.. parameters]);
         }
@@ -333,7 +338,8 @@ public abstract class SqlDocumentStore : IDocumentStore
 
     private static StoredSegment ReadSegment(DbDataReader r) => new(
         r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetString(5),
-        r.IsDBNull(6) ? null : r.GetDouble(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.IsDBNull(8) ? null : r.GetString(8));
+        r.IsDBNull(6) ? null : r.GetDouble(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.IsDBNull(8) ? null : r.GetString(8),
+        r.IsDBNull(9) ? null : new Chapter(r.GetInt32(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredSegment>> GetSegmentsAsync(IReadOnlyCollection<long> documentIds, CancellationToken ct = default)

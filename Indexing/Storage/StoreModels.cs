@@ -21,7 +21,7 @@ public sealed record StoredDocument(
     DateTimeOffset UpdatedAt,
     int SegmentCount);
 
-/// <summary>A stored segment: the retrieval unit.</summary>
+/// <summary>A stored segment: the retrieval unit, with the transcript chapter it lies in.</summary>
 public sealed record StoredSegment(
     long DocumentId,
     int Ordinal,
@@ -31,7 +31,8 @@ public sealed record StoredSegment(
     string SectionPath,
     double? StartSeconds,
     double? EndSeconds,
-    string? Speaker);
+    string? Speaker,
+    Chapter? Chapter = null);
 
 /// <summary>Everything needed to write one document and its segments.</summary>
 /// <param name="ExplicitId">True when the caller named the document; only then is identical content under another id stored twice.</param>
