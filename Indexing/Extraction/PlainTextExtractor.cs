@@ -1,13 +1,15 @@
-using System.Text.RegularExpressions;
 using Search.Segmentation;
+using Search.Segmentation.Structure;
 
 namespace Search.Indexing.Extraction;
 
 /// <summary>
 /// Plain text: paragraphs are separated by blank lines; a short stand-alone line that reads like a
-/// heading (numbered article or section, or a title-like line) opens a section.
+/// heading (numbered article or section, or a title-like line) opens a section, and a numbered clause
+/// with a short title (<c>4.2 Termination. Either party…</c>) opens one at its numbering depth, so
+/// contracts and statutes keep paths like <c>Article IV > 4.2 Termination</c>.
 /// </summary>
-public sealed partial class PlainTextExtractor : IExtractor
+public sealed class PlainTextExtractor : IExtractor
 {
     /// <inheritdoc />
     public IReadOnlyList<string> Extensions { get; } = [".txt", ".text"];
@@ -21,12 +23,6 @@ public sealed partial class PlainTextExtractor : IExtractor
         string text = TextDecoding.DecodeUtf8(source.Content.Span, source.FileName);
         return FromText(text, source.Stem, MediaType);
     }
-
-    [GeneratedRegex(@"^(ARTICLE|Article|PART|Part|CHAPTER|Chapter|TITLE|SCHEDULE|Schedule|APPENDIX|Appendix|ANNEX|Annex)\s+[0-9IVXLC]+\b")]
-    private static partial Regex TopLevelHeading();
-
-    [GeneratedRegex(@"^((SECTION|Section|Sec\.|§)\s*\d+(\.\d+)*|\d+(\.\d+)+\.?\s+\p{Lu})")]
-    private static partial Regex SecondLevelHeading();
 
     /// <summary>Blocks from plain text (also used for PDF text); the title is the first line when it looks like one.</summary>
     public static ExtractedDocument FromText(string text, string fallbackTitle, string mediaType)
@@ -42,33 +38,43 @@ public sealed partial class PlainTextExtractor : IExtractor
         }
         var blocks = new List<TextBlock>(paragraphs.Count);
         var path = new List<string>();
+        var levels = new List<int>(); // the numbering depth of each path element
         for (int i = first; i < paragraphs.Count; i++)
         {
             string p = paragraphs[i];
-            int level = HeadingLevel(p, i + 1 < paragraphs.Count);
+            var label = LegalNumbering.Parse(p);
+            int level = HeadingLevel(p, label, i + 1 < paragraphs.Count);
             if (level > 0)
             {
-                while (path.Count >= level) path.RemoveAt(path.Count - 1);
-                while (path.Count < level - 1) path.Add("");
-                path.Add(p);
+                Enter(level, p);
                 blocks.Add(new TextBlock(BlockKind.Heading, p, [.. path], level));
+                continue;
             }
-            else
-            {
-                blocks.Add(new TextBlock(BlockKind.Paragraph, p, [.. path]));
-            }
+            if (label is { IsClause: true, Title.Length: > 0 }) Enter(label.Level, label.Heading);
+            blocks.Add(new TextBlock(BlockKind.Paragraph, p, [.. path]));
         }
-        return new ExtractedDocument(title, mediaType, DocumentKind.Prose, blocks);
+        var kind = LegalNumbering.LooksLegal(paragraphs) ? DocumentKind.Legal : DocumentKind.Prose;
+        return new ExtractedDocument(title, mediaType, kind, blocks);
+
+        void Enter(int level, string heading)
+        {
+            while (levels.Count > 0 && levels[^1] >= level)
+            {
+                levels.RemoveAt(levels.Count - 1);
+                path.RemoveAt(path.Count - 1);
+            }
+            levels.Add(level);
+            path.Add(heading);
+        }
     }
 
     private static bool IsHeadingLike(string p) =>
         p.Length <= 120 && !p.Contains('\n', StringComparison.Ordinal) && p.Length > 0 && !".,;:".Contains(p[^1], StringComparison.Ordinal);
 
-    private static int HeadingLevel(string p, bool hasNext)
+    private static int HeadingLevel(string p, LegalLabel? label, bool hasNext)
     {
         if (!hasNext || !IsHeadingLike(p) || p.Length > 100) return 0;
-        if (TopLevelHeading().IsMatch(p)) return 1;
-        if (SecondLevelHeading().IsMatch(p)) return 2;
+        if (label is { IsClause: true }) return label.Level;
         // An all-caps short line is a heading in most plain-text documents.
         bool hasLetter = false;
         foreach (char c in p)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Search.Indexing.Extraction;
 using Search.Indexing.Storage;
 using Search.Segmentation;
+using Search.Segmentation.Structure;
 
 namespace Search.Indexing.Ingestion;
 
@@ -117,6 +118,8 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
     /// <summary>Segments, hashes and stores one extracted document.</summary>
     public async Task<IngestOutcome> StoreAsync(string collection, ExtractedDocument document, string? externalId, bool explicitId, string metadataJson, string? source, CancellationToken ct = default)
     {
+        // Contracts and terms of service arrive as HTML, Markdown or DOCX too: the text decides, not the format.
+        if (document.Kind == DocumentKind.Prose && LegalNumbering.LooksLegal(document.Blocks.Select(b => b.Text))) document = document with { Kind = DocumentKind.Legal };
         var segments = segmenter.Segment(document);
         string hash = ContentHash(document, metadataJson);
         string id = externalId ?? "sha256:" + hash[..32];
