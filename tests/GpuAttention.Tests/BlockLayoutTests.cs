@@ -6,10 +6,10 @@ public sealed class BlockLayoutTests
     public void BlockRank_wires_documents_to_the_instruction_and_the_query_to_everything()
     {
         var layout = BlockLayout.BlockRank(2, [3, 0, 2], 2);
-        Assert.Equal(6, layout.BlockCount);
+        Assert.Equal(5, layout.BlockCount); // instruction, three documents (one empty), query
         Assert.Equal(9, layout.Tokens);
         Assert.Equal([0, 1], layout.KeyBlocks(1).ToArray());
-        Assert.Equal([0, 1, 2, 3, 4, 5], layout.KeyBlocks(5).ToArray());
+        Assert.Equal([0, 1, 2, 3, 4], layout.KeyBlocks(4).ToArray());
         Assert.True(layout.Allows(3, 0));    // doc 1 token → instruction
         Assert.False(layout.Allows(5, 2));   // doc 3 → doc 1
         Assert.False(layout.Allows(2, 3));   // causal inside doc 1
