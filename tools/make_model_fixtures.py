@@ -5,11 +5,13 @@ Run with Debian's python, which has torch:   apt-get install -y python3-torch py
                                              /usr/bin/python3 tools/make_model_fixtures.py
 (the python3 first on PATH is a pyenv build without torch).
 
-Everything is deterministic (fixed seeds). Two models are written in real Hugging Face layout:
+Everything is deterministic (fixed seeds). Three models are written in real Hugging Face layout:
 
   tiny-bert/   config.json, model.safetensors (fp32), tokenizer.json (WordPiece)
   tiny-llama/  config.json, model-0000{1,2}-of-00002.safetensors + model.safetensors.index.json
                (mixed fp32 / fp16 / bf16 tensors), tokenizer.json (byte-level BPE)
+  tiny-qwen3/  bf16 model.safetensors with q/k/v biases, per-head q/k norms, head_dim != hidden/heads and
+               tied embeddings; the same tokenizer
 
 plus dtypes.safetensors (known values in F32/F16/BF16), the reference token ids (tokens.json) and the
 reference activations (reference.safetensors, fp32 holding values computed in float64).
@@ -511,6 +513,41 @@ def make_llama(vocab_size, g):
     return cfg, w
 
 
+def make_qwen(vocab_size, g):
+    """Qwen2/Qwen3 features in one tiny model: head_dim != hidden/heads, q/k/v biases, q/k norms, tied embeddings."""
+    H, L, nh, nkv, d, I = 48, 2, 4, 2, 16, 96
+    cfg = {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "vocab_size": vocab_size, "hidden_size": H,
+           "intermediate_size": I, "num_hidden_layers": L, "num_attention_heads": nh, "num_key_value_heads": nkv,
+           "head_dim": d, "hidden_act": "silu", "max_position_embeddings": 256, "rms_norm_eps": 1e-6,
+           "rope_theta": 1000000.0, "rope_scaling": None, "attention_bias": True, "tie_word_embeddings": True,
+           "use_sliding_window": False, "torch_dtype": "bfloat16"}
+
+    def rnd(*shape, std=0.2):
+        return torch.randn(*shape, generator=g, dtype=torch.float64) * std
+
+    w = {"model.embed_tokens.weight": rnd(vocab_size, H, std=1.0)}
+    for l in range(L):
+        p = f"model.layers.{l}."
+        w[p + "input_layernorm.weight"] = 1 + rnd(H, std=0.1)
+        w[p + "self_attn.q_proj.weight"] = rnd(nh * d, H, std=0.35)
+        w[p + "self_attn.q_proj.bias"] = rnd(nh * d, std=0.1)
+        w[p + "self_attn.k_proj.weight"] = rnd(nkv * d, H, std=0.35)
+        w[p + "self_attn.k_proj.bias"] = rnd(nkv * d, std=0.1)
+        w[p + "self_attn.v_proj.weight"] = rnd(nkv * d, H)
+        w[p + "self_attn.v_proj.bias"] = rnd(nkv * d, std=0.1)
+        w[p + "self_attn.q_norm.weight"] = 1 + rnd(d, std=0.3)
+        w[p + "self_attn.k_norm.weight"] = 1 + rnd(d, std=0.3)
+        w[p + "self_attn.o_proj.weight"] = rnd(H, nh * d, std=0.15)
+        w[p + "post_attention_layernorm.weight"] = 1 + rnd(H, std=0.1)
+        w[p + "mlp.gate_proj.weight"] = rnd(I, H)
+        w[p + "mlp.up_proj.weight"] = rnd(I, H)
+        w[p + "mlp.down_proj.weight"] = rnd(H, I, std=0.1)
+    w["model.norm.weight"] = 1 + rnd(H, std=0.1)
+    # stored entirely in bf16, like the real checkpoints
+    w = {k: round_to("BF16", v) for k, v in w.items()}
+    return cfg, w
+
+
 def rms_norm(x, wt, eps):
     return x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * wt
 
@@ -532,7 +569,7 @@ def llama_forward(cfg, w, ids, pos, allowed, key_pos=None, mass_layers=(), mass_
     and, for mass_layers, the attention mass (summed over heads) of mass_rows on each of `blocks`."""
     T = len(ids)
     H, nh, nkv, L = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["num_hidden_layers"]
-    d = H // nh
+    d = cfg.get("head_dim") or H // nh
     theta, eps = cfg["rope_theta"], cfg["rms_norm_eps"]
     if key_pos is None:
         key_pos = pos[None, :].expand(T, T)
@@ -541,9 +578,15 @@ def llama_forward(cfg, w, ids, pos, allowed, key_pos=None, mass_layers=(), mass_
     for l in range(L):
         p = f"model.layers.{l}."
         h = rms_norm(x, w[p + "input_layernorm.weight"], eps)
-        q = (h @ w[p + "self_attn.q_proj.weight"].T).view(T, nh, d).transpose(0, 1)
-        k = (h @ w[p + "self_attn.k_proj.weight"].T).view(T, nkv, d).transpose(0, 1)
-        v = (h @ w[p + "self_attn.v_proj.weight"].T).view(T, nkv, d).transpose(0, 1)
+        def proj(n):
+            y = h @ w[p + f"self_attn.{n}_proj.weight"].T
+            return y + w[p + f"self_attn.{n}_proj.bias"] if p + f"self_attn.{n}_proj.bias" in w else y
+
+        q, k, v = proj("q").view(T, nh, d), proj("k").view(T, nkv, d), proj("v").view(T, nkv, d)
+        if p + "self_attn.q_norm.weight" in w:  # Qwen3: per-head RMSNorm before RoPE
+            q = rms_norm(q, w[p + "self_attn.q_norm.weight"], eps)
+            k = rms_norm(k, w[p + "self_attn.k_norm.weight"], eps)
+        q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)
         qr = rope(q, pos, theta)  # [nh, T, d]
         rep = nh // nkv
         scores = torch.empty(nh, T, T, dtype=torch.float64)
@@ -693,6 +736,20 @@ def main():
         assert torch.allclose(h_alone[li:], h_kv[spans[b][0]:spans[b][1]], atol=1e-10)
     assert torch.allclose(h_kv[: li], h_br[: li], atol=1e-10)
     assert torch.allclose(h_kv[spans[0][0]:spans[0][1]], h_br[spans[0][0]:spans[0][1]], atol=1e-10)
+
+    # --- Qwen3-style decoder (same tokenizer), causal prefill only
+    gq = torch.Generator().manual_seed(99)
+    qcfg, qw = make_qwen(len(bpe_vocab), gq)
+    os.makedirs(os.path.join(OUT, "tiny-qwen3"), exist_ok=True)
+    with open(os.path.join(OUT, "tiny-qwen3", "config.json"), "w") as f:
+        json.dump(qcfg, f, indent=2)
+    write_safetensors(os.path.join(OUT, "tiny-qwen3", "model.safetensors"), [(k, "BF16", v) for k, v in qw.items()],
+                      {"format": "pt"})
+    with open(os.path.join(OUT, "tiny-qwen3", "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(bpe_tokenizer_json(bpe_vocab, merges), f, ensure_ascii=False, indent=1)
+    hq, _ = llama_forward(qcfg, qw, seq, torch.arange(Tl), causal)
+    refs["qwen3.prefill"] = hq
+    refs["qwen3.last_logits"] = hq[-1] @ qw["model.embed_tokens.weight"].T
 
     # --- safetensors dtype fixture
     vals = torch.tensor([0.0, 1.0, -2.5, 0.333251953125, 65504.0, -1e-3, 3.0e-5, 1234.5], dtype=torch.float64)

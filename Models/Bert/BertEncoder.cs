@@ -88,8 +88,7 @@ public sealed class BertEncoder
             int n = offsets[b + 1] - offsets[b];
             if (n == 0) continue;
             int len = _heads * n * _headDim;
-            float[] q = n == ws.MaxTokens ? ws.HeadQ : new float[len];
-            float[] o = n == ws.MaxTokens ? ws.HeadOut : new float[len];
+            var (q, o) = ws.HeadBuffers(n);
             HeadLayout.ToHeadMajor(ws.Q, offsets[b], n, _heads, _headDim, q);
             HeadLayout.ToHeadMajor(ws.K, offsets[b], n, _heads, _headDim, ws.HeadK.AsSpan(0, len));
             HeadLayout.ToHeadMajor(ws.V, offsets[b], n, _heads, _headDim, ws.HeadV.AsSpan(0, len));
@@ -117,7 +116,6 @@ public sealed class BertEncoder
     /// <summary>Buffers for one Encode call, allocated once and reused by every layer.</summary>
     private sealed class Workspace(int rows, int hidden, int intermediate, int maxTokens)
     {
-        public int MaxTokens { get; } = maxTokens;
         public float[] X { get; } = new float[rows * hidden];
         public float[] Q { get; } = new float[rows * hidden];
         public float[] K { get; } = new float[rows * hidden];
@@ -125,9 +123,17 @@ public sealed class BertEncoder
         public float[] Context { get; } = new float[rows * hidden];
         public float[] Projected { get; } = new float[rows * hidden];
         public float[] Inner { get; } = new float[rows * intermediate];
-        public float[] HeadQ { get; } = new float[maxTokens * hidden];
+        private readonly Dictionary<int, (float[] Query, float[] Output)> _headBuffers = [];
+
         public float[] HeadK { get; } = new float[maxTokens * hidden];
         public float[] HeadV { get; } = new float[maxTokens * hidden];
-        public float[] HeadOut { get; } = new float[maxTokens * hidden];
+
+        /// <summary>Query and output buffers of exactly one sequence length (the kernels check lengths), reused across layers.</summary>
+        public (float[] Query, float[] Output) HeadBuffers(int tokens)
+        {
+            if (!_headBuffers.TryGetValue(tokens, out var buffers))
+                _headBuffers[tokens] = buffers = (new float[tokens * hidden], new float[tokens * hidden]);
+            return buffers;
+        }
     }
 }

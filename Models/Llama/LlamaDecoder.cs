@@ -5,7 +5,7 @@ using Search.Models.Kernels;
 
 namespace Search.Models.Llama;
 
-/// <summary>A Llama-family decoder (Llama, Qwen2, Mistral): RMSNorm, RoPE, grouped-query attention and a SwiGLU
+/// <summary>A Llama-family decoder (Llama, Qwen2, Qwen3, Mistral): RMSNorm, RoPE, grouped-query attention and a SwiGLU
 /// feed-forward. Besides a causal prefill it runs BlockRank prompts, either in one block-sparse pass or block by
 /// block against a <see cref="BlockKvCache"/> so documents are encoded once and reused under any query.</summary>
 public sealed class LlamaDecoder
@@ -25,6 +25,8 @@ public sealed class LlamaDecoder
     {
         if (config.RopeScaling is { ValueKind: System.Text.Json.JsonValueKind.Object } scaling)
             throw new NotSupportedException($"rope_scaling {scaling.GetRawText()} (only unscaled RoPE is implemented)");
+        if (config.ModelType is not ("llama" or "qwen2" or "qwen3" or "mistral"))
+            throw new NotSupportedException($"model_type '{config.ModelType}' (Llama, Qwen2, Qwen3 and Mistral layouts are supported)");
         if (config.HiddenAct != "silu") throw new NotSupportedException($"hidden_act '{config.HiddenAct}' (SwiGLU needs silu)");
         Config = config;
         _w = weights;
@@ -140,6 +142,9 @@ public sealed class LlamaDecoder
             w.Query.Apply(ws.Normed, t, ws.Q);
             w.Key.Apply(ws.Normed, t, ws.K);
             w.Value.Apply(ws.Normed, t, ws.V);
+            // token-major [t][heads·headDim] is [t·heads][headDim]: a per-head norm is a row norm of width headDim
+            if (w.QueryNorm is not null) Norms.RmsNorm(ws.Q, t * _heads, _headDim, w.QueryNorm, _eps, ws.Q);
+            if (w.KeyNorm is not null) Norms.RmsNorm(ws.K, t * _kvHeads, _headDim, w.KeyNorm, _eps, ws.K);
             HeadLayout.ToHeadMajor(ws.Q, 0, t, _heads, _headDim, ws.HeadQ);
             HeadLayout.ToHeadMajor(ws.K, 0, t, _kvHeads, _headDim, ws.HeadK);
             HeadLayout.ToHeadMajor(ws.V, 0, t, _kvHeads, _headDim, ws.HeadV);

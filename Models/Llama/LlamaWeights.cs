@@ -4,13 +4,21 @@ using Search.Models.Tensors;
 
 namespace Search.Models.Llama;
 
-/// <summary>A Llama-family decoder's tensors read to fp32 by their Hugging Face names (Qwen2's q/k/v biases when present).</summary>
+/// <summary>A Llama-family decoder's tensors read to fp32 by their Hugging Face names (Qwen2's q/k/v biases and Qwen3's
+/// q/k norms when present).</summary>
 public sealed class LlamaWeights
 {
     /// <summary>One decoder layer.</summary>
     public sealed record Layer(
         float[] InputNorm, LinearWeight Query, LinearWeight Key, LinearWeight Value, LinearWeight Output,
-        float[] PostAttentionNorm, LinearWeight Gate, LinearWeight Up, LinearWeight Down);
+        float[] PostAttentionNorm, LinearWeight Gate, LinearWeight Up, LinearWeight Down)
+    {
+        /// <summary>Qwen3's per-head RMSNorm weights [headDim] on queries and keys before RoPE; null for Llama and Qwen2.</summary>
+        public float[]? QueryNorm { get; init; }
+
+        /// <summary>The key counterpart of <see cref="QueryNorm"/>.</summary>
+        public float[]? KeyNorm { get; init; }
+    }
 
     /// <summary>Token embeddings [vocab][hidden].</summary>
     public required float[] Embeddings { get; init; }
@@ -39,7 +47,11 @@ public sealed class LlamaWeights
                 linear(p + "self_attn.q_proj", q, h), linear(p + "self_attn.k_proj", kv, h), linear(p + "self_attn.v_proj", kv, h),
                 linear(p + "self_attn.o_proj", h, q),
                 weights.Read(p + "post_attention_layernorm.weight", h),
-                linear(p + "mlp.gate_proj", i, h), linear(p + "mlp.up_proj", i, h), linear(p + "mlp.down_proj", h, i)));
+                linear(p + "mlp.gate_proj", i, h), linear(p + "mlp.up_proj", i, h), linear(p + "mlp.down_proj", h, i))
+            {
+                QueryNorm = weights.ReadOptional(p + "self_attn.q_norm.weight", config.HeadDim),
+                KeyNorm = weights.ReadOptional(p + "self_attn.k_norm.weight", config.HeadDim),
+            });
         }
         float[] embeddings = weights.Read("model.embed_tokens.weight", config.VocabSize, h);
         return new LlamaWeights
