@@ -17,7 +17,7 @@ public sealed class LlamaDecoder
 
     /// <summary>Signature of the attention of one layer: head-major queries, keys and values of the tokens being run
     /// (already RoPE-encoded) in, head-major output out.</summary>
-    private delegate void AttentionStep(int layer, float[] query, KvTensor keys, KvTensor values, float[] output);
+    private delegate void AttentionStep(int layer, float[] query, KvTensor keys, KvTensor values, float[]? output);
 
     /// <summary>A decoder over loaded weights; attention runs on <paramref name="attention"/> (the CPU kernels by default)
     /// and cached keys/values are kept in <paramref name="cachePrecision"/>.</summary>
@@ -53,7 +53,7 @@ public sealed class LlamaDecoder
     /// <summary>A causal prefill of <paramref name="tokens"/> at positions 0…; returns every token's final hidden state.</summary>
     public DecoderOutput Prefill(int[] tokens)
     {
-        float[] hidden = Forward(tokens, 0, (_, q, k, v, o) => _attention.Dense(new AttentionInput(q, _heads, tokens.Length, 0, k, v), causal: true, o));
+        float[] hidden = Forward(tokens, 0, (_, q, k, v, o) => _attention.Dense(new AttentionInput(q, _heads, tokens.Length, 0, k, v), causal: true, o!))!;
         return new DecoderOutput(hidden, tokens.Length, _hidden);
     }
 
@@ -70,7 +70,7 @@ public sealed class LlamaDecoder
             BlockMasses? m = _attention.BlockSparse(new AttentionInput(q, _heads, tokens.Length, 0, k, v), layout, o,
                 massLayers.Contains(layer) ? rows : null);
             if (m is not null) masses[layer] = m;
-        });
+        })!;
         var queryHidden = hidden.AsSpan(prompt.QueryStart * _hidden, prompt.Query.Length * _hidden).ToArray();
         return new BlockRankOutput(new DecoderOutput(queryHidden, prompt.Query.Length, _hidden), masses);
     }
@@ -85,8 +85,20 @@ public sealed class LlamaDecoder
         {
             cache.Put(blockId, layer, k, v, position);
             AttendAfterContext(cache, context, layer, q, k, v, o, null);
-        });
+        })!;
         return new DecoderOutput(hidden, tokens.Length, _hidden);
+    }
+
+    /// <summary>Caches a block's keys and values for layers 0…<paramref name="lastLayer"/> only, enough for
+    /// <see cref="ScoreCached"/> at that layer; the block's own attention at the last layer is skipped.</summary>
+    public void CacheBlockForScoring(BlockKvCache cache, string blockId, int[] tokens, IReadOnlyList<string> context, int lastLayer)
+    {
+        int position = ContextLength(cache, context);
+        Forward(tokens, position, (layer, q, k, v, o) =>
+        {
+            cache.Put(blockId, layer, k, v, position);
+            if (layer < lastLayer) AttendAfterContext(cache, context, layer, q, k, v, o, null);
+        }, lastLayer);
     }
 
     /// <summary>Runs the query block after cached blocks (instruction, then documents in any order): cached keys are
@@ -100,8 +112,33 @@ public sealed class LlamaDecoder
         {
             BlockMasses? m = AttendAfterContext(cache, context, layer, q, k, v, o, massLayers.Contains(layer) ? new RowRange(0, query.Length) : null);
             if (m is not null) masses[layer] = m;
-        });
+        })!;
         return new BlockRankOutput(new DecoderOutput(hidden, query.Length, _hidden), masses);
+    }
+
+    /// <summary>BlockRank scoring in one block-sparse pass that stops at <paramref name="layer"/>: the layers above it and
+    /// that layer's attention output are never computed, only the query rows' masses (as in <see cref="PrefillBlockRank"/>).</summary>
+    public BlockMasses ScoreBlockRank(BlockRankPrompt prompt, int layer)
+    {
+        int[] tokens = prompt.Tokens;
+        var layout = BlockLayout.BlockRank(prompt.Instruction.Length, [.. prompt.Documents.Select(d => d.Length)], prompt.Query.Length);
+        var rows = new RowRange(prompt.QueryStart, prompt.Query.Length);
+        BlockMasses? masses = null;
+        Forward(tokens, 0, (l, q, k, v, o) =>
+            masses = _attention.BlockSparse(new AttentionInput(q, _heads, tokens.Length, 0, k, v), layout, o, l == layer ? rows : null), layer);
+        return masses!;
+    }
+
+    /// <summary>BlockRank scoring of a query against cached blocks, stopping at <paramref name="layer"/> (documents need
+    /// only have been encoded through that layer). Masses as in <see cref="QueryCached"/>.</summary>
+    public BlockMasses ScoreCached(BlockKvCache cache, IReadOnlyList<string> context, int[] query, int layer)
+    {
+        if (context.Count == 0) throw new ArgumentException("scoring needs context blocks", nameof(context));
+        int position = ContextLength(cache, context);
+        BlockMasses? masses = null;
+        Forward(query, position, (l, q, k, v, o) =>
+            masses = AttendAfterContext(cache, context, l, q, k, v, o, l == layer ? new RowRange(0, query.Length) : null), layer);
+        return masses!;
     }
 
     /// <summary>Next-token logits [vocab] for one final hidden state.</summary>
@@ -113,11 +150,11 @@ public sealed class LlamaDecoder
         return logits;
     }
 
-    private BlockMasses? AttendAfterContext(BlockKvCache cache, IReadOnlyList<string> context, int layer, float[] q, KvTensor k, KvTensor v, float[] o, RowRange? rows)
+    private BlockMasses? AttendAfterContext(BlockKvCache cache, IReadOnlyList<string> context, int layer, float[] q, KvTensor k, KvTensor v, float[]? o, RowRange? rows)
     {
         var input = new AttentionInput(q, _heads, k.Tokens, 0, k, v);
         if (context.Count > 0) return _attention.QueryAgainstCache(new CachedContext(cache, layer, context, Rope), input, o, rows);
-        _attention.Dense(input, causal: true, o);
+        _attention.Dense(input, causal: true, o!);
         return null;
     }
 
@@ -125,9 +162,12 @@ public sealed class LlamaDecoder
         context.Sum(id => cache.Get(id, 0).Tokens);
 
     /// <summary>Runs <paramref name="tokens"/> (first one at <paramref name="position"/>) through every layer, with
-    /// attention delegated to <paramref name="attend"/>; returns the final-normed states.</summary>
-    private float[] Forward(int[] tokens, int position, AttentionStep attend)
+    /// attention delegated to <paramref name="attend"/>; returns the final-normed states. With <paramref name="stopLayer"/>
+    /// it stops after that layer's attention, which gets a null output (masses only), and returns null.</summary>
+    private float[]? Forward(int[] tokens, int position, AttentionStep attend, int? stopLayer = null)
     {
+        if (stopLayer is int s && (s < 0 || s >= _w.Layers.Count))
+            throw new ArgumentOutOfRangeException(nameof(stopLayer), $"layer {s} outside 0..{_w.Layers.Count - 1}");
         int t = tokens.Length;
         var ws = new Workspace(t, _hidden, _heads * _headDim, _kvHeads * _headDim, _intermediate);
         for (int i = 0; i < t; i++)
@@ -153,6 +193,11 @@ public sealed class LlamaDecoder
             // fresh tensors per layer: the cache may keep them
             var keys = KvTensor.FromSingle(ws.HeadK, _kvHeads, t, _headDim, CachePrecision);
             var values = KvTensor.FromSingle(ws.HeadV, _kvHeads, t, _headDim, CachePrecision);
+            if (l == stopLayer)
+            {
+                attend(l, ws.HeadQ, keys, values, null);
+                return null;
+            }
             attend(l, ws.HeadQ, keys, values, ws.HeadOut);
             HeadLayout.ToTokenMajor(ws.HeadOut, t, _heads, _headDim, ws.Context, 0);
             w.Output.Apply(ws.Context, t, ws.Projected);
