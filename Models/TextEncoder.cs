@@ -18,11 +18,18 @@ public sealed class TextEncoder(Tokenizer tokenizer, BertEncoder encoder, Poolin
     /// <summary>Whether embeddings are L2-normalized.</summary>
     public bool Normalize { get; } = normalize;
 
-    /// <summary>Embeds texts as one batch; each is truncated to the model's maximum positions.</summary>
-    public float[][] Embed(IReadOnlyList<string> texts, int? maxTokens = null)
+    /// <summary>Embeds texts in batches of <paramref name="batchSize"/> (the work buffers grow with a batch's tokens);
+    /// each text is truncated to the model's maximum positions or <paramref name="maxTokens"/>.</summary>
+    public float[][] Embed(IReadOnlyList<string> texts, int? maxTokens = null, int batchSize = 64)
     {
-        int limit = Math.Min(maxTokens ?? int.MaxValue, Encoder.Config.MaxPositionEmbeddings);
-        int[][] ids = [.. texts.Select(t => Tokenizer.Encode(t, maxLength: Math.Min(limit, Tokenizer.MaxLength ?? int.MaxValue)))];
-        return Encoder.Encode(ids).Pool(Pooling, Normalize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        int limit = Math.Min(Math.Min(maxTokens ?? int.MaxValue, Encoder.Config.MaxPositionEmbeddings), Tokenizer.MaxLength ?? int.MaxValue);
+        var result = new List<float[]>(texts.Count);
+        for (int start = 0; start < texts.Count; start += batchSize)
+        {
+            int[][] ids = [.. texts.Skip(start).Take(batchSize).Select(t => Tokenizer.Encode(t, maxLength: limit))];
+            result.AddRange(Encoder.Encode(ids).Pool(Pooling, Normalize));
+        }
+        return [.. result];
     }
 }

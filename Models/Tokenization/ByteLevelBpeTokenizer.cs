@@ -5,6 +5,7 @@ namespace Search.Models.Tokenization;
 public sealed class ByteLevelBpeTokenizer : Tokenizer
 {
     private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly Dictionary<(int Left, int Right), (int Rank, int Merged)> _merges = [];
     private readonly IReadOnlyList<PreTokenizerStep> _preTokenizer;
     private readonly bool _ignoreMerges;
@@ -17,6 +18,7 @@ public sealed class ByteLevelBpeTokenizer : Tokenizer
         : base(vocabulary, addedTokens, template, normalizer, maxLength)
     {
         _vocab = new Dictionary<string, int>(vocabulary, StringComparer.Ordinal);
+        _lookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         for (int rank = 0; rank < merges.Count; rank++)
         {
             var (left, right) = merges[rank];
@@ -47,10 +49,10 @@ public sealed class ByteLevelBpeTokenizer : Tokenizer
             return;
         }
         symbols.Clear();
-        foreach (char c in piece)
+        // byte-level pieces are single UTF-16 units from the byte alphabet, looked up without allocating strings
+        for (int i = 0; i < piece.Length; i++)
         {
-            // byte-level pieces are all single UTF-16 units from the byte alphabet
-            if (_vocab.TryGetValue(c.ToString(), out int id)) symbols.Add(id);
+            if (_lookup.TryGetValue(piece.AsSpan(i, 1), out int id)) symbols.Add(id);
             else if (_unkId is int unk) symbols.Add(unk);
         }
         while (symbols.Count > 1)

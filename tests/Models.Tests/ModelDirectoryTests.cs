@@ -15,6 +15,10 @@ public class ModelDirectoryTests
         int[] batch = FixtureData.Ints(FixtureData.Tokens.GetProperty("bert_batch"));
         float[] embeddings = [.. encoder.Embed([.. batch.Select(i => Strings[i])]).SelectMany(e => e)];
         Assert.True(FixtureData.MaxAbsDiff(FixtureData.Reference("bert.mean"), embeddings) < 1e-4f);
+        float[] inSmallBatches = [.. encoder.Embed([.. batch.Select(i => Strings[i])], batchSize: 4).SelectMany(e => e)];
+        Assert.True(FixtureData.MaxAbsDiff(embeddings, inSmallBatches) < 1e-5f);
+        float[] cut = encoder.Embed([Strings[0]], maxTokens: 4)[0];
+        Assert.Equal(encoder.Encoder.Encode([encoder.Tokenizer.Encode(Strings[0], maxLength: 4)]).Pool(Pooling.Mean)[0], cut);
     }
 
     [Fact]
