@@ -1,6 +1,7 @@
 namespace Search.Models.Tokenization;
 
-/// <summary>Cuts text at added-token occurrences, leftmost first and longest at a position, as HF's AddedVocabulary does.</summary>
+/// <summary>Cuts text at added-token occurrences, leftmost first and longest at a position, as HF's AddedVocabulary does.
+/// Every added token is matched in the raw text, also those marked "normalized" (HF matches those after normalizing).</summary>
 internal sealed class AddedTokenSplitter(IReadOnlyList<AddedToken> tokens)
 {
     private readonly AddedToken[] _byLength = [.. tokens.Where(t => t.Content.Length > 0).OrderByDescending(t => t.Content.Length)];
@@ -36,7 +37,7 @@ internal sealed class AddedTokenSplitter(IReadOnlyList<AddedToken> tokens)
     private AddedToken? Match(string text, int at)
     {
         foreach (AddedToken t in _byLength)
-            if (string.CompareOrdinal(text, at, t.Content, 0, t.Content.Length) == 0 && at + t.Content.Length <= text.Length)
+            if (at + t.Content.Length <= text.Length && string.CompareOrdinal(text, at, t.Content, 0, t.Content.Length) == 0)
                 return t;
         return null;
     }

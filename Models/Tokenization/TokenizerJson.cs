@@ -31,6 +31,8 @@ public static class TokenizerJson
         int? maxLength = Get(root, "truncation") is JsonElement trunc && trunc.TryGetProperty("max_length", out JsonElement ml) ? ml.GetInt32() : null;
         int? padId = Get(root, "padding") is JsonElement pad && pad.TryGetProperty("pad_id", out JsonElement pid) ? pid.GetInt32()
             : lookup("[PAD]") ?? lookup("<pad>");
+        if (type == "WordPiece" && Get(root, "pre_tokenizer") is JsonElement pre && Str(pre, "type") is string preType && preType != "BertPreTokenizer")
+            throw new NotSupportedException($"pre-tokenizer type '{preType}' with a WordPiece model (only BertPreTokenizer is supported)");
         return type switch
         {
             "WordPiece" => new WordPieceTokenizer(vocab, Str(model, "unk_token") ?? "[UNK]", Str(model, "continuing_subword_prefix") ?? "##",

@@ -31,6 +31,18 @@ public class SafetensorsTests
     }
 
     [Fact]
+    public void Integer_tensors_are_listed_but_not_converted_to_floats()
+    {
+        // old BERT checkpoints carry an I64 embeddings.position_ids buffer next to the weights
+        using var dir = new TempDirectory();
+        string path = Write(dir, File(null, """{"embeddings.position_ids": {"dtype": "I64", "shape": [1, 2], "data_offsets": [0, 16]}}""", dataBytes: 16));
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        Assert.Equal(TensorDType.I64, file.Info("embeddings.position_ids").DType);
+        Assert.Throws<NotSupportedException>(() => file.ReadFloat32("embeddings.position_ids"));
+        Assert.Throws<KeyNotFoundException>(() => file.Info("missing"));
+    }
+
+    [Fact]
     public void Rejects_a_file_too_short_for_the_length_prefix()
     {
         using var dir = new TempDirectory();

@@ -60,6 +60,9 @@ public class TokenizerJsonVariantTests
         JsonNode json = Fixture(FixtureData.LlamaDirectory);
         json["pre_tokenizer"] = JsonNode.Parse("""{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first"}""");
         Assert.Contains("Metaspace", Assert.Throws<NotSupportedException>(() => Load(json)).Message);
+        JsonNode bert = Fixture(FixtureData.BertDirectory);
+        bert["pre_tokenizer"] = JsonNode.Parse("""{"type": "Whitespace"}""");
+        Assert.Contains("Whitespace", Assert.Throws<NotSupportedException>(() => Load(bert)).Message);
         json["model"]!["type"] = "Unigram";
         Assert.Contains("Unigram", Assert.Throws<NotSupportedException>(() => Load(json)).Message);
     }
