@@ -2,8 +2,9 @@ namespace Search.Segmentation;
 
 /// <summary>
 /// Cuts at the document's own structure (headings, paragraphs, transcript cues): consecutive blocks of
-/// one section are packed up to the target size, a block longer than the hard maximum is split at
-/// sentence ends (or, failing that, between tokens). No segment ever exceeds the maximum.
+/// one section and topic are packed up to the target size (past it, up to the maximum, rather than leave
+/// a piece under the minimum), a block longer than the hard maximum is split at sentence ends (or,
+/// failing that, between tokens). No segment ever exceeds the maximum.
 /// </summary>
 public sealed class StructuralSegmenter : ISegmenter
 {
@@ -27,7 +28,42 @@ public sealed class StructuralSegmenter : ISegmenter
     {
         var blocks = document.Blocks;
         string text = DocumentText.Compose(blocks, out int[] starts);
+        // A run is a stretch of content blocks in one section and one topic; segments never cross runs.
+        var tokens = new int[blocks.Count];
+        var run = new int[blocks.Count];
+        int runs = 0, lastContent = -1;
+        bool headingSince = false;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var b = blocks[i];
+            if (b.Kind == BlockKind.Heading)
+            {
+                headingSince = true;
+                continue;
+            }
+            tokens[i] = Tokens.Count(b.RenderedText);
+            if (tokens[i] == 0) continue;
+            bool newRun = lastContent < 0 || headingSince || !SamePath(blocks[lastContent].SectionPath, b.SectionPath) || (topicStarts?.Contains(i) ?? false);
+            run[i] = newRun ? ++runs : runs;
+            lastContent = i;
+            headingSince = false;
+        }
+        // restOfRun[i]: tokens in the blocks of i's run that come after i.
+        var restOfRun = new int[blocks.Count];
+        for (int i = blocks.Count - 1, after = 0, currentRun = -1; i >= 0; i--)
+        {
+            if (tokens[i] == 0) continue;
+            if (run[i] != currentRun)
+            {
+                currentRun = run[i];
+                after = 0;
+            }
+            restOfRun[i] = after;
+            after += tokens[i];
+        }
+
         var output = new List<SegmentDraft>();
+        var outputRuns = new List<int>(); // the run of each segment; 0 for a heading's own segment
         var group = new List<int>();
         int groupTokens = 0;
         int pendingHeading = -1;
@@ -37,6 +73,7 @@ public sealed class StructuralSegmenter : ISegmenter
             if (group.Count == 0) return;
             int first = group[0], last = group[^1];
             Emit(output, text, starts[first], starts[last] + blocks[last].RenderedText.Length, blocks, group);
+            while (outputRuns.Count < output.Count) outputRuns.Add(run[first]);
             group.Clear();
             groupTokens = 0;
         }
@@ -48,6 +85,7 @@ public sealed class StructuralSegmenter : ISegmenter
             pendingHeading = -1;
             if (Tokens.Count(blocks[h].RenderedText) > _options.MaxTokens) SplitLongBlock(output, text, starts[h], blocks[h]);
             else Emit(output, text, starts[h], starts[h] + blocks[h].RenderedText.Length, blocks, [h]);
+            while (outputRuns.Count < output.Count) outputRuns.Add(0);
         }
 
         for (int i = 0; i < blocks.Count; i++)
@@ -61,23 +99,70 @@ public sealed class StructuralSegmenter : ISegmenter
                 pendingHeading = i;
                 continue;
             }
-            int tokens = Tokens.Count(block.RenderedText);
-            if (tokens == 0) continue;
+            int size = tokens[i];
+            if (size == 0) continue;
             pendingHeading = -1;
-            bool sameSection = group.Count == 0 || SamePath(blocks[group[0]].SectionPath, block.SectionPath);
-            bool newTopic = topicStarts is not null && topicStarts.Contains(i);
-            if (group.Count > 0 && (!sameSection || newTopic || groupTokens + tokens > _options.TargetTokens)) Flush();
-            if (tokens > _options.MaxTokens)
+            if (group.Count > 0 && (run[group[0]] != run[i] || !Fits(groupTokens, size, restOfRun[i]))) Flush();
+            if (size > _options.MaxTokens)
             {
+                Flush();
                 SplitLongBlock(output, text, starts[i], block);
+                while (outputRuns.Count < output.Count) outputRuns.Add(run[i]);
                 continue;
             }
             group.Add(i);
-            groupTokens += tokens;
+            groupTokens += size;
         }
         Flush();
         FlushHeading();
-        return output;
+        return JoinSmallPieces(output, outputRuns, text);
+    }
+
+    /// <summary>
+    /// A segment under the minimum (left beside a split long block, say) joins the smaller of its
+    /// neighbours in the same run when the two together stay within the maximum.
+    /// </summary>
+    private List<SegmentDraft> JoinSmallPieces(List<SegmentDraft> segments, List<int> runs, string text)
+    {
+        int min = _options.EffectiveMinTokens, max = _options.MaxTokens;
+        var sizes = new List<int>(segments.Count);
+        foreach (var s in segments) sizes.Add(Tokens.Count(s.Text));
+        for (int i = 0; i < segments.Count; i++)
+        {
+            if (sizes[i] >= min || runs[i] == 0) continue;
+            int best = -1;
+            foreach (int j in (ReadOnlySpan<int>)[i - 1, i + 1])
+                if (j >= 0 && j < segments.Count && runs[j] == runs[i] && sizes[i] + sizes[j] <= max && (best < 0 || sizes[j] < sizes[best])) best = j;
+            if (best < 0) continue;
+            int a = Math.Min(i, best), b = Math.Max(i, best);
+            segments[a] = Join(segments[a], segments[b], text);
+            sizes[a] += sizes[b];
+            segments.RemoveAt(b);
+            sizes.RemoveAt(b);
+            runs.RemoveAt(b);
+            i = a - 1; // the joined segment may itself still be small
+        }
+        for (int i = 0; i < segments.Count; i++)
+            if (segments[i].Ordinal != i) segments[i] = segments[i] with { Ordinal = i };
+        return segments;
+    }
+
+    private static SegmentDraft Join(SegmentDraft a, SegmentDraft b, string text) => a with
+    {
+        Text = text[a.StartChar..b.EndChar],
+        EndChar = b.EndChar,
+        StartSeconds = a.StartSeconds ?? b.StartSeconds,
+        EndSeconds = b.EndSeconds ?? a.EndSeconds,
+        Speaker = string.Equals(a.Speaker, b.Speaker, StringComparison.Ordinal) ? a.Speaker : null,
+    };
+
+    // Whether a block of 'size' tokens joins a group of 'group' tokens: up to the target, or beyond it (never
+    // beyond the maximum) when the group is still under the minimum or when what is left of the run is.
+    private bool Fits(int group, int size, int rest)
+    {
+        if (group + size <= _options.TargetTokens) return true;
+        if (group + size > _options.MaxTokens) return false;
+        return group < _options.EffectiveMinTokens || (rest < _options.EffectiveMinTokens && group + size + rest <= _options.MaxTokens);
     }
 
     private static bool SamePath(IReadOnlyList<string> a, IReadOnlyList<string> b)
@@ -110,39 +195,38 @@ public sealed class StructuralSegmenter : ISegmenter
         output.Add(new SegmentDraft(output.Count, text[start..end], start, end, path, startSec, endSec, speaker));
     }
 
-    /// <summary>Splits one block into pieces of at most MaxTokens, preferring to cut after a sentence end in the second half of a piece.</summary>
+    /// <summary>
+    /// Splits one block into pieces of at most MaxTokens, cutting after the last sentence end in the second
+    /// half of a piece (or between tokens when there is none); the last two pieces share what is left
+    /// evenly rather than leave a fragment under the minimum.
+    /// </summary>
     private void SplitLongBlock(List<SegmentDraft> output, string text, int blockStart, TextBlock block)
     {
         string body = block.RenderedText;
         string path = string.Join(PathSeparator, block.SectionPath);
-        int max = _options.MaxTokens;
-        int pieceStart = 0;
-        while (pieceStart < body.Length)
+        var pieces = Tokens.Ranges(body);
+        var sentenceEnds = new HashSet<int>(Structure.SentenceSplitter.Ends(body));
+        int max = _options.MaxTokens, min = _options.EffectiveMinTokens;
+        int p = 0;
+        while (p < pieces.Count)
         {
-            int tokens = 0, pos = pieceStart, lastSentenceCut = -1, lastTokenCut = -1;
-            bool inToken = false;
-            while (pos < body.Length)
+            int remaining = pieces.Count - p;
+            int q = pieces.Count;
+            if (remaining > max)
             {
-                char c = body[pos];
-                bool ws = char.IsWhiteSpace(c);
-                if (!ws && !inToken)
-                {
-                    if (tokens == max) break; // this token would be one too many
-                    tokens++;
-                }
-                if (ws && inToken)
-                {
-                    lastTokenCut = pos;
-                    char prev = body[pos - 1];
-                    if (tokens >= max / 2 && (prev == '.' || prev == '?' || prev == '!' || prev == ';')) lastSentenceCut = pos;
-                }
-                inToken = !ws;
-                pos++;
+                int limit = remaining < max + min ? (remaining + 1) / 2 : max;
+                q = p + limit;
+                for (int c = p + limit; c > p + limit / 2; c--)
+                    if (sentenceEnds.Contains(pieces[c - 1].End))
+                    {
+                        q = c;
+                        break;
+                    }
             }
-            int cut = pos >= body.Length ? body.Length : lastSentenceCut > 0 ? lastSentenceCut : lastTokenCut > pieceStart ? lastTokenCut : pos;
-            double? s = Interpolate(block, pieceStart, body.Length), e = Interpolate(block, cut, body.Length);
-            AddTrimmed(output, text, blockStart + pieceStart, blockStart + cut, path, s, e, block.Speaker);
-            pieceStart = cut;
+            int from = pieces[p].Start, to = pieces[q - 1].End;
+            double? s = Interpolate(block, from, body.Length), e = Interpolate(block, to, body.Length);
+            AddTrimmed(output, text, blockStart + from, blockStart + to, path, s, e, block.Speaker);
+            p = q;
         }
     }
 

@@ -27,7 +27,7 @@ public static partial class LegalNumbering
     [GeneratedRegex(@"^(?:(?:SECTION|Section|SEC\.|Sec\.|Clause|CLAUSE)\s*|§§?\s*)[0-9]+[A-Za-z]?(?:\.[0-9]+)*(?:\([a-z0-9]+\))*\.?")]
     private static partial Regex SectionLabel();
 
-    [GeneratedRegex(@"^[0-9]{1,3}(?:\.[0-9]{1,3}){0,3}\.?(?=\s)")]
+    [GeneratedRegex(@"^[0-9]{1,3}(?:\.[0-9]{1,3}){0,3}(?:\([a-z0-9]{1,4}\))*\.?(?=\s)")]
     private static partial Regex DottedLabel();
 
     [GeneratedRegex(@"^\(([a-z]{1,2}|[ivxl]{1,5}|[0-9]{1,2})\)(?=\s)")]
@@ -48,10 +48,12 @@ public static partial class LegalNumbering
         else if ((m = DottedLabel().Match(text)).Success)
         {
             string digits = m.Value.TrimEnd('.');
-            int dots = digits.Count(c => c == '.');
-            // "1." opens a top-level numbered section; "2.1" and "2.1.3" go deeper. A bare "12" is not a label.
-            if (dots == 0 && !m.Value.EndsWith('.')) return null;
-            level = 2 + dots;
+            int paren = digits.IndexOf('(', StringComparison.Ordinal);
+            int dots = (paren < 0 ? digits : digits[..paren]).Count(c => c == '.');
+            // "1." opens a top-level numbered section; "2.1" and "2.1.3" go deeper; "2.1(a)" names a sub-clause.
+            // A bare "12" is not a label.
+            if (dots == 0 && paren < 0 && !m.Value.EndsWith('.')) return null;
+            level = paren >= 0 ? 5 : 2 + dots;
         }
         else if ((m = ParenthesisedLabel().Match(text)).Success)
         {

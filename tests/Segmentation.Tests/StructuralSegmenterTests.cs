@@ -83,7 +83,8 @@ public class StructuralSegmenterTests
     [Fact]
     public void Long_blocks_are_cut_after_a_sentence_end_when_there_is_one()
     {
-        string sentence = string.Join(' ', Enumerable.Repeat("word", 29)) + " end.";
+        // A sentence starts with a capital: a full stop before a lower-case word is an abbreviation or a number, not an end.
+        string sentence = "Word " + string.Join(' ', Enumerable.Repeat("word", 28)) + " end.";
         var doc = new ExtractedDocument("t", "text/plain", DocumentKind.Prose, [Para(string.Join(' ', Enumerable.Repeat(sentence, 5)))]);
         var segments = new StructuralSegmenter(new SegmenterOptions(20, 40)).Segment(doc);
         Assert.All(segments, s => Assert.EndsWith("end.", s.Text, StringComparison.Ordinal));

@@ -64,4 +64,54 @@ public class TopicalSegmenterTests
             Assert.InRange(segments.Sum(s => Tokens.Count(s.Text)), content, content + blocks.Where(b => b.Kind == BlockKind.Heading).Sum(b => Tokens.Count(b.Text)));
         }
     }
+
+    [Fact]
+    public void Transcript_topics_become_titled_chapters_with_monotone_times()
+    {
+        string[][] vocab =
+        [
+            ["gearbox", "turbine", "bearing", "blades", "maintenance", "engineers"],
+            ["plover", "shingle", "nesting", "tideline", "beach", "birds"],
+            ["refund", "subscription", "invoice", "payment", "billing", "customers"],
+        ];
+        string[] filler = ["yeah", "okay", "so", "um", "you", "know", "I", "think", "the", "and", "we", "like", "really"];
+        var rng = new Random(7);
+        var blocks = new List<TextBlock>();
+        double t = 12.5;
+        foreach (var topic in vocab)
+            for (int cue = 0; cue < 40; cue++)
+            {
+                var words = new List<string>();
+                for (int w = 0; w < 14; w++) words.Add(rng.Next(3) == 0 ? topic[rng.Next(topic.Length)] : filler[rng.Next(filler.Length)]);
+                double length = 2 + rng.NextDouble() * 4;
+                blocks.Add(new TextBlock(BlockKind.Cue, string.Join(' ', words) + ".", [], 0, t, t + length, rng.Next(2) == 0 ? "Ann" : "Bob"));
+                t += length;
+            }
+        var doc = new ExtractedDocument("episode", "text/vtt", DocumentKind.Transcript, blocks);
+        var segments = new TopicalSegmenter().Segment(doc);
+
+        var chapters = segments.Select(s => s.Chapter!).DistinctBy(c => c.Ordinal).ToList();
+        Assert.Equal(3, chapters.Count);
+        Assert.Equal([0, 1, 2], chapters.Select(c => c.Ordinal));
+        Assert.Equal(12.5, chapters[0].StartSeconds);
+        for (int c = 0; c < chapters.Count; c++)
+        {
+            var chapter = chapters[c];
+            Assert.True(chapter.StartSeconds < chapter.EndSeconds);
+            if (c > 0) Assert.True(chapters[c - 1].EndSeconds <= chapter.StartSeconds, "chapters overlap");
+            // A readable title of 2–6 words, made of the chapter's own topic words and no filler.
+            var titleWords = chapter.Title.ToLowerInvariant().Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+            Assert.InRange(titleWords.Length, 2, 6);
+            Assert.All(titleWords, w => Assert.Contains(w, vocab[c]));
+        }
+        // Every segment lies inside its chapter, in time order.
+        double previous = 0;
+        foreach (var s in segments)
+        {
+            Assert.InRange(s.StartSeconds!.Value, s.Chapter!.StartSeconds!.Value, s.Chapter.EndSeconds!.Value);
+            Assert.InRange(s.EndSeconds!.Value, s.StartSeconds.Value, s.Chapter.EndSeconds!.Value);
+            Assert.True(s.StartSeconds >= previous);
+            previous = s.StartSeconds.Value;
+        }
+    }
 }
