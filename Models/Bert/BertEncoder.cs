@@ -13,7 +13,7 @@ public sealed class BertEncoder
     private readonly IAttentionBackend _attention;
     private readonly int _hidden, _heads, _headDim, _intermediate;
     private readonly double _eps;
-    private readonly Action<Span<float>> _activation;
+    private readonly Action<float[], int> _activation;
 
     /// <summary>An encoder over loaded weights; attention runs on <paramref name="attention"/> (the CPU kernels by default).</summary>
     public BertEncoder(ModelConfig config, BertWeights weights, IAttentionBackend? attention = null)
@@ -102,7 +102,7 @@ public sealed class BertEncoder
         AddInPlace(ws.X.AsSpan(0, rows * _hidden), ws.Projected);
         Norms.LayerNorm(ws.X.AsSpan(0, rows * _hidden), rows, _hidden, l.AttentionNorm, l.AttentionNormBias, _eps, ws.X);
         l.Intermediate.Apply(ws.X, rows, ws.Inner);
-        _activation(ws.Inner.AsSpan(0, rows * _intermediate));
+        _activation(ws.Inner, rows * _intermediate);
         l.Output.Apply(ws.Inner, rows, ws.Projected);
         AddInPlace(ws.X.AsSpan(0, rows * _hidden), ws.Projected);
         Norms.LayerNorm(ws.X.AsSpan(0, rows * _hidden), rows, _hidden, l.OutputNorm, l.OutputNormBias, _eps, ws.X);

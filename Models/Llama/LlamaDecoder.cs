@@ -205,7 +205,7 @@ public sealed class LlamaDecoder
             Norms.RmsNorm(ws.X, t, _hidden, w.PostAttentionNorm, _eps, ws.Normed);
             w.Gate.Apply(ws.Normed, t, ws.Gate);
             w.Up.Apply(ws.Normed, t, ws.Up);
-            Activations.SiluGate(ws.Gate, ws.Up);
+            Activations.SiluGate(ws.Gate, ws.Up, t * _intermediate);
             w.Down.Apply(ws.Gate, t, ws.Projected);
             AddInPlace(ws.X, ws.Projected);
         }

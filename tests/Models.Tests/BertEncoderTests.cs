@@ -66,4 +66,21 @@ public class BertEncoderTests(ITestOutputHelper output)
     [InlineData(4.0, 0.9999999845827421)]
     public void Erf_is_accurate_across_its_branches(double x, double expected) =>
         Assert.Equal(expected, Search.Models.Kernels.Activations.Erf(x), 13);
+
+    [Fact]
+    public void Vectorized_GELU_and_SiLU_match_their_definitions_across_vector_bodies_tails_and_chunks()
+    {
+        int n = (1 << 15) * 2 + 13;  // several parallel chunks and a scalar tail
+        float[] x = [.. Enumerable.Range(0, n).Select(i => -12f + 24f * i / n)];
+        float[] gelu = (float[])x.Clone();
+        Search.Models.Kernels.Activations.Gelu(gelu, n);
+        float[] gate = (float[])x.Clone(), up = [.. x.Select(v => 0.5f - v)];
+        Search.Models.Kernels.Activations.SiluGate(gate, up, n);
+        for (int i = 0; i < n; i++)
+        {
+            double v = x[i];
+            Assert.True(Math.Abs(0.5 * v * (1 + Search.Models.Kernels.Activations.Erf(v / Math.Sqrt(2))) - gelu[i]) < 2e-6, $"gelu({v})");
+            Assert.True(Math.Abs(v / (1 + Math.Exp(-v)) * up[i] - gate[i]) < 1e-5 * Math.Max(1, Math.Abs(v * up[i])), $"silu({v})");
+        }
+    }
 }
