@@ -133,6 +133,42 @@ public sealed class RestApiTests : ApiTestBase
     }
 
     [Fact]
+    public async Task Hits_show_legal_section_paths_and_transcript_chapters_with_times()
+    {
+        await CreateCollection("c");
+        foreach (var name in new[] { "terms-of-service.txt", "meeting-ES2010c.vtt" })
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(File.ReadAllBytes(Path.Combine(RepoPaths.Root, "samples", "corpus", name))), "file", name } };
+            Assert.Equal(HttpStatusCode.Created, (await Http.PostAsync("/collections/c/documents/upload", form)).StatusCode);
+        }
+        // A numbered clause of the terms of service: its path runs from the article down to the titled clause.
+        var clause = (await Json(await Http.GetAsync("/collections/c/search?q=refund+after+termination+for+breach"))).GetProperty("hits")[0];
+        Assert.Equal("ARTICLE V – REFUNDS > Section 5.4 Refunds After Termination for Breach", clause.GetProperty("sectionPath").GetString());
+
+        // A meeting passage: its chapter has a title and start/end times that contain the passage's own.
+        var hits = (await Json(await Http.GetAsync("/collections/c/search?q=remote+control+buttons&k=20"))).GetProperty("hits").EnumerateArray()
+            .Where(h => h.GetProperty("title").GetString() == "meeting-ES2010c").ToList();
+        Assert.NotEmpty(hits);
+        var chapterStarts = new HashSet<double>();
+        foreach (var hit in hits)
+        {
+            var chapter = hit.GetProperty("chapter");
+            string title = chapter.GetProperty("title").GetString()!;
+            Assert.InRange(title.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).Length, 2, 6);
+            double start = chapter.GetProperty("startSeconds").GetDouble(), end = chapter.GetProperty("endSeconds").GetDouble();
+            Assert.InRange(hit.GetProperty("startSeconds").GetDouble(), start, end);
+            Assert.InRange(hit.GetProperty("endSeconds").GetDouble(), start, end);
+            chapterStarts.Add(start);
+        }
+        // The document view lists every segment with its chapter; chapters tile the meeting in time order.
+        var segments = (await Json(await Http.GetAsync("/collections/c/documents/" + Uri.EscapeDataString(hits[0].GetProperty("documentId").GetString()!))))
+            .GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("chapter")).ToList();
+        var ordinals = segments.Select(c => c.GetProperty("ordinal").GetInt32()).ToList();
+        Assert.Equal(ordinals.Order(), ordinals);
+        Assert.True(ordinals[^1] >= 1, "a 30-minute meeting has more than one chapter");
+    }
+
+    [Fact]
     public async Task Ndjson_bulk_tasks_run_in_the_background_and_report_bad_lines()
     {
         await CreateCollection("c");
