@@ -1,16 +1,25 @@
 namespace Search.GpuAttention.Caching;
 
-/// <summary>CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) for cache file integrity.</summary>
+/// <summary>CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) for cache file integrity, computable in pieces.</summary>
 internal static class Crc32
 {
     private static readonly uint[] Table = BuildTable();
 
-    public static uint Compute(ReadOnlySpan<byte> data)
+    /// <summary>The CRC of <paramref name="data"/>.</summary>
+    public static uint Compute(ReadOnlySpan<byte> data) => Finish(Append(Start, data));
+
+    /// <summary>The running state before any data.</summary>
+    public const uint Start = 0xFFFFFFFFu;
+
+    /// <summary>Folds more data into a running state.</summary>
+    public static uint Append(uint state, ReadOnlySpan<byte> data)
     {
-        uint crc = 0xFFFFFFFFu;
-        foreach (byte b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return ~crc;
+        foreach (byte b in data) state = Table[(state ^ b) & 0xFF] ^ (state >> 8);
+        return state;
     }
+
+    /// <summary>The CRC of everything appended.</summary>
+    public static uint Finish(uint state) => ~state;
 
     private static uint[] BuildTable()
     {

@@ -5,39 +5,46 @@ using System.Text;
 namespace Search.GpuAttention.Caching;
 
 /// <summary>
-/// The cache file format: magic "BKVCACHE", version, payload length and CRC-32, then the payload (entries with
-/// block id, layer, position, precision, shape and the raw little-endian key and value elements).
+/// The cache file format: a header (magic "BKVCACHE", version, payload length), the payload (entry count, then per
+/// entry block id, layer, position and keys and values as precision, shape and raw little-endian elements) and a
+/// trailing CRC-32 of the payload. Both directions stream, so caches larger than memory buffers are fine.
 /// </summary>
 internal static class KvCacheFile
 {
     public const int Version = 1;
     private static readonly byte[] Magic = "BKVCACHE"u8.ToArray();
-    private const int HeaderBytes = 8 + 4 + 8 + 4;
+    private const int HeaderBytes = 8 + 4 + 8;
 
     public static void Write(BlockKvCache cache, Stream stream)
     {
-        using var payload = new MemoryStream();
+        var entries = cache.Entries();
+        long length = 4;
+        foreach (var (block, _, entry) in entries)
+            length += 4 + Encoding.UTF8.GetByteCount(block) + 4 + 4 + TensorBytes(entry.Keys) + TensorBytes(entry.Values);
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], Version);
+        BinaryPrimitives.WriteInt64LittleEndian(header[12..], length);
+        stream.Write(header);
+        var payload = new ChecksumStream(stream);
         using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
-            var entries = cache.Entries();
             writer.Write(entries.Count);
             foreach (var (block, layer, entry) in entries)
             {
-                writer.Write(block);
+                var id = Encoding.UTF8.GetBytes(block);
+                writer.Write(id.Length);
+                writer.Write(id);
                 writer.Write(layer);
                 writer.Write(entry.Position);
                 WriteTensor(writer, entry.Keys);
                 WriteTensor(writer, entry.Values);
             }
         }
-        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
-        Span<byte> header = stackalloc byte[HeaderBytes];
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header[8..], Version);
-        BinaryPrimitives.WriteInt64LittleEndian(header[12..], bytes.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], Crc32.Compute(bytes));
-        stream.Write(header);
-        stream.Write(bytes);
+        if (payload.Count != length) throw new InvalidOperationException($"wrote {payload.Count} payload bytes, announced {length}");
+        Span<byte> trailer = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, payload.Checksum);
+        stream.Write(trailer);
     }
 
     public static BlockKvCache Read(Stream stream)
@@ -49,43 +56,51 @@ internal static class KvCacheFile
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         if (version != Version) throw new KvCacheFormatException($"KV cache file version {version} is not supported (expected {Version})");
         long length = BinaryPrimitives.ReadInt64LittleEndian(header[12..]);
-        uint expected = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
-        if (length < 4 || length > Array.MaxLength) throw new KvCacheFormatException($"KV cache file declares an impossible payload of {length} bytes");
-        if (stream.CanSeek && stream.Length - stream.Position < length)
-            throw new KvCacheFormatException($"KV cache file is truncated: {stream.Length - stream.Position} of {length} payload bytes");
-        var payload = new byte[length];
-        int read = stream.ReadAtLeast(payload, payload.Length, throwOnEndOfStream: false);
-        if (read < length) throw new KvCacheFormatException($"KV cache file is truncated: {read} of {length} payload bytes");
-        uint actual = Crc32.Compute(payload);
-        if (actual != expected) throw new KvCacheFormatException($"KV cache file is corrupt: checksum {actual:x8}, expected {expected:x8}");
+        if (length < 4) throw new KvCacheFormatException($"KV cache file declares an impossible payload of {length} bytes");
+        if (stream.CanSeek && stream.Length - stream.Position < length + 4)
+            throw new KvCacheFormatException($"KV cache file is truncated: {stream.Length - stream.Position} bytes after the header, {length + 4} expected");
+        var payload = new ChecksumStream(stream, length);
+        BlockKvCache cache;
         try
         {
-            return Parse(payload);
+            using var reader = new BinaryReader(payload, Encoding.UTF8, leaveOpen: true);
+            cache = Parse(reader, length);
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentException or OverflowException or InvalidDataException)
+        catch (EndOfStreamException e)
         {
-            throw new KvCacheFormatException("KV cache file payload is malformed: " + e.Message, e);
+            throw new KvCacheFormatException($"KV cache file is truncated or corrupt: the payload ended after {payload.Count} of {length} bytes", e);
         }
-    }
-
-    private static BlockKvCache Parse(byte[] payload)
-    {
-        var cache = new BlockKvCache();
-        using var reader = new BinaryReader(new MemoryStream(payload, writable: false), Encoding.UTF8);
-        int count = reader.ReadInt32();
-        if (count < 0) throw new KvCacheFormatException($"KV cache file declares {count} entries");
-        for (int i = 0; i < count; i++)
-        {
-            string block = reader.ReadString();
-            int layer = reader.ReadInt32();
-            int position = reader.ReadInt32();
-            var keys = ReadTensor(reader);
-            var values = ReadTensor(reader);
-            cache.Put(block, layer, new CachedBlock(keys, values, position));
-        }
-        if (reader.BaseStream.Position != payload.Length) throw new KvCacheFormatException("KV cache file has trailing bytes after its entries");
+        if (payload.Count != length) throw new KvCacheFormatException($"KV cache file is corrupt: entries end after {payload.Count} of {length} payload bytes");
+        Span<byte> trailer = stackalloc byte[4];
+        if (stream.ReadAtLeast(trailer, 4, throwOnEndOfStream: false) < 4) throw new KvCacheFormatException("KV cache file is truncated: no checksum");
+        uint expected = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        if (payload.Checksum != expected) throw new KvCacheFormatException($"KV cache file is corrupt: checksum {payload.Checksum:x8}, expected {expected:x8}");
         return cache;
     }
+
+    private static BlockKvCache Parse(BinaryReader reader, long length)
+    {
+        var cache = new BlockKvCache();
+        int count = reader.ReadInt32();
+        if (count < 0) throw new KvCacheFormatException($"KV cache file is corrupt: {count} entries");
+        for (int i = 0; i < count; i++)
+        {
+            int idLength = reader.ReadInt32();
+            if (idLength < 0 || idLength > 1 << 20) throw new KvCacheFormatException($"KV cache file is corrupt: a block id of {idLength} bytes");
+            string block = Encoding.UTF8.GetString(reader.ReadBytes(idLength));
+            int layer = reader.ReadInt32();
+            int position = reader.ReadInt32();
+            if (layer < 0) throw new KvCacheFormatException($"KV cache file is corrupt: layer {layer}");
+            var keys = ReadTensor(reader, length);
+            var values = ReadTensor(reader, length);
+            if (keys.Heads != values.Heads || keys.Tokens != values.Tokens || keys.HeadDim != values.HeadDim)
+                throw new KvCacheFormatException($"KV cache file is corrupt: block '{block}' layer {layer} has keys and values of different shapes");
+            cache.Put(block, layer, new CachedBlock(keys, values, position));
+        }
+        return cache;
+    }
+
+    private static long TensorBytes(KvTensor tensor) => 1 + 12 + tensor.Bytes;
 
     private static void WriteTensor(BinaryWriter writer, KvTensor tensor)
     {
@@ -97,15 +112,14 @@ internal static class KvCacheFile
         else writer.Write(MemoryMarshal.AsBytes(tensor.BitStorage.AsSpan()));
     }
 
-    private static KvTensor ReadTensor(BinaryReader reader)
+    private static KvTensor ReadTensor(BinaryReader reader, long length)
     {
         var precision = (KvPrecision)reader.ReadByte();
-        if (!Enum.IsDefined(precision)) throw new KvCacheFormatException($"KV cache file names unknown precision {(byte)precision}");
+        if (!Enum.IsDefined(precision)) throw new KvCacheFormatException($"KV cache file is corrupt: unknown precision {(byte)precision}");
         int heads = reader.ReadInt32(), tokens = reader.ReadInt32(), headDim = reader.ReadInt32();
-        long elements = (long)heads * tokens * headDim;
-        long bytes = elements * (precision == KvPrecision.Float32 ? 4 : 2);
-        if (heads <= 0 || tokens < 0 || headDim <= 0 || bytes > reader.BaseStream.Length - reader.BaseStream.Position)
-            throw new KvCacheFormatException($"KV cache file declares a {heads}×{tokens}×{headDim} tensor that does not fit");
+        long bytes = (long)heads * tokens * headDim * (precision == KvPrecision.Float32 ? 4 : 2);
+        if (heads <= 0 || tokens < 0 || headDim <= 0 || bytes > length || bytes > (long)Array.MaxLength * 2)
+            throw new KvCacheFormatException($"KV cache file is corrupt: a {heads}×{tokens}×{headDim} tensor does not fit its payload");
         var tensor = KvTensor.Create(heads, tokens, headDim, precision);
         Span<byte> target = tensor.SingleStorage is { } single ? MemoryMarshal.AsBytes(single.AsSpan()) : MemoryMarshal.AsBytes(tensor.BitStorage.AsSpan());
         reader.BaseStream.ReadExactly(target);

@@ -87,6 +87,30 @@ public sealed class BlockKvCacheTests
     }
 
     [Fact]
+    public void A_truncated_pipe_is_rejected_without_seeking()
+    {
+        var bytes = Serialized(Sample());
+        var cut = bytes.AsSpan(0, bytes.Length - 40).ToArray();
+        var e = Assert.Throws<KvCacheFormatException>(() => BlockKvCache.Load(new ForwardOnlyStream(new MemoryStream(cut))));
+        Assert.Contains("truncated", e.Message);
+        Assert.Equal(4, BlockKvCache.Load(new ForwardOnlyStream(new MemoryStream(bytes))).Count);
+    }
+
+    private sealed class ForwardOnlyStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 7));
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void Wrong_magic_and_version_are_rejected()
     {
         var bytes = Serialized(Sample());
