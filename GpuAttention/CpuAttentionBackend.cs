@@ -31,7 +31,7 @@ public sealed class CpuAttentionBackend : IAttentionBackend
         Check(input, output, null);
         var ranges = new[] { new KeyRange(input.Keys, input.Values, 0, input.Keys.Tokens, causal, 0, -1) };
         var jobs = new List<TileJob>();
-        AddTiles(jobs, input.Heads, 0, input.QueryTokens, input.QueryStart, ranges);
+        AddTiles(jobs, input, 0, input.QueryTokens, input.QueryStart, ranges);
         Execute(input, jobs, output, null, default);
     }
 
@@ -60,7 +60,7 @@ public sealed class CpuAttentionBackend : IAttentionBackend
                 int kb = keyBlocks[i];
                 ranges[i] = new KeyRange(input.Keys, input.Values, layout.BlockStart(kb), layout.BlockLength(kb), causal[i], layout.BlockStart(kb), kb);
             }
-            AddTiles(jobs, input.Heads, start - input.QueryStart, length, start, ranges);
+            AddTiles(jobs, input, start - input.QueryStart, length, start, ranges);
         }
         var masses = massRows is { } rows ? NewMasses(input, rows, layout.BlockCount) : null;
         Execute(input, jobs, output, masses, massRows ?? default);
@@ -95,24 +95,34 @@ public sealed class CpuAttentionBackend : IAttentionBackend
         }
         ranges[^1] = new KeyRange(queryBlock.Keys, queryBlock.Values, 0, queryBlock.QueryTokens, true, 0, blocks.Count);
         var jobs = new List<TileJob>();
-        AddTiles(jobs, queryBlock.Heads, 0, queryBlock.QueryTokens, 0, ranges);
+        AddTiles(jobs, queryBlock, 0, queryBlock.QueryTokens, 0, ranges);
         var masses = massRows is { } rows ? NewMasses(queryBlock, rows, blocks.Count + 1) : null;
         Execute(queryBlock, jobs, output, masses, massRows ?? default);
         return masses;
     }
 
-    private readonly record struct TileJob(int Head, int Row0, int Rows, int Position0, KeyRange[] Ranges);
+    private readonly record struct TileJob(int FirstHead, int HeadCount, int KvHead, int Row0, int RowsPerHead, int Position0, KeyRange[] Ranges);
 
-    private static void AddTiles(List<TileJob> jobs, int heads, int row0, int rows, int position0, KeyRange[] ranges)
+    private static void AddTiles(List<TileJob> jobs, AttentionInput input, int row0, int rows, int position0, KeyRange[] ranges)
     {
-        for (int h = 0; h < heads; h++)
+        int group = input.Heads / input.KvHeads;
+        if (rows > 0 && rows <= TileWorker.QueryTile / 2 && group > 1)
+        {
+            // Short query blocks stack several heads of a GQA group into one tile, so their shared K/V is read once.
+            int pack = Math.Min(group, TileWorker.QueryTile / rows);
+            for (int kv = 0; kv < input.KvHeads; kv++)
+                for (int k = 0; k < group; k += pack)
+                    jobs.Add(new TileJob(kv * group + k, Math.Min(pack, group - k), kv, row0, rows, position0, ranges));
+            return;
+        }
+        for (int h = 0; h < input.Heads; h++)
             for (int t = 0; t < rows; t += TileWorker.QueryTile)
-                jobs.Add(new TileJob(h, row0 + t, Math.Min(TileWorker.QueryTile, rows - t), position0 + t, ranges));
+                jobs.Add(new TileJob(h, 1, h / group, row0 + t, Math.Min(TileWorker.QueryTile, rows - t), position0 + t, ranges));
     }
 
     private void Execute(AttentionInput input, List<TileJob> jobs, float[]? output, BlockMasses? masses, RowRange massRows)
     {
-        int group = input.Heads / input.KvHeads, headDim = input.HeadDim;
+        int headDim = input.HeadDim;
         float scale = input.EffectiveScale;
         int maxRanges = 0;
         foreach (var job in jobs) maxRanges = Math.Max(maxRanges, job.Ranges.Length);
@@ -120,7 +130,7 @@ public sealed class CpuAttentionBackend : IAttentionBackend
         void RunOne(int index)
         {
             var job = work[index];
-            TileWorker.For(headDim, maxRanges).Run(input.Query, input.QueryTokens, job.Head, job.Head / group, job.Row0, job.Rows, job.Position0,
+            TileWorker.For(headDim, maxRanges).Run(input.Query, input.QueryTokens, job.FirstHead, job.HeadCount, job.KvHead, job.Row0, job.RowsPerHead, job.Position0,
                 scale, job.Ranges, output, masses, massRows);
         }
         if (MaxDegreeOfParallelism == 1 || work.Length == 1)

@@ -48,18 +48,19 @@ internal sealed unsafe class TileWorker
     }
 
     /// <summary>
-    /// Rows [row0, row0 + rows) of query head <paramref name="head"/> (row i at position position0 + i) against
-    /// <paramref name="ranges"/> of key/value head <paramref name="kvHead"/>; writes the normalised output rows and,
-    /// for rows inside <paramref name="massRows"/>, their per-slot masses.
+    /// Rows [row0, row0 + rowsPerHead) of query heads firstHead … firstHead + headCount − 1, stacked into one tile
+    /// (row i of head firstHead + k is tile row k·rowsPerHead + i, at position position0 + i), against
+    /// <paramref name="ranges"/> of key/value head <paramref name="kvHead"/>, which all those heads share (GQA).
+    /// Writes the normalised output rows and, for rows inside <paramref name="massRows"/>, their per-slot masses.
     /// </summary>
-    public void Run(float[] query, int queryTokens, int head, int kvHead, int row0, int rows, int position0, float scale,
+    public void Run(float[] query, int queryTokens, int firstHead, int headCount, int kvHead, int row0, int rowsPerHead, int position0, float scale,
         KeyRange[] ranges, float[]? output, BlockMasses? masses, RowRange massRows)
     {
-        int d = _headDim, padded = (rows + 7) & ~7;
+        int d = _headDim, rows = headCount * rowsPerHead, padded = (rows + 7) & ~7;
+        var tile = new TileRows(firstHead, headCount, rowsPerHead, row0, position0, queryTokens);
         fixed (float* q = query, o = output, baseT = _baseT, rotT = _rotatedT, acc = _acc)
         {
-            float* source = q + ((long)head * queryTokens + row0) * d;
-            TransposeScaled(source, rows, padded, scale, baseT);
+            TransposeScaled(q, tile, padded, scale, baseT);
             new Span<float>(acc, rows * d).Clear();
             _max.AsSpan().Fill(float.NegativeInfinity);
             _sum.AsSpan().Clear();
@@ -76,25 +77,38 @@ internal sealed unsafe class TileWorker
                     queriesT = rotT;
                 }
                 _blockSum.AsSpan().Clear();
-                ProcessRange(range, kvHead, queriesT, rows, padded, position0, output is null ? null : acc);
+                ProcessRange(range, kvHead, queriesT, tile, padded, output is null ? null : acc);
                 _blockSum.AsSpan(0, padded).CopyTo(_massSum.AsSpan(r * QueryTile));
                 _max.AsSpan(0, padded).CopyTo(_massMax.AsSpan(r * QueryTile));
             }
 
             for (int i = 0; i < rows && o != null; i++)
             {
-                float* target = o + ((long)head * queryTokens + row0 + i) * d;
+                float* target = o + tile.Offset(i) * d;
                 float l = _sum[i], inverse = l > 0 ? 1f / l : 0f;
                 for (int c = 0; c < d; c++) target[c] = acc[i * d + c] * inverse;
             }
-            if (masses is not null) WriteMasses(ranges, head, row0, rows, masses, massRows);
+            if (masses is not null) WriteMasses(ranges, tile, masses, massRows);
         }
     }
 
-    private void ProcessRange(in KeyRange range, int kvHead, float* queriesT, int rows, int padded, int position0, float* acc)
+    /// <summary>Where a tile's rows come from: consecutive heads of one GQA group, the same query rows of each.</summary>
+    private readonly record struct TileRows(int FirstHead, int HeadCount, int RowsPerHead, int Row0, int Position0, int QueryTokens)
     {
-        int d = _headDim;
-        int lastQuery = position0 + rows - 1;
+        public int Rows => HeadCount * RowsPerHead;
+
+        public int Head(int i) => FirstHead + i / RowsPerHead;
+
+        public int Row(int i) => Row0 + i % RowsPerHead;
+
+        /// <summary>Element row of tile row i in the [heads][queryTokens] query and output arrays.</summary>
+        public long Offset(int i) => (long)Head(i) * QueryTokens + Row(i);
+    }
+
+    private void ProcessRange(in KeyRange range, int kvHead, float* queriesT, TileRows tile, int padded, float* acc)
+    {
+        int d = _headDim, rows = tile.Rows, position0 = tile.Position0;
+        int lastQuery = position0 + tile.RowsPerHead - 1;
         var keysTensor = range.Keys;
         var valuesTensor = range.Values;
         fixed (float* scores = _scores, keyTile = _keys, valueTile = _values, kStore = keysTensor.SingleStorage, vStore = valuesTensor.SingleStorage)
@@ -108,7 +122,7 @@ internal sealed unsafe class TileWorker
                 long offset = ((long)kvHead * keysTensor.Tokens + token) * d;
                 float* keys = kStore != null ? kStore + offset : Widen(keysTensor, kvHead, token, n, keyTile);
                 TileGemm.Multiply(keys, d, 1, queriesT, QueryTile, scores, QueryTile, n, padded, d, accumulate: false);
-                if (range.Causal && firstKey + n - 1 > position0) MaskFuture(scores, n, rows, firstKey, position0);
+                if (range.Causal && firstKey + n - 1 > position0) MaskFuture(scores, n, tile, firstKey);
                 Softmax(scores, n, padded);
                 if (acc == null) continue; // masses only: the softmax statistics are all that is needed
                 for (int i = 0; i < rows; i++)
@@ -173,24 +187,27 @@ internal sealed unsafe class TileWorker
         }
     }
 
-    private static void MaskFuture(float* scores, int n, int rows, int firstKey, int position0)
+    private static void MaskFuture(float* scores, int n, TileRows tile, int firstKey)
     {
         for (int j = 0; j < n; j++)
         {
-            // Query row i sees key j only when firstKey + j <= position0 + i.
-            int hidden = Math.Min(rows, firstKey + j - position0);
-            float* s = scores + j * QueryTile;
-            for (int i = 0; i < hidden; i++) s[i] = float.NegativeInfinity;
+            // A head's row i sees key j only when firstKey + j <= position0 + i.
+            int hidden = Math.Min(tile.RowsPerHead, firstKey + j - tile.Position0);
+            for (int k = 0; k < tile.HeadCount; k++)
+            {
+                float* s = scores + j * QueryTile + k * tile.RowsPerHead;
+                for (int i = 0; i < hidden; i++) s[i] = float.NegativeInfinity;
+            }
         }
     }
 
-    private void WriteMasses(KeyRange[] ranges, int head, int row0, int rows, BlockMasses masses, RowRange massRows)
+    private void WriteMasses(KeyRange[] ranges, TileRows tile, BlockMasses masses, RowRange massRows)
     {
-        for (int i = 0; i < rows; i++)
+        for (int i = 0; i < tile.Rows; i++)
         {
-            int row = row0 + i - massRows.Start;
+            int row = tile.Row(i) - massRows.Start;
             if ((uint)row >= (uint)massRows.Count) continue;
-            var target = masses.HeadRow(head, row);
+            var target = masses.HeadRow(tile.Head(i), row);
             float l = _sum[i], finalMax = _max[i];
             if (!(l > 0)) continue;
             for (int r = 0; r < ranges.Length; r++)
@@ -208,15 +225,16 @@ internal sealed unsafe class TileWorker
         return tile;
     }
 
-    private void TransposeScaled(float* rows, int count, int padded, float scale, float* transposed)
+    private void TransposeScaled(float* query, TileRows tile, int padded, float scale, float* transposed)
     {
         int d = _headDim;
-        for (int c = 0; c < d; c++)
+        for (int i = 0; i < tile.Rows; i++)
         {
-            float* column = transposed + c * QueryTile;
-            for (int i = 0; i < count; i++) column[i] = rows[i * d + c] * scale;
-            for (int i = count; i < padded; i++) column[i] = 0f;
+            float* row = query + tile.Offset(i) * d;
+            for (int c = 0; c < d; c++) transposed[c * QueryTile + i] = row[c] * scale;
         }
+        for (int c = 0; c < d; c++)
+            for (int i = tile.Rows; i < padded; i++) transposed[c * QueryTile + i] = 0f;
     }
 
     private static void Scale(float* row, int n, float factor)

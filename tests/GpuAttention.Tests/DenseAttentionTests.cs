@@ -12,6 +12,10 @@ public sealed class DenseAttentionTests
         { 3, 3, 65, 8, true, 5 },
         { 2, 1, 200, 64, false, 6 },
         { 6, 3, 71, 7, true, 7 },
+        // short query blocks stack GQA heads into one tile: 3 + 1 heads, 4 × 7 rows
+        { 4, 1, 20, 33, true, 8 },
+        { 8, 2, 7, 16, false, 9 },
+        { 8, 2, 7, 16, true, 10 },
     };
 
     [Theory]
