@@ -85,8 +85,8 @@ internal sealed unsafe class TileWorker
             for (int i = 0; i < rows && o != null; i++)
             {
                 float* target = o + tile.Offset(i) * d;
-                float l = _sum[i], inverse = l > 0 ? 1f / l : 0f;
-                for (int c = 0; c < d; c++) target[c] = acc[i * d + c] * inverse;
+                float l = _sum[i];
+                ScaleInto(acc + i * d, target, d, l > 0 ? 1f / l : 0f);
             }
             if (masses is not null) WriteMasses(ranges, tile, masses, massRows);
         }
@@ -136,20 +136,46 @@ internal sealed unsafe class TileWorker
         }
     }
 
-    // Online softmax over one tile, eight query rows per vector: new max, probabilities in place, rescale factors.
+    // Online softmax over one tile, eight (or sixteen) query rows per vector: new max, probabilities in place, rescale factors.
     private void Softmax(float* scores, int n, int padded)
     {
         fixed (float* max = _max, sum = _sum, alpha = _alpha, blockSum = _blockSum)
         {
-            var negativeInfinity = Vector256.Create(float.NegativeInfinity);
-            for (int g = 0; g < padded; g += 8)
+            int g = 0;
+            if (Vector512.IsHardwareAccelerated)
             {
-                var tileMax = negativeInfinity;
+                var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+                for (; g + 16 <= padded; g += 16)
+                {
+                    var tileMax = negativeInfinity;
+                    for (int j = 0; j < n; j++) tileMax = Vector512.Max(tileMax, Vector512.Load(scores + j * QueryTile + g));
+                    var oldMax = Vector512.Load(max + g);
+                    var newMax = Vector512.Max(oldMax, tileMax);
+                    var shift = Vector512.ConditionalSelect(Vector512.Equals(newMax, negativeInfinity), Vector512<float>.Zero, newMax);
+                    var tileSum = Vector512<float>.Zero;
+                    for (int j = 0; j < n; j++)
+                    {
+                        float* s = scores + j * QueryTile + g;
+                        var p = NonPositiveExp.Exp(Vector512.Load(s) - shift);
+                        p.Store(s);
+                        tileSum += p;
+                    }
+                    var rescale = NonPositiveExp.Exp(oldMax - shift);
+                    (Vector512.Load(sum + g) * rescale + tileSum).Store(sum + g);
+                    (Vector512.Load(blockSum + g) * rescale + tileSum).Store(blockSum + g);
+                    rescale.Store(alpha + g);
+                    newMax.Store(max + g);
+                }
+            }
+            var negativeInfinity256 = Vector256.Create(float.NegativeInfinity);
+            for (; g < padded; g += 8)
+            {
+                var tileMax = negativeInfinity256;
                 for (int j = 0; j < n; j++) tileMax = Vector256.Max(tileMax, Vector256.Load(scores + j * QueryTile + g));
                 var oldMax = Vector256.Load(max + g);
                 var newMax = Vector256.Max(oldMax, tileMax);
                 // A row with nothing visible yet keeps max -inf; subtracting 0 instead keeps exp(-inf) = 0 and avoids NaN.
-                var shift = Vector256.ConditionalSelect(Vector256.Equals(newMax, negativeInfinity), Vector256<float>.Zero, newMax);
+                var shift = Vector256.ConditionalSelect(Vector256.Equals(newMax, negativeInfinity256), Vector256<float>.Zero, newMax);
                 var tileSum = Vector256<float>.Zero;
                 for (int j = 0; j < n; j++)
                 {
@@ -235,6 +261,14 @@ internal sealed unsafe class TileWorker
         }
         for (int c = 0; c < d; c++)
             for (int i = tile.Rows; i < padded; i++) transposed[c * QueryTile + i] = 0f;
+    }
+
+    private static void ScaleInto(float* source, float* target, int n, float factor)
+    {
+        int c = 0;
+        var f = Vector256.Create(factor);
+        for (; c + 8 <= n; c += 8) (Vector256.Load(source + c) * f).Store(target + c);
+        for (; c < n; c++) target[c] = source[c] * factor;
     }
 
     private static void Scale(float* row, int n, float factor)

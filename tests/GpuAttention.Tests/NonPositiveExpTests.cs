@@ -22,6 +22,18 @@ public sealed class NonPositiveExpTests
     }
 
     [Fact]
+    public void The_sixteen_lane_version_agrees_with_the_eight_lane_one()
+    {
+        for (float x = -100f; x <= 0f; x += 0.037f)
+        {
+            float narrow = NonPositiveExp.Exp(Vector256.Create(x)).GetElement(0);
+            float wide = NonPositiveExp.Exp(Vector512.Create(x)).GetElement(15);
+            Assert.Equal(BitConverter.SingleToUInt32Bits(narrow), BitConverter.SingleToUInt32Bits(wide));
+        }
+        Assert.Equal(0f, NonPositiveExp.Exp(Vector512.Create(float.NegativeInfinity)).GetElement(0));
+    }
+
+    [Fact]
     public void Negative_infinity_and_deep_underflow_give_zero()
     {
         Assert.Equal(0f, NonPositiveExp.Exp(Vector256.Create(float.NegativeInfinity)).GetElement(0));
