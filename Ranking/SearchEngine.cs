@@ -3,6 +3,7 @@ using Search.Indexing.Extraction;
 using Search.Indexing.Ingestion;
 using Search.Indexing.Lexical;
 using Search.Indexing.Storage;
+using Search.Ranking.Embeddings;
 using Search.Segmentation;
 
 namespace Search.Ranking;
@@ -40,6 +41,9 @@ public sealed record EngineOptions
 
     /// <summary>Input size limits.</summary>
     public IngestionOptions Ingestion { get; init; } = new();
+
+    /// <summary>A sentence-embedding model directory served under its directory name; when null, $SEARCH_EMBEDDING_MODEL.</summary>
+    public string? EmbeddingModelDirectory { get; init; }
 }
 
 /// <summary>The composition of store, ingestion, indexes and search that the service, the CLI and the evaluation harness share.</summary>
@@ -63,6 +67,9 @@ public sealed class SearchEngine : IAsyncDisposable
     /// <summary>The options it was built with.</summary>
     public EngineOptions Options { get; }
 
+    /// <summary>The embedders by name (POST /v1/embeddings serves them).</summary>
+    public EmbedderRegistry Embedders { get; private init; } = new();
+
     private SearchEngine(IDocumentStore store, EngineOptions options)
     {
         Options = options;
@@ -82,6 +89,8 @@ public sealed class SearchEngine : IAsyncDisposable
     {
         options.Bm25.Validate();
         options.Segmenter.Validate();
+        // Loaded before the store opens, so a bad model directory fails the start with nothing to undo.
+        var embedders = EmbedderRegistry.Configured(options.EmbeddingModelDirectory);
         IDocumentStore store = options.Store switch
         {
             StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString
@@ -95,9 +104,10 @@ public sealed class SearchEngine : IAsyncDisposable
         catch
         {
             await store.DisposeAsync();
+            embedders.Dispose();
             throw;
         }
-        return new SearchEngine(store, options);
+        return new SearchEngine(store, options) { Embedders = embedders };
     }
 
     /// <inheritdoc />
@@ -106,5 +116,6 @@ public sealed class SearchEngine : IAsyncDisposable
         Indexes.CommitAll();
         Indexes.Dispose();
         await Store.DisposeAsync();
+        Embedders.Dispose();
     }
 }

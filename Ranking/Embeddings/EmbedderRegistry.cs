@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.AI;
+using Search.Indexing.Storage;
+
+namespace Search.Ranking.Embeddings;
+
+/// <summary>The engine's embedders by name (model directories, corpus-learned embedders, remote endpoints), safe to
+/// read and change from any thread.</summary>
+public sealed class EmbedderRegistry : IDisposable
+{
+    /// <summary>The environment variable naming a model directory to serve when the options name none.</summary>
+    public const string ModelDirectoryVariable = "SEARCH_EMBEDDING_MODEL";
+
+    private readonly ConcurrentDictionary<string, IEmbeddingGenerator<string, Embedding<float>>> _byName = new(StringComparer.Ordinal);
+
+    /// <summary>A registry holding the model directory <paramref name="modelDirectory"/> names (or, when null,
+    /// <see cref="ModelDirectoryVariable"/> does) under its directory name; empty when neither names one.</summary>
+    public static EmbedderRegistry Configured(string? modelDirectory)
+    {
+        var registry = new EmbedderRegistry();
+        string? directory = string.IsNullOrEmpty(modelDirectory) ? Environment.GetEnvironmentVariable(ModelDirectoryVariable) : modelDirectory;
+        if (string.IsNullOrEmpty(directory)) return registry;
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"the embedding model directory {directory} does not exist");
+        var generator = TransformerEmbeddingGenerator.Load(directory);
+        registry.Register(generator.ModelId, generator);
+        return registry;
+    }
+
+    /// <summary>Adds <paramref name="generator"/> as <paramref name="name"/>, replacing any earlier one, and returns the
+    /// replaced generator: requests may still be using it, so its disposal is the caller's. The registry disposes what it
+    /// holds when it is disposed.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? Register(string name, IEmbeddingGenerator<string, Embedding<float>> generator)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(generator);
+        IEmbeddingGenerator<string, Embedding<float>>? previous = null;
+        _byName.AddOrUpdate(name, generator, (_, old) =>
+        {
+            previous = old;
+            return generator;
+        });
+        return previous;
+    }
+
+    /// <summary>Takes <paramref name="name"/> out of the registry and returns its generator (the caller's to dispose), or null.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? Remove(string name) => _byName.TryRemove(name, out var generator) ? generator : null;
+
+    /// <summary>The generator registered as <paramref name="name"/>, if any.</summary>
+    public bool TryGet(string name, [NotNullWhen(true)] out IEmbeddingGenerator<string, Embedding<float>>? generator) =>
+        _byName.TryGetValue(name, out generator);
+
+    /// <summary>The generator registered as <paramref name="name"/>; <see cref="NotFoundException"/> (a 404 in the API) if there is none.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> Get(string name) =>
+        TryGet(name, out var generator) ? generator : throw new NotFoundException($"no embedding model '{name}'; GET /v1/models lists them");
+
+    /// <summary>The registered names in ordinal order.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            var names = new List<string>(_byName.Keys);
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (string name in _byName.Keys)
+            if (_byName.TryRemove(name, out var generator)) generator.Dispose();
+    }
+}
