@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Search.Api.Cli;
@@ -57,32 +56,16 @@ public static class AttentionBenchmark
             // Scaling in N: block-sparse and cached work grow linearly with the number of documents; dense grows quadratically and is left out.
             var sparseMs = new Dictionary<string, double>();
             var cachedMs = new Dictionary<string, double>();
-            foreach (int n in ScalingDocuments)
+            foreach (var (n, sparse, cached) in AttentionScaling.Run(ScalingDocuments, log: log))
             {
-                var workload = new BlockRankWorkload(n);
                 string key = n.ToString(CultureInfo.InvariantCulture);
-                sparseMs[key] = Math.Round(Median(() => workload.BlockSparse(), 5), 3);
-                cachedMs[key] = Math.Round(Median(() => workload.CachedQuery(), 9), 3);
-                log.WriteLine($"  N = {n,4}: block-sparse {sparseMs[key],10:0.###} ms, cached query {cachedMs[key],8:0.###} ms");
+                sparseMs[key] = Math.Round(sparse, 3);
+                cachedMs[key] = Math.Round(cached, 3);
             }
             summary["sparse_ms_by_documents"] = sparseMs;
             summary["cached_ms_by_documents"] = cachedMs;
         }
         Console.WriteLine(JsonSerializer.Serialize(summary));
         return 0;
-    }
-
-    private static double Median(Action action, int repetitions)
-    {
-        action();
-        var times = new double[repetitions];
-        for (int i = 0; i < repetitions; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[repetitions / 2];
     }
 }
