@@ -93,6 +93,8 @@ public static partial class Endpoints
             if (!await engine.Store.RequestCancelAsync(id, ct)) throw new ConflictException($"task '{id}' is {task.State.ToString().ToLowerInvariant()} and cannot be cancelled");
             return Results.Accepted($"/tasks/{id}", await engine.Store.GetTaskAsync(id, ct));
         });
+
+        EmbeddingEndpoints.Map(app);
     }
 
     /// <summary>Kestrel decodes a path except for %2F, so an id sent with an escaped slash arrives with it still escaped.</summary>
