@@ -103,7 +103,7 @@ public sealed class BlockRankWorkload
     /// <summary>(c) for scoring only: block masses without the attention output (skips P·V).</summary>
     public BlockMasses CachedQueryMassesOnly() => _backend.QueryAgainstCache(_context, _queryBlock, null, new RowRange(0, QueryTokens))!;
 
-    /// <summary>The matmul baseline: the same Q·Kᵀ and P·V products as one 128-row block attending densely to the context, without softmax.</summary>
+    /// <summary>The matmul baseline: the same Q·Kᵀ and P·V products as one 128-row block attending densely to the context, without softmax, on cache-resident K/V tiles.</summary>
     public void MatMul() => _baseline.Run();
 
     /// <summary>Floating-point operations of (a): 4·headDim per visible (query, key) pair and head.</summary>
