@@ -19,5 +19,6 @@ fi
 if command -v pg_lsclusters >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | grep -q online; then
   $sudo_cmd pg_ctlcluster --force "$(pg_lsclusters -h | awk 'NR==1{print $1}')" main stop >/dev/null 2>&1 || true
 fi
+"$root/infra/native/build.sh"
 echo "setup: building" >&2
 dotnet build "$root/Search.sln" -c Release -nologo -v q
