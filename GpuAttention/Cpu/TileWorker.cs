@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 namespace Search.GpuAttention.Cpu;
 
 /// <summary>
-/// Computes one query tile (up to <see cref="QueryTile"/> rows of one head) against a list of key ranges with a
+/// Computes one query tile (up to <see cref="QueryTile"/> rows of one head, or of several heads of a GQA group) against key ranges with a
 /// FlashAttention-style online softmax: scores are formed transposed (keys × query rows) so the running max,
 /// exponentials and sums are vectorized across query rows, and memory stays O(tile). One worker per thread.
 /// </summary>
