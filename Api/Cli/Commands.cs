@@ -34,6 +34,7 @@ public static class Commands
           --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
           --store sqlite|postgres   (env SEARCH_STORE; default sqlite)
           --postgres CONN      Npgsql connection string (env SEARCH_POSTGRES)
+          --embedding-model DIR  sentence-embedding model served at /v1/embeddings (env SEARCH_EMBEDDING_MODEL)
         ranking options (serve, query, eval): --k1 0.9 --b 0.4
 
         exit codes: 0 success, 2 bad arguments or input, 1 other failure
@@ -112,6 +113,7 @@ public static class Commands
             Store = kind,
             DataDirectory = a.Get("data-dir") ?? Environment.GetEnvironmentVariable("SEARCH_DATA_DIR") ?? ".data",
             PostgresConnectionString = a.Get("postgres") ?? Environment.GetEnvironmentVariable("SEARCH_POSTGRES"),
+            EmbeddingModelDirectory = a.Get("embedding-model"),
             Durable = durable,
             Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
         };
