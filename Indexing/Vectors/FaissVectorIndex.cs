@@ -197,29 +197,54 @@ public sealed class FaissVectorIndex : IVectorIndex
     }
 
     /// <summary>Opens a file written by <see cref="Save"/>; corrupt or truncated files throw <see cref="VectorIndexException"/>.</summary>
-    public static unsafe FaissVectorIndex Open(string path) =>
-        VectorFile.Read(path, VectorFileKind.Faiss, (header, stream) =>
+    public static unsafe FaissVectorIndex Open(string path)
+    {
+        // The checksum is verified before FAISS parses a byte: its reader trusts the sizes it reads.
+        using var payload = VectorFile.Read(path, VectorFileKind.Faiss, (header, stream) =>
         {
-            byte* buffer = (byte*)NativeMemory.Alloc((nuint)Math.Max(1, header.PayloadLength));
+            var buffer = new NativePayload(header.PayloadLength, header.Dimension);
             try
             {
-                using (var native = new UnmanagedMemoryStream(buffer, header.PayloadLength, header.PayloadLength, FileAccess.Write))
-                    CopyExactly(stream, native, header.PayloadLength);
-                FaissNative.Check(FaissNative.faiss_shim_deserialize(buffer, header.PayloadLength, out IntPtr raw), $"read of {path}");
-                var handle = new FaissIndexHandle(raw);
-                return new FaissVectorIndex(handle, ReadSpec(buffer, header.PayloadLength), header.Dimension);
+                using (var native = new UnmanagedMemoryStream(buffer.Pointer, buffer.Length, buffer.Length, FileAccess.Write))
+                    CopyExactly(stream, native, buffer.Length);
+                return buffer;
             }
-            finally
+            catch
             {
-                NativeMemory.Free(buffer);
+                buffer.Dispose();
+                throw;
             }
         });
+        FaissNative.Check(FaissNative.faiss_shim_deserialize(payload.Pointer, payload.Length, out IntPtr raw), $"read of {path}");
+        var handle = new FaissIndexHandle(raw);
+        int dimension = FaissNative.faiss_shim_dimension(handle);
+        if (dimension != payload.Dimension)
+        {
+            handle.Dispose();
+            throw new VectorIndexException($"{path}: corrupt vector index (header dimension {payload.Dimension}, FAISS index {dimension})");
+        }
+        return new FaissVectorIndex(handle, ReadSpec(payload.Pointer, payload.Length), dimension);
+    }
 
     // The spec sits after the shim's 8-byte magic and version, as a 4-byte length and UTF-8 bytes.
     private static unsafe string ReadSpec(byte* payload, long length)
     {
+        if (length < 12) return "";
         int specLength = *(int*)(payload + 8);
-        return System.Text.Encoding.UTF8.GetString(payload + 12, (int)Math.Min(specLength, length - 12));
+        return System.Text.Encoding.UTF8.GetString(payload + 12, (int)Math.Clamp(specLength, 0, length - 12));
+    }
+
+    private sealed unsafe class NativePayload(long length, int dimension) : IDisposable
+    {
+        public byte* Pointer { get; private set; } = (byte*)NativeMemory.Alloc((nuint)Math.Max(1, length));
+        public long Length { get; } = length;
+        public int Dimension { get; } = dimension;
+
+        public void Dispose()
+        {
+            NativeMemory.Free(Pointer);
+            Pointer = null;
+        }
     }
 
     private static void CopyExactly(Stream from, Stream to, long length)
