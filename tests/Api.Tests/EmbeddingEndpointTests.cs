@@ -75,6 +75,19 @@ public sealed class EmbeddingEndpointTests(EmbeddingHost host) : IClassFixture<E
         }
     }
 
+    [Fact]
+    public async Task Concurrent_requests_get_the_same_vectors()
+    {
+        float[][] expected = await Direct(Texts);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            host.Http.PostAsJsonAsync("v1/embeddings", new { model = "tiny-bert", input = Texts, encoding_format = "base64" })));
+        foreach (var response in responses)
+        {
+            var data = (await Json(response)).GetProperty("data").EnumerateArray().ToList();
+            for (int i = 0; i < Texts.Length; i++) Assert.Equal(expected[i], EmbeddingVectors.FromBase64(data[i].GetProperty("embedding").GetString()!));
+        }
+    }
+
     public static TheoryData<string, HttpStatusCode, string> BadRequests()
     {
         string tooMany = JsonSerializer.Serialize(Enumerable.Repeat("x", 2049));
