@@ -29,6 +29,8 @@ public static class Commands
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
                                                                  our BM25 engine against Lucene 8.8 on one synthetic corpus
           bench attention [--quick] [--docs 100]             dense vs block-sparse vs cached-query attention kernels
+          bench vectors [--n 100000] [--dim 384] [--queries 1000] [--quick] [--ivf 0|1]
+                                                                 exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
 
         store options (every verb):
           --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
@@ -270,14 +272,15 @@ public static class Commands
 
     private static async Task<int> BenchAsync(CliArguments a, CancellationToken ct)
     {
-        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical, attention");
+        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical, attention, vectors");
         if (what == "attention") return Bench.AttentionBenchmark.Run(a);
+        if (what == "vectors") return Bench.VectorBenchmark.Run(a);
         int docs = a.GetInt("docs", 1_000_000, 1, 100_000_000);
         int seed = a.GetInt("seed", 42, int.MinValue, int.MaxValue);
         int queries = a.GetInt("queries", 1000, 1, 1_000_000);
         bool lucene = !a.Flag("no-lucene");
         a.RejectUnknown();
-        if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention");
+        if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention, vectors");
         Console.WriteLine(await Bench.LexicalBenchmark.RunAsync(docs, seed, queries, lucene, Console.Error, ct));
         return 0;
     }
