@@ -61,6 +61,8 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         internal Stopwatch SinceCommit { get; } = Stopwatch.StartNew();
         internal SemaphoreSlim CatchUpLock { get; } = new(1, 1);
         internal IndexGeneration? Building { get; set; }
+        internal Hybrid.DenseCollectionIndex? Dense { get; set; }
+        internal SemaphoreSlim DenseLock { get; } = new(1, 1);
         internal List<GenerationInfo> History { get; } = [];
 
         internal IndexGeneration Swap(IndexGeneration next) => Interlocked.Exchange(ref _current, next);
@@ -315,6 +317,44 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
             building.Release();
             throw;
         }
+    }
+
+    /// <summary>How stale the dense side may get before a query rebuilds it: learning the embedder is a whole-collection pass.</summary>
+    public static readonly TimeSpan DenseRefreshInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The collection's dense index: learned from its segments on first use, and relearned when the
+    /// collection has changed and the last build is older than <see cref="DenseRefreshInterval"/>
+    /// (meanwhile hits of removed documents are dropped when their passages are read).
+    /// </summary>
+    public async Task<Hybrid.DenseCollectionIndex> GetDenseAsync(string collection, CollectionIndex index, CancellationToken ct)
+    {
+        var dense = index.Dense;
+        if (dense is not null && (dense.Sequence == index.AppliedSequence || DateTime.UtcNow - dense.BuiltAt < DenseRefreshInterval)) return dense;
+        await index.DenseLock.WaitAsync(ct);
+        try
+        {
+            dense = index.Dense;
+            if (dense is not null && (dense.Sequence == index.AppliedSequence || DateTime.UtcNow - dense.BuiltAt < DenseRefreshInterval)) return dense;
+            long sequence = index.AppliedSequence;
+            var segments = new List<Hybrid.DenseSegment>();
+            long afterId = 0;
+            while (true)
+            {
+                var page = await store.GetDocumentsAfterAsync(collection, afterId, LoadBatch, ct);
+                if (page.Count == 0) break;
+                var stored = await store.GetSegmentsAsync(page.Select(d => d.Id).ToList(), ct);
+                var titles = page.ToDictionary(d => d.Id, d => d.Title);
+                foreach (var s in stored)
+                    segments.Add(new Hybrid.DenseSegment(s.DocumentId, s.Ordinal, titles[s.DocumentId], SectionField(s), s.Text));
+                afterId = page[^1].Id;
+            }
+            var built = Hybrid.DenseCollectionIndex.Build(segments, sequence, new Indexing.Embeddings.CorpusEmbedderOptions());
+            // The previous index is left to the collector: a search may still be reading it.
+            index.Dense = built;
+            return built;
+        }
+        finally { index.DenseLock.Release(); }
     }
 
     private async Task LoadDocumentsAsync(string collection, CollectionIndex index, CancellationToken ct)

@@ -6,7 +6,7 @@ namespace Search.Ranking;
 /// <param name="K">Number of hits (1–1000).</param>
 /// <param name="GroupByDocument">One hit per document (its best segment) instead of one per segment.</param>
 /// <param name="Filters">Metadata equality filters: a document matches when each key's value equals the given one (or, for an array, contains it).</param>
-/// <param name="Mode">The retrieval mode; "bm25" until other indexes exist.</param>
+/// <param name="Mode">The retrieval mode: bm25, dense, situated or hybrid.</param>
 public sealed record SearchRequest(string Query, int K = 10, bool GroupByDocument = false, IReadOnlyDictionary<string, string>? Filters = null, string Mode = SearchModes.Bm25);
 
 /// <summary>The retrieval modes the service knows.</summary>
@@ -15,8 +15,17 @@ public static class SearchModes
     /// <summary>Lexical BM25 over segment fields.</summary>
     public const string Bm25 = "bm25";
 
+    /// <summary>Nearest segments by the collection's own embeddings of their text.</summary>
+    public const string Dense = "dense";
+
+    /// <summary>Nearest segments by embeddings of each segment in its context (title, section or chapter, neighbours).</summary>
+    public const string Situated = "situated";
+
+    /// <summary>BM25 and situated dense candidates fused.</summary>
+    public const string Hybrid = "hybrid";
+
     /// <summary>Every supported mode.</summary>
-    public static readonly IReadOnlyList<string> All = [Bm25];
+    public static readonly IReadOnlyList<string> All = [Bm25, Dense, Situated, Hybrid];
 }
 
 /// <summary>One search result: the passage, where it sits, and how it scored.</summary>

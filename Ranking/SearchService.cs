@@ -2,12 +2,16 @@ using System.Diagnostics;
 using System.Text.Json;
 using Search.Indexing.Lexical;
 using Search.Indexing.Storage;
+using Search.Ranking.Hybrid;
 
 namespace Search.Ranking;
 
 /// <summary>Answers search requests over a collection: retrieve from the indexes, apply filters, and attach each hit's passage and place.</summary>
 public sealed class SearchService(IDocumentStore store, CollectionIndexes indexes)
 {
+    /// <summary>Settings of the dense and hybrid modes.</summary>
+    public HybridOptions Options { get; init; } = new();
+
     /// <summary>The largest k a request may ask for.</summary>
     public const int MaxK = 1000;
 
@@ -20,39 +24,87 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         Func<long, bool>? filter = request.Filters is { Count: > 0 } filters
             ? id => index.Documents.TryGetValue(id, out var info) && Matches(info.Metadata, filters)
             : null;
-        var generation = index.Acquire();
-        IReadOnlyList<LexicalHit> hits;
-        try { hits = generation.Lexical.Search(new LexicalQuery(request.Query, request.K, request.GroupByDocument, filter)); }
-        finally { generation.Release(); }
-        var keys = hits.Select(h => (h.DocumentId, h.Ordinal)).ToList();
+        var ranked = await RetrieveAsync(collection, index, request.Query, request.Mode, request.K, request.GroupByDocument, filter, ct);
+        var keys = ranked.Select(h => (h.DocumentId, h.Ordinal)).ToList();
         var segments = (await store.GetSegmentsAsync(keys, ct)).ToDictionary(s => (s.DocumentId, s.Ordinal));
-        var result = new List<SearchHit>(hits.Count);
-        foreach (var h in hits)
+        var result = new List<SearchHit>(ranked.Count);
+        foreach (var h in ranked)
         {
             // A document replaced between retrieval and this read is skipped rather than shown with the wrong passage.
             if (!segments.TryGetValue((h.DocumentId, h.Ordinal), out var s) || !index.Documents.TryGetValue(h.DocumentId, out var doc)) continue;
-            var components = new Dictionary<string, double>
-            {
-                ["bm25"] = h.Score,
-                ["bm25_title"] = h.Components.Title,
-                ["bm25_section"] = h.Components.Section,
-                ["bm25_body"] = h.Components.Body,
-            };
-            result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, components, s.Chapter));
+            result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, h.Components, s.Chapter));
         }
         return new SearchResponse(request.Query, request.Mode, result, clock.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>A retrieved segment with its score and the parts that made it.</summary>
+    private sealed record RankedSegment(long DocumentId, int Ordinal, double Score, Dictionary<string, double> Components);
+
+    /// <summary>Candidates from the mode's indexes, filtered, grouped by document when asked, best first, at most k.</summary>
+    private async Task<List<RankedSegment>> RetrieveAsync(string collection, CollectionIndexes.CollectionIndex index, string query, string mode, int k, bool groupByDocument,
+        Func<long, bool>? filter, CancellationToken ct)
+    {
+        bool lexicalOnly = mode == SearchModes.Bm25;
+        // Dense modes group after fusion, so they read a deeper segment-level lexical list.
+        int lexicalDepth = lexicalOnly ? k : Math.Max(Options.Depth, k * 4);
+        var generation = index.Acquire();
+        IReadOnlyList<LexicalHit> lexical;
+        try { lexical = generation.Lexical.Search(new LexicalQuery(query, lexicalDepth, lexicalOnly && groupByDocument, filter)); }
+        finally { generation.Release(); }
+        var result = new List<RankedSegment>();
+        if (lexicalOnly)
+        {
+            foreach (var h in lexical) result.Add(new RankedSegment(h.DocumentId, h.Ordinal, h.Score, LexicalComponents(h)));
+            return result;
+        }
+        var dense = await indexes.GetDenseAsync(collection, index, ct);
+        var lexicalList = lexical.Select(h => (h.DocumentId, h.Ordinal, (double)h.Score)).ToList();
+        var byKey = lexical.ToDictionary(h => (h.DocumentId, h.Ordinal));
+        bool situated = mode != SearchModes.Dense;
+        var queryVector = HybridRetriever.QueryVector(dense, query, lexicalList, situated, Options);
+        var seen = new HashSet<long>();
+        void Add(long doc, int ordinal, double score, Dictionary<string, double> components)
+        {
+            if (result.Count >= k || (filter is not null && !filter(doc)) || (groupByDocument && !seen.Add(doc))) return;
+            result.Add(new RankedSegment(doc, ordinal, score, components));
+        }
+        if (mode == SearchModes.Hybrid)
+        {
+            foreach (var f in HybridRetriever.Hybrid(dense, queryVector, lexicalList, situated, Options))
+            {
+                var components = byKey.TryGetValue((f.DocumentId, f.Ordinal), out var lh) ? LexicalComponents(lh) : new Dictionary<string, double>();
+                components["bm25_rank"] = f.LexicalRank;
+                components["dense"] = double.IsNaN(f.DenseScore) ? 0 : f.DenseScore;
+                components["dense_rank"] = f.DenseRank;
+                Add(f.DocumentId, f.Ordinal, f.Score, components);
+                if (result.Count >= k) break;
+            }
+            return result;
+        }
+        // Dense alone: filters and grouping can discard candidates, so read deeper than k.
+        foreach (var (doc, ordinal, score) in HybridRetriever.Dense(dense, queryVector, Math.Max(k * 4, Options.Depth), situated))
+        {
+            Add(doc, ordinal, score, new Dictionary<string, double> { [mode] = score });
+            if (result.Count >= k) break;
+        }
+        return result;
+    }
+
+    private static Dictionary<string, double> LexicalComponents(LexicalHit h) => new()
+    {
+        ["bm25"] = h.Score,
+        ["bm25_title"] = h.Components.Title,
+        ["bm25_section"] = h.Components.Section,
+        ["bm25_body"] = h.Components.Body,
+    };
+
     /// <summary>Ranked document ids only (for evaluation): one entry per document, best first.</summary>
-    public async Task<IReadOnlyList<(string DocumentId, double Score)>> RankDocumentsAsync(string collection, string query, int k, CancellationToken ct = default)
+    public async Task<IReadOnlyList<(string DocumentId, double Score)>> RankDocumentsAsync(string collection, string query, int k, string mode = SearchModes.Bm25, CancellationToken ct = default)
     {
         var index = await indexes.GetCurrentAsync(collection, ct);
-        var generation = index.Acquire();
-        IReadOnlyList<LexicalHit> hits;
-        try { hits = generation.Lexical.Search(new LexicalQuery(query, k, GroupByDocument: true)); }
-        finally { generation.Release(); }
-        var result = new List<(string, double)>(hits.Count);
-        foreach (var h in hits)
+        var ranked = await RetrieveAsync(collection, index, query, mode, k, groupByDocument: true, null, ct);
+        var result = new List<(string, double)>(ranked.Count);
+        foreach (var h in ranked)
             if (index.Documents.TryGetValue(h.DocumentId, out var doc)) result.Add((doc.ExternalId, h.Score));
         return result;
     }

@@ -23,7 +23,7 @@ public static class Commands
           collections                                            list collections
           reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
-          eval       --data DIR --mode bm25 --run OUT.run        evaluate on a BEIR folder; last line is JSON metrics
+          eval       --data DIR --mode bm25|dense|situated|hybrid --run OUT.run   evaluate on a BEIR folder; last line is JSON metrics
           segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose]
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]

@@ -53,7 +53,7 @@ public static class BeirEvaluator
         {
             if (!data.Queries.TryGetValue(qid, out var query)) continue;
             var q = Stopwatch.StartNew();
-            var ranked = await engine.Search.RankDocumentsAsync(collection, query, RunDepth, ct);
+            var ranked = await engine.Search.RankDocumentsAsync(collection, query, RunDepth, mode, ct);
             latencies.Add(q.Elapsed.TotalMilliseconds);
             run.Add(qid, ranked);
         }
