@@ -72,6 +72,7 @@ internal static unsafe partial class FaissNative
     [LibraryImport(Library)] internal static partial int faiss_shim_add(FaissIndexHandle handle, long n, long* ids, float* x, int dimension);
     [LibraryImport(Library)] internal static partial long faiss_shim_remove(FaissIndexHandle handle, long n, long* ids);
     [LibraryImport(Library)] internal static partial int faiss_shim_search(FaissIndexHandle handle, float* query, int dimension, int k, long* ids, float* scores, out int written);
+    [LibraryImport(Library)] internal static partial int faiss_shim_compact(FaissIndexHandle handle);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int faiss_shim_set_parameter(FaissIndexHandle handle, string name, double value);
     [LibraryImport(Library)] internal static partial int faiss_shim_serialize(FaissIndexHandle handle, out IntPtr buffer, out long length);
     [LibraryImport(Library)] internal static partial void faiss_shim_free_buffer(IntPtr buffer);

@@ -94,6 +94,17 @@ public sealed class FaissVectorIndex : IVectorIndex
         finally { _lock.ExitWriteLock(); }
     }
 
+    /// <summary>
+    /// Rebuilds the stored vectors without tombstones (removed or replaced vectors still occupy memory and
+    /// search time until then); training and parameters are kept.
+    /// </summary>
+    public void Compact()
+    {
+        _lock.EnterWriteLock();
+        try { FaissNative.Check(FaissNative.faiss_shim_compact(_handle), "compact"); }
+        finally { _lock.ExitWriteLock(); }
+    }
+
     /// <summary>Trains the coarse quantizer / codebooks on representative row-major vectors.</summary>
     public unsafe void Train(ReadOnlySpan<float> vectors)
     {

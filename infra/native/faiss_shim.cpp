@@ -7,6 +7,9 @@
 // insertion positions, labels[] maps them to the caller's int64 ids, and removal or replacement
 // tombstones the old position. Searches over-fetch by the tombstone count and filter.
 #include <faiss/AutoTune.h>
+#include <faiss/IVFlib.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/clone_index.h>
 #include <faiss/Index.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
@@ -230,6 +233,37 @@ SHIM_API int faiss_shim_search(void* handle, const float* query, int dimension, 
             if (n == k || fetch >= total || fetch >= k + s.tombstones) return;
             fetch = std::min<int64_t>(total, fetch * 4);
         }
+    });
+}
+
+// Drops tombstoned vectors: reconstructs the live ones and re-adds them to an emptied clone of the index,
+// which keeps training (IVF centroids, PQ codebooks) and parameters. Lossy codes (PQ) are re-encoded from
+// their reconstruction, so scores of those may shift slightly.
+SHIM_API int faiss_shim_compact(void* handle) {
+    return guarded([&] {
+        auto& s = checked(handle);
+        if (s.tombstones == 0) return;
+        int64_t total = s.index->ntotal, live = static_cast<int64_t>(s.positions.size());
+        size_t d = static_cast<size_t>(s.index->d);
+        if (auto* ivf = faiss::ivflib::try_extract_index_ivf(s.index.get())) ivf->make_direct_map(true);
+        std::vector<float> vectors(static_cast<size_t>(live) * d);
+        std::vector<int64_t> labels;
+        labels.reserve(live);
+        for (int64_t label = 0; label < total; label++) {
+            if (s.removed[label]) continue;
+            s.index->reconstruct(label, vectors.data() + labels.size() * d);
+            labels.push_back(s.labels[label]);
+        }
+        std::unique_ptr<faiss::Index> fresh(faiss::clone_index(s.index.get()));
+        fresh->reset();
+        if (auto* ivf = faiss::ivflib::try_extract_index_ivf(fresh.get())) ivf->set_direct_map_type(faiss::DirectMap::NoMap);
+        if (live > 0) fresh->add(live, vectors.data());
+        s.index = std::move(fresh);
+        s.labels = std::move(labels);
+        s.removed.assign(s.labels.size(), 0);
+        s.positions.clear();
+        for (size_t i = 0; i < s.labels.size(); i++) s.positions[s.labels[i]] = static_cast<int64_t>(i);
+        s.tombstones = 0;
     });
 }
 

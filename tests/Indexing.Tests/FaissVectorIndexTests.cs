@@ -78,6 +78,7 @@ public sealed class FaissVectorIndexTests
     [Theory]
     [InlineData("HNSW32,Flat")]
     [InlineData("IVF8,Flat")]
+    [InlineData("IVF8,PQ4")]
     public void Faiss_save_open_round_trip_survives_restart(string spec)
     {
         using var dir = new TempDirectory();
@@ -103,6 +104,35 @@ public sealed class FaissVectorIndexTests
         Assert.Equal(before.Ids, after.Ids);
         Assert.Equal(before.Scores, after.Scores);
         Assert.Equal(0, reopened.Remove([ids[0]]));
+    }
+
+    [Theory]
+    [InlineData("Flat")]
+    [InlineData("HNSW32,Flat")]
+    [InlineData("IVF8,Flat")]
+    public void Faiss_compact_drops_tombstones_and_keeps_results(string spec)
+    {
+        const int d = 16, n = 2000;
+        var data = VectorReference.Data(n, d, seed: 111);
+        var ids = VectorReference.Ids(n);
+        using var index = FaissVectorIndex.Create(spec, d);
+        index.Add(ids, data);
+        if (spec.StartsWith("IVF", StringComparison.Ordinal)) index.Nprobe = 8;
+        if (spec.StartsWith("HNSW", StringComparison.Ordinal)) index.EfSearch = 200;
+        Assert.Equal(n / 2, index.Remove(ids.AsSpan(0, n / 2)));
+        index.Add([ids[^1]], data.AsSpan(0, d)); // a replacement tombstones too
+        Assert.Equal(n + 1, index.StoredCount);
+        var query = data.AsSpan(5 * d, d);
+        var before = VectorReference.Search(index, query, 10);
+        index.Compact();
+        Assert.Equal(n / 2, index.Count);
+        Assert.Equal(n / 2, index.StoredCount);
+        var after = VectorReference.Search(index, query, 10);
+        Assert.Equal(before.Ids, after.Ids);
+        Assert.Equal(0, index.Remove(ids.AsSpan(0, 10)));
+        Assert.Equal(1, index.Remove([ids[^1]]));
+        index.Compact();
+        Assert.Equal(n / 2 - 1, index.StoredCount);
     }
 
     [Fact]
