@@ -2,12 +2,17 @@ using Search.Indexing.Embeddings;
 
 namespace Search.Ranking.Hybrid;
 
-/// <summary>Settings of hybrid retrieval, chosen by leave-one-collection-out on the development sets.</summary>
+/// <summary>
+/// Settings of hybrid retrieval. Chosen on cranfield, cisi and med for robustness rather than the best
+/// average: weight 0.5 is the largest that gains on every set (0.6–0.8 gain more on two sets and less
+/// on cisi, and a heavier dense weight is what pushed other collections below BM25), and a deep
+/// candidate list (1,000 a side) lets fusion promote what one side ranks low.
+/// </summary>
 /// <param name="Depth">Candidates taken from each side before fusion.</param>
 /// <param name="DenseWeight">Weight of the dense z-score in the convex combination.</param>
 /// <param name="FeedbackDocuments">Top lexical segments whose mean vector is added to the query vector (pseudo-relevance feedback in the latent space); 0 turns it off.</param>
 /// <param name="FeedbackWeight">Weight of that mean vector against the query's own.</param>
-public sealed record HybridOptions(int Depth = 100, double DenseWeight = 0.7, int FeedbackDocuments = 10, float FeedbackWeight = 0.5f);
+public sealed record HybridOptions(int Depth = 1000, double DenseWeight = 0.5, int FeedbackDocuments = 10, float FeedbackWeight = 0.5f);
 
 /// <summary>
 /// Dense and hybrid retrieval over one collection: the query is embedded by the collection's embedder,
