@@ -24,11 +24,14 @@ public static class Commands
           reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
           eval       --data DIR --mode bm25|dense|situated|hybrid --run OUT.run   evaluate on a BEIR folder; last line is JSON metrics
+          eval-spans --data DIR --mode M --run OUT.jsonl       span retrieval over transcripts (documents/queries/qrels.jsonl); last line is JSON metrics
           segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose]
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
                                                                  our BM25 engine against Lucene 8.8 on one synthetic corpus
-          bench attention [--quick] [--docs 100]             dense vs block-sparse vs cached-query attention kernels
+          bench attention [--quick] [--docs 100] [--prefill-layers 2]
+                                                                 dense vs block-sparse vs cached-query attention kernels, then
+                                                                 one-pass vs cached-document prefill of a random-weight decoder
           bench vectors [--n 100000] [--dim 384] [--queries 1000] [--quick] [--ivf 0|1]
                                                                  exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
 
@@ -71,6 +74,7 @@ public static class Commands
                 "collections" => await CollectionsAsync(a, cts.Token),
                 "tasks" => await TasksAsync(a, cts.Token),
                 "eval" => await EvalAsync(a, cts.Token),
+                "eval-spans" => await EvalSpansAsync(a, cts.Token),
                 "bench" => await BenchAsync(a, cts.Token),
                 "reindex" => await ReindexAsync(a, cts.Token),
                 "segment-eval" => SegmentEval(a),
@@ -283,6 +287,43 @@ public static class Commands
         if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention, vectors");
         Console.WriteLine(await Bench.LexicalBenchmark.RunAsync(docs, seed, queries, lucene, Console.Error, ct));
         return 0;
+    }
+
+    private static async Task<int> EvalSpansAsync(CliArguments a, CancellationToken ct)
+    {
+        string data = a.Require("data");
+        string mode = a.Get("mode") ?? SearchModes.Bm25;
+        string runPath = a.Require("run");
+        var baseOptions = EngineOptionsFrom(a, durable: false);
+        a.RejectUnknown();
+        if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
+        if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
+        foreach (var file in new[] { "documents.jsonl", "queries.jsonl", "qrels.jsonl" })
+            if (!File.Exists(Path.Combine(data, file))) throw new UsageException($"--data {data}: {file} is missing");
+        string temp = Path.Combine(Path.GetTempPath(), "search-eval-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var engine = await SearchEngine.OpenAsync(baseOptions with { Store = StoreKind.Sqlite, DataDirectory = temp }, ct);
+            var bar = new ProgressBar("eval-spans: ingest");
+            SpanEvaluationReport report;
+            try
+            {
+                report = await SpanEvaluator.RunAsync(engine, data, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct);
+            }
+            catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException or Indexing.Extraction.ExtractionException)
+            {
+                throw new UsageException($"--data {data}: {e.Message}");
+            }
+            bar.Finish();
+            await Console.Error.WriteLineAsync($"{report.Documents} documents, {report.Segments} segments, {report.Metrics.Queries} queries; run written to {runPath}");
+            Console.WriteLine(SpanEvaluator.ToJson(report));
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
+        }
     }
 
     private static async Task<int> EvalAsync(CliArguments a, CancellationToken ct)
