@@ -77,13 +77,18 @@ public sealed class LlamaDecoder
 
     /// <summary>Encodes a block (instruction or document) after the cached <paramref name="context"/> blocks — fully
     /// visible, laid end to end from position 0 — and stores its keys and values for every layer under
-    /// <paramref name="blockId"/>, recorded at the position it was encoded at. Returns the block's states.</summary>
-    public DecoderOutput EncodeBlock(BlockKvCache cache, string blockId, int[] tokens, IReadOnlyList<string> context)
+    /// <paramref name="blockId"/>, recorded at the position it was encoded at. Returns the block's states.
+    /// <paramref name="position"/> (default: right after the context) places the block elsewhere, e.g. at its offset in
+    /// one fixed assembly, where a query against the cache reproduces <see cref="PrefillBlockRank"/> exactly.</summary>
+    public DecoderOutput EncodeBlock(BlockKvCache cache, string blockId, int[] tokens, IReadOnlyList<string> context, int? position = null)
     {
-        int position = ContextLength(cache, context);
-        float[] hidden = Forward(tokens, position, (layer, q, k, v, o) =>
+        int contextLength = ContextLength(cache, context);
+        // Context keys are compared with the block's queries through RoPE alone, so any position after the context is exact.
+        if (position is int p) ArgumentOutOfRangeException.ThrowIfLessThan(p, contextLength, nameof(position));
+        int at = position ?? contextLength;
+        float[] hidden = Forward(tokens, at, (layer, q, k, v, o) =>
         {
-            cache.Put(blockId, layer, k, v, position);
+            cache.Put(blockId, layer, k, v, at);
             AttendAfterContext(cache, context, layer, q, k, v, o, null);
         })!;
         return new DecoderOutput(hidden, tokens.Length, _hidden);
