@@ -22,6 +22,9 @@ public class CliTests
     [InlineData(new[] { "segment-eval", "--out", "p.jsonl" }, "--data is required")]
     [InlineData(new[] { "segment-eval", "--data", "/nonexistent.jsonl", "--out", "p.jsonl" }, "no such file")]
     [InlineData(new[] { "segment-eval", "--data", "/etc/passwd", "--out", "p.jsonl", "--kind", "poetry" }, "unknown --kind")]
+    [InlineData(new[] { "eval-spans", "--data", "/tmp", "--run", "r.jsonl" }, "documents.jsonl is missing")]
+    [InlineData(new[] { "eval-spans", "--data", "/nonexistent", "--run", "r.jsonl" }, "no such folder")]
+    [InlineData(new[] { "eval", "--data", "/tmp", "--mode", "sparse", "--run", "r.run" }, "unknown --mode")]
     public async Task Bad_arguments_exit_2_with_a_message(string[] args, string message)
     {
         using var dir = new TempDirectory();
@@ -47,6 +50,43 @@ public class CliTests
         Assert.Equal(("Q0", "1", "search-bm25"), (first[1], first[3], first[5]));
         Assert.True(lines.GroupBy(l => l.Split(' ')[0]).All(g => g.Count() <= 1000));
         Assert.False(File.Exists(Path.Combine(dir.Path, "search.db")), "eval must not write into the user's store");
+    }
+
+    [Theory]
+    [InlineData("bm25")]
+    [InlineData("hybrid")]
+    public async Task Eval_spans_maps_segments_to_turns_and_agrees_with_the_shared_scorer(string mode)
+    {
+        // Six meetings of qmsum_retrieval with their queries: enough for every metric to be non-trivial.
+        using var dir = new TempDirectory();
+        string source = Path.Combine(RepoPaths.Shared, "data", "qmsum_retrieval");
+        var meetings = File.ReadLines(Path.Combine(source, "documents.jsonl")).Take(6).ToList();
+        var ids = meetings.Select(m => JsonDocument.Parse(m).RootElement.GetProperty("_id").GetString()).ToHashSet();
+        string data = Path.Combine(dir.Path, "spans");
+        Directory.CreateDirectory(data);
+        File.WriteAllLines(Path.Combine(data, "documents.jsonl"), meetings);
+        foreach (var (file, key) in new[] { ("queries.jsonl", "doc"), ("qrels.jsonl", "doc") })
+            File.WriteAllLines(Path.Combine(data, file), File.ReadLines(Path.Combine(source, file)).Where(l => ids.Contains(JsonDocument.Parse(l).RootElement.GetProperty(key).GetString())));
+        string run = dir.File("run.jsonl");
+        var r = await SearchProcess.RunAsync(dir.Path, "eval-spans", "--data", data, "--mode", mode, "--run", run);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var ours = JsonDocument.Parse(r.LastLine);
+        var psi = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(RepoPaths.Shared, "scorers", "span_metrics.py"), data, run, "--json" }) psi.ArgumentList.Add(arg);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string scorer = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        using var theirs = JsonDocument.Parse(scorer);
+        foreach (var key in new[] { "ndcg@10", "ndcg@10_once", "hit@10", "recall@10", "dochit@1", "turns_per_hit", "n_ndcg_gt1", "queries" })
+            Assert.Equal(theirs.RootElement.GetProperty(key).GetDouble(), ours.RootElement.GetProperty(key).GetDouble());
+        Assert.True(ours.RootElement.GetProperty("hit@10").GetDouble() > 0.2, "retrieval finds gold turns");
+        // Every hit names turns inside its meeting, first ≤ last.
+        foreach (var line in File.ReadLines(run))
+            foreach (var hit in JsonDocument.Parse(line).RootElement.GetProperty("hits").EnumerateArray())
+            {
+                Assert.Contains(hit.GetProperty("doc").GetString(), ids);
+                Assert.InRange(hit.GetProperty("first_turn").GetInt32(), 0, hit.GetProperty("last_turn").GetInt32());
+            }
     }
 
     [Fact]
