@@ -19,7 +19,7 @@ public static class Commands
         verbs:
           serve      [--urls http://127.0.0.1:8080]             run the REST service (OpenAPI at /openapi/v1.json)
           ingest     <files|dirs|globs>... --collection C        ingest documents (the collection is created if needed)
-          query      "text" --collection C [--k 10] [--documents] [--filter key:value]... [--json]
+          query      "text" --collection C [--k 10] [--mode bm25|dense|situated|hybrid] [--documents] [--filter key:value]... [--json]
           collections                                            list collections
           reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
@@ -170,6 +170,8 @@ public static class Commands
         string collection = a.Require("collection");
         int k = a.GetInt("k", 10, 1, SearchService.MaxK);
         bool documents = a.Flag("documents"), json = a.Flag("json");
+        string mode = a.Get("mode") ?? SearchModes.Bm25;
+        if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
         var filters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in a.GetAll("filter"))
         {
@@ -182,7 +184,7 @@ public static class Commands
         string text = string.Join(' ', a.Positional);
         if (string.IsNullOrWhiteSpace(text)) throw new UsageException("give the query text");
         await using var engine = await SearchEngine.OpenAsync(options, ct);
-        var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, k, documents, filters), ct);
+        var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, k, documents, filters, mode), ct);
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(response, WebJson));
