@@ -278,15 +278,16 @@ public static class Commands
 
     private static async Task<int> BenchAsync(CliArguments a, CancellationToken ct)
     {
-        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical, attention, vectors");
+        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical, attention, vectors, embeddings");
         if (what == "attention") return Bench.AttentionBenchmark.Run(a);
         if (what == "vectors") return Bench.VectorBenchmark.Run(a);
+        if (what == "embeddings") return Bench.EmbeddingBenchmark.Run(a);
         int docs = a.GetInt("docs", 1_000_000, 1, 100_000_000);
         int seed = a.GetInt("seed", 42, int.MinValue, int.MaxValue);
         int queries = a.GetInt("queries", 1000, 1, 1_000_000);
         bool lucene = !a.Flag("no-lucene");
         a.RejectUnknown();
-        if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention, vectors");
+        if (what != "lexical") throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention, vectors, embeddings");
         Console.WriteLine(await Bench.LexicalBenchmark.RunAsync(docs, seed, queries, lucene, Console.Error, ct));
         return 0;
     }

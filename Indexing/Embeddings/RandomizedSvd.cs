@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Search.Indexing.Embeddings;
 
 /// <summary>
@@ -34,12 +36,13 @@ public static class RandomizedSvd
         var gram = new double[l * l];
         for (int c = 0; c < columns; c++)
         {
-            int o = c * l;
+            var row = zt.AsSpan(c * l, l);
             for (int a = 0; a < l; a++)
             {
-                double va = zt[o + a];
+                double va = row[a];
                 if (va == 0) continue;
-                for (int b = a; b < l; b++) gram[a * l + b] += va * zt[o + b];
+                var target = gram.AsSpan(a * l + a, l - a);
+                TensorPrimitives.MultiplyAdd(row[a..], va, target, target);
             }
         }
         for (int a = 0; a < l; a++)
@@ -57,13 +60,9 @@ public static class RandomizedSvd
             double s = Math.Sqrt(Math.Max(values[e], 0));
             sigma[r] = s;
             if (s <= 1e-12) continue;
-            for (int c = 0; c < columns; c++)
-            {
-                double sum = 0;
-                int o = c * l;
-                for (int a = 0; a < l; a++) sum += zt[o + a] * vectors[a * l + e];
-                right[c * rank + r] = (float)(sum / s);
-            }
+            var eigenvector = new double[l];
+            for (int a = 0; a < l; a++) eigenvector[a] = vectors[a * l + e];
+            Parallel.For(0, columns, c => right[c * rank + r] = (float)(TensorPrimitives.Dot(zt.AsSpan(c * l, l), eigenvector) / s));
         }
         return (right, sigma);
     }
@@ -83,51 +82,92 @@ public static class RandomizedSvd
             var row = rows[i];
             var target = result.AsSpan(i * l, l);
             for (int j = 0; j < row.Columns.Length; j++)
-            {
-                double v = row.Values[j];
-                var source = m.AsSpan(row.Columns[j] * l, l);
-                for (int a = 0; a < l; a++) target[a] += v * source[a];
-            }
+                TensorPrimitives.MultiplyAdd(m.AsSpan(row.Columns[j] * l, l), (double)row.Values[j], target, target);
         });
         return result;
     }
 
-    // rowsᵀ (columns × n) times m (n × l) → columns × l.
+    // rowsᵀ (columns × n) times m (n × l) → columns × l; each worker sums its share of rows, then the shares add up.
     private static double[] MultiplyTransposed(IReadOnlyList<SparseRow> rows, double[] m, int l, int columns)
     {
-        var result = new double[columns * l];
-        for (int i = 0; i < rows.Count; i++)
+        int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, rows.Count / 1000));
+        var shares = new double[workers][];
+        Parallel.For(0, workers, w =>
         {
-            var row = rows[i];
-            var source = m.AsSpan(i * l, l);
-            for (int j = 0; j < row.Columns.Length; j++)
+            var result = new double[columns * l];
+            for (int i = w; i < rows.Count; i += workers)
             {
-                double v = row.Values[j];
-                var target = result.AsSpan(row.Columns[j] * l, l);
-                for (int a = 0; a < l; a++) target[a] += v * source[a];
+                var row = rows[i];
+                var source = m.AsSpan(i * l, l);
+                for (int j = 0; j < row.Columns.Length; j++)
+                {
+                    var target = result.AsSpan(row.Columns[j] * l, l);
+                    TensorPrimitives.MultiplyAdd(source, (double)row.Values[j], target, target);
+                }
             }
-        }
-        return result;
+            shares[w] = result;
+        });
+        for (int w = 1; w < workers; w++) TensorPrimitives.Add(shares[0], shares[w], shares[0]);
+        return shares[0];
     }
 
-    // Modified Gram–Schmidt on the l columns of a rows × l row-major matrix, twice for stability.
+    // Orthonormalises the l columns of a rows × l row-major matrix by Cholesky QR, twice (CholeskyQR2):
+    // both steps stream over rows, so they stay in cache and split across cores, unlike Gram–Schmidt's
+    // column sweeps. A rank-deficient Gram matrix is regularised slightly rather than failing.
     private static void Orthonormalize(double[] m, int rowCount, int l)
     {
         for (int pass = 0; pass < 2; pass++)
-            for (int c = 0; c < l; c++)
+        {
+            var gram = new double[l * l];
+            var partials = new System.Collections.Concurrent.ConcurrentBag<double[]>();
+            Parallel.For(0, Environment.ProcessorCount, worker =>
             {
-                for (int p = 0; p < c; p++)
+                var local = new double[l * l];
+                for (int r = worker; r < rowCount; r += Environment.ProcessorCount)
                 {
-                    double dot = 0;
-                    for (int r = 0; r < rowCount; r++) dot += m[r * l + c] * m[r * l + p];
-                    for (int r = 0; r < rowCount; r++) m[r * l + c] -= dot * m[r * l + p];
+                    var row = m.AsSpan(r * l, l);
+                    for (int a = 0; a < l; a++)
+                    {
+                        double va = row[a];
+                        if (va == 0) continue;
+                        var target = local.AsSpan(a * l + a, l - a);
+                        TensorPrimitives.MultiplyAdd(row[a..], va, target, target);
+                    }
                 }
-                double norm = 0;
-                for (int r = 0; r < rowCount; r++) norm += m[r * l + c] * m[r * l + c];
-                norm = Math.Sqrt(norm);
-                double scale = norm > 1e-12 ? 1 / norm : 0;
-                for (int r = 0; r < rowCount; r++) m[r * l + c] *= scale;
+                partials.Add(local);
+            });
+            foreach (var p in partials)
+                for (int i = 0; i < gram.Length; i++) gram[i] += p[i];
+            double trace = 0;
+            for (int a = 0; a < l; a++) trace += gram[a * l + a];
+            var chol = Cholesky(gram, l, 1e-12 * Math.Max(trace, 1e-300) / l);
+            // Row r of Q solves Qᵣ · Rᵀ... i.e. Q = M R⁻¹ with R = Lᵀ: forward substitution on each row.
+            Parallel.For(0, rowCount, r =>
+            {
+                var row = m.AsSpan(r * l, l);
+                for (int c = 0; c < l; c++)
+                {
+                    double v = row[c];
+                    for (int p = 0; p < c; p++) v -= row[p] * chol[c * l + p];
+                    row[c] = v / chol[c * l + c];
+                }
+            });
+        }
+    }
+
+    // Lower-triangular L with L·Lᵀ = G (upper triangle of G given), with a diagonal shift when needed.
+    private static double[] Cholesky(double[] g, int l, double shift)
+    {
+        var lower = new double[l * l];
+        for (int i = 0; i < l; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double sum = g[j * l + i]; // G is filled in its upper triangle: G[j][i] with j ≤ i
+                for (int k = 0; k < j; k++) sum -= lower[i * l + k] * lower[j * l + k];
+                if (i == j) lower[i * l + i] = Math.Sqrt(Math.Max(sum, 0) + shift);
+                else lower[i * l + j] = sum / lower[j * l + j];
             }
+        return lower;
     }
 }
 
