@@ -33,6 +33,7 @@ public static class Commands
                                                                  dense vs block-sparse vs cached-query attention kernels, then
                                                                  one-pass vs cached-document prefill of a random-weight decoder
           bench vectors [--n 100000] [--dim 384] [--queries 1000] [--quick] [--ivf 0|1]
+          bench embeddings [--segments 100000] [--dim 100] [--seed 42]
                                                                  exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
 
         store options (every verb):
