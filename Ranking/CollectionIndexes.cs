@@ -337,6 +337,18 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
             dense = index.Dense;
             if (dense is not null && (dense.Sequence == index.AppliedSequence || DateTime.UtcNow - dense.BuiltAt < DenseRefreshInterval)) return dense;
             long sequence = index.AppliedSequence;
+            string? directory = index.Current.Directory;
+            if (dense is null && directory is not null)
+            {
+                try
+                {
+                    if (Hybrid.DenseCollectionIndex.TryLoad(directory, sequence) is { } loaded) return index.Dense = loaded;
+                }
+                catch (InvalidDataException)
+                {
+                    // A damaged file is rebuilt from the store, as a damaged lexical segment is.
+                }
+            }
             var segments = new List<Hybrid.DenseSegment>();
             long afterId = 0;
             while (true)
@@ -350,6 +362,13 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
                 afterId = page[^1].Id;
             }
             var built = Hybrid.DenseCollectionIndex.Build(segments, sequence, new Indexing.Embeddings.CorpusEmbedderOptions());
+            // Saved with the generation it was learned for, so a restart does not relearn it; a failed save
+            // only costs that relearning.
+            if (directory is not null && System.IO.Directory.Exists(directory))
+            {
+                try { built.Save(directory, DiskFileSystem.Instance); }
+                catch (IOException) { }
+            }
             // The previous index is left to the collector: a search may still be reading it.
             index.Dense = built;
             return built;

@@ -1,5 +1,7 @@
 using Search.Indexing.Embeddings;
 using Search.Indexing.Vectors;
+using Search.Indexing.Lexical;
+using Search.Indexing.Lexical.Codec;
 using Search.Segmentation.Analysis;
 
 namespace Search.Ranking.Hybrid;
@@ -106,6 +108,85 @@ public sealed class DenseCollectionIndex : IDisposable
         }
         return result;
     }
+
+    // A folder of its own inside the generation: the lexical index owns (and cleans) the generation's files.
+    private const string Folder = "dense";
+    private const string FileName = "dense.bin";
+    private static ReadOnlySpan<byte> Magic => "SRCHDNS1"u8;
+
+    /// <summary>
+    /// Writes the index into a generation's directory with the lexical index's commit rules: a temporary
+    /// file forced to disk, renamed over the last one, the directory synced; a CRC-32C trailer guards it.
+    /// </summary>
+    public void Save(string generationDirectory, IIndexFileSystem files)
+    {
+        string directory = Path.Combine(generationDirectory, Folder);
+        bool created = !System.IO.Directory.Exists(directory);
+        System.IO.Directory.CreateDirectory(directory);
+        if (created) files.SyncDirectory(generationDirectory);
+        string path = Path.Combine(directory, FileName), temp = path + ".tmp";
+        files.WriteDurably(temp, stream =>
+        {
+            using var body = new MemoryStream();
+            using (var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(Magic);
+                w.Write(Sequence);
+                w.Write(_keys.Length);
+                w.Write(Embedder.Dimension);
+                foreach (var (doc, ordinal) in _keys)
+                {
+                    w.Write(doc);
+                    w.Write(ordinal);
+                }
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_plain.AsSpan()));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_situated.AsSpan()));
+                Embedder.Save(body);
+            }
+            var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
+            stream.Write(bytes);
+            Span<byte> crc = stackalloc byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(crc, Crc32C.Compute(bytes));
+            stream.Write(crc);
+        });
+        files.Rename(temp, path);
+        files.SyncDirectory(directory);
+    }
+
+    /// <summary>
+    /// The index saved in <paramref name="generationDirectory"/> if it reflects <paramref name="sequence"/>; null when
+    /// there is none or it is older. A damaged file throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static DenseCollectionIndex? TryLoad(string generationDirectory, long sequence)
+    {
+        string path = Path.Combine(generationDirectory, Folder, FileName);
+        if (!File.Exists(path)) return null;
+        var all = File.ReadAllBytes(path);
+        if (all.Length < Magic.Length + 16 || !all.AsSpan().StartsWith(Magic)) throw new InvalidDataException($"{path}: not a dense index file");
+        var body = all.AsSpan(0, all.Length - 4);
+        if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(all.Length - 4)) != Crc32C.Compute(body))
+            throw new InvalidDataException($"{path}: checksum mismatch");
+        using var r = new BinaryReader(new MemoryStream(all, 0, all.Length - 4), System.Text.Encoding.UTF8);
+        r.ReadBytes(Magic.Length);
+        if (r.ReadInt64() != sequence) return null;
+        int count = r.ReadInt32(), dimension = r.ReadInt32();
+        if (count < 0 || dimension < 1) throw new InvalidDataException($"{path}: bad header");
+        var keys = new (long, int)[count];
+        for (int i = 0; i < count; i++) keys[i] = (r.ReadInt64(), r.ReadInt32());
+        int at = (int)r.BaseStream.Position, tableBytes = checked(count * dimension * sizeof(float));
+        if (at + 2L * tableBytes > body.Length) throw new InvalidDataException($"{path}: truncated");
+        var plain = new float[count * dimension];
+        var situated = new float[count * dimension];
+        body.Slice(at, tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(plain.AsSpan()));
+        body.Slice(at + tableBytes, tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(situated.AsSpan()));
+        int embedderAt = at + 2 * tableBytes;
+        var embedder = CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English);
+        if (embedder.Dimension != dimension) throw new InvalidDataException($"{path}: the embedder has {embedder.Dimension} dimensions, the vectors {dimension}");
+        return new DenseCollectionIndex(embedder, keys, plain, situated, sequence, TimeSpan.Zero) { LoadedFromDisk = true };
+    }
+
+    /// <summary>Whether the index was read from disk rather than learned in this process.</summary>
+    public bool LoadedFromDisk { get; private init; }
 
     /// <inheritdoc />
     public void Dispose()

@@ -166,4 +166,34 @@ public sealed class HybridRetrievalTests : IAsyncLifetime
         Assert.All(unseen.Hits, h => Assert.InRange(int.Parse(h.DocumentId[1..]), 8, 15));
         await Assert.ThrowsAsync<ArgumentException>(() => _engine.Search.SearchAsync("c", new SearchRequest("x", Mode: "sparse")));
     }
+
+    [Fact]
+    public async Task Dense_vectors_survive_a_restart_and_a_damaged_file_is_relearned()
+    {
+        var texts = Corpus(9, 6);
+        for (int i = 0; i < texts.Count; i++) await TestDocuments.AddAsync(_engine, "d" + i, texts[i]);
+        var request = new SearchRequest("glacier melting", K: 5, Mode: SearchModes.Situated);
+        var before = await _engine.Search.SearchAsync("c", request);
+        var learned = await _engine.Indexes.GetDenseAsync("c", await _engine.Indexes.GetCurrentAsync("c", default), default);
+        Assert.False(learned.LoadedFromDisk);
+        await _engine.DisposeAsync();
+
+        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
+        var index = await _engine.Indexes.GetCurrentAsync("c", default);
+        var loaded = await _engine.Indexes.GetDenseAsync("c", index, default);
+        Assert.True(loaded.LoadedFromDisk, "the vectors were read back, not relearned");
+        Assert.Equal(learned.Count, loaded.Count);
+        var after = await _engine.Search.SearchAsync("c", request);
+        Assert.Equal(before.Hits.Select(h => (h.DocumentId, h.Score)), after.Hits.Select(h => (h.DocumentId, h.Score)));
+        string file = Path.Combine(index.Current.Directory!, "dense", "dense.bin");
+        await _engine.DisposeAsync();
+
+        var bytes = File.ReadAllBytes(file);
+        bytes[bytes.Length / 3] ^= 0x10;
+        File.WriteAllBytes(file, bytes);
+        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
+        var relearned = await _engine.Indexes.GetDenseAsync("c", await _engine.Indexes.GetCurrentAsync("c", default), default);
+        Assert.False(relearned.LoadedFromDisk);
+        Assert.Equal(before.Hits.Select(h => h.DocumentId), (await _engine.Search.SearchAsync("c", request)).Hits.Select(h => h.DocumentId));
+    }
 }
