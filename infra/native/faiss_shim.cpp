@@ -16,6 +16,8 @@
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/io.h>
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -50,6 +52,14 @@ struct ShimIndex {
 
 struct ShimError : std::runtime_error {
     using std::runtime_error::runtime_error;
+};
+
+struct OmpSingleThread {
+    int saved = omp_get_max_threads();
+    OmpSingleThread() { omp_set_num_threads(1); }
+    ~OmpSingleThread() { omp_set_num_threads(saved); }
+    OmpSingleThread(const OmpSingleThread&) = delete;
+    OmpSingleThread& operator=(const OmpSingleThread&) = delete;
 };
 
 template <typename F>
@@ -217,6 +227,9 @@ SHIM_API int faiss_shim_search(void* handle, const float* query, int dimension, 
         int64_t fetch = std::min<int64_t>(total, k + std::min<int64_t>(s.tombstones, std::max(k, 32)));
         std::vector<float> d;
         std::vector<faiss::Index::idx_t> l;
+        // One query gains nothing from FAISS's OpenMP regions, and on a busy machine waking their threads
+        // costs a scheduler slice per query. The setting is per calling thread and restored on the way out.
+        OmpSingleThread single;
         for (;;) {
             d.assign(fetch, 0);
             l.assign(fetch, -1);
