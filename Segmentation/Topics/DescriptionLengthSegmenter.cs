@@ -8,8 +8,8 @@ namespace Search.Segmentation.Topics;
 /// <param name="Smoothing">Additive smoothing of each segment's unigram model (1 is Laplace, as in U00).</param>
 /// <param name="WindowWords">
 /// Longest topical segment in words, and so the most text any boundary decision looks at: the dynamic
-/// programme only prices segments that fit in this window, which bounds memory and makes time linear in
-/// the document's length.
+/// programme only prices segments that fit in this window, which bounds its working set and makes time
+/// linear in the document's length (the document itself is held only as word ids, 4 bytes a word).
 /// </param>
 public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1, double Smoothing = 1.0, int WindowWords = 8192)
 {
@@ -55,7 +55,7 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
         for (int f = 0; f < gain.Length; f++) gain[f] = Gain(f, alpha);
         double smoothedVocabulary = alpha * v;
 
-        var window = new UnitWindow(analyzer, units, vocabulary, Math.Max(1, options.WindowWords));
+        var window = new UnitWindow(vocabulary, Math.Max(1, options.WindowWords));
         // best[j] = cheapest description of units [0, j); from[j] = where its last segment starts.
         var best = new double[n + 1];
         var from = new int[n + 1];
@@ -115,33 +115,41 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
 
     private static double Gain(int f, double alpha) => (f + 1) * Math.Log(f + 1 + alpha) - (f == 0 ? 0 : f * Math.Log(f + alpha));
 
-    /// <summary>The document's analysed words: an id per distinct word, and how many words there are.</summary>
+    /// <summary>
+    /// The document's analysed words: an id per distinct word, each unit as word ids (4 bytes a word,
+    /// read once: analysis is the costly part), and how many words there are.
+    /// </summary>
     private sealed class Vocabulary
     {
         public Dictionary<string, int> Ids { get; } = new(StringComparer.Ordinal);
+        public int[][] Units { get; private init; } = [];
         public long TotalWords { get; private set; }
         public int Size => Ids.Count;
 
         // One pass over the text before any boundary is priced: the price of a segment depends on the document's length and vocabulary.
         public static Vocabulary Count(Analyzer analyzer, IReadOnlyList<string> units)
         {
-            var v = new Vocabulary();
+            var v = new Vocabulary { Units = new int[units.Count][] };
             var lookup = v.Ids.GetAlternateLookup<ReadOnlySpan<char>>();
-            foreach (var u in units)
-                analyzer.Analyze(u, term =>
+            var scratch = new List<int>();
+            for (int i = 0; i < units.Count; i++)
+            {
+                scratch.Clear();
+                analyzer.Analyze(units[i], term =>
                 {
-                    if (!lookup.ContainsKey(term)) lookup[term] = v.Ids.Count;
-                    v.TotalWords++;
+                    if (!lookup.TryGetValue(term, out int id)) lookup[term] = id = v.Ids.Count;
+                    scratch.Add(id);
                 });
+                v.Units[i] = [.. scratch];
+                v.TotalWords += scratch.Count;
+            }
             return v;
         }
     }
 
-    /// <summary>The analysed words (as ids) of the units inside the window; units that leave it are dropped.</summary>
-    private sealed class UnitWindow(Analyzer analyzer, IReadOnlyList<string> units, Vocabulary vocabulary, int maxWords)
+    /// <summary>The units inside the window: those whose words a segment ending at the newest unit can reach.</summary>
+    private sealed class UnitWindow(Vocabulary vocabulary, int maxWords)
     {
-        private readonly List<int[]> _words = [];
-        private readonly List<int> _scratch = [];
         private int _end;
         private long _held;
 
@@ -150,26 +158,11 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
 
         public void Advance(int end)
         {
-            var lookup = vocabulary.Ids.GetAlternateLookup<ReadOnlySpan<char>>();
-            while (_end < end)
-            {
-                _scratch.Clear();
-                analyzer.Analyze(units[_end], term => _scratch.Add(lookup[term]));
-                int[] w = [.. _scratch];
-                _words.Add(w);
-                _held += w.Length;
-                _end++;
-            }
+            while (_end < end) _held += vocabulary.Units[_end++].Length;
             // Keep just enough units that the window's words can be reached from the newest unit.
-            int drop = 0;
-            while (_words.Count - drop > 1 && _held - _words[drop].Length > maxWords) _held -= _words[drop++].Length;
-            if (drop > 0)
-            {
-                _words.RemoveRange(0, drop);
-                First += drop;
-            }
+            while (_end - First > 1 && _held - vocabulary.Units[First].Length > maxWords) _held -= vocabulary.Units[First++].Length;
         }
 
-        public int[] Words(int unit) => _words[unit - First];
+        public int[] Words(int unit) => vocabulary.Units[unit];
     }
 }
