@@ -56,6 +56,9 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
         double smoothedVocabulary = alpha * v;
 
         var window = new UnitWindow(vocabulary, Math.Max(1, options.WindowWords));
+        // words · log(words + αV) for every segment length the window allows: one logarithm per length, not per segment.
+        var lengthCost = new double[(int)Math.Min(vocabulary.TotalWords, window.MaxWords) + 1];
+        for (int k = 0; k < lengthCost.Length; k++) lengthCost[k] = k * Math.Log(k + smoothedVocabulary);
         // best[j] = cheapest description of units [0, j); from[j] = where its last segment starts.
         var best = new double[n + 1];
         var from = new int[n + 1];
@@ -92,7 +95,7 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
                     forbidden = true;
                     continue;
                 }
-                double cost = words * Math.Log(words + smoothedVocabulary) - sumFLogF + boundary + prior;
+                double cost = (words < lengthCost.Length ? lengthCost[words] : words * Math.Log(words + smoothedVocabulary)) - sumFLogF + boundary + prior;
                 if (best[i] + cost < best[j])
                 {
                     best[j] = best[i] + cost;
