@@ -52,6 +52,7 @@ The service is running (pid $(cat "$pidfile")). Try:
   curl -s -F file=@samples/corpus/annual-report.md http://127.0.0.1:$port/collections/samples/documents/upload
   curl -s http://127.0.0.1:$port/openapi/v1.json
   ./search query "kinetic energy remote control" --collection samples
+  ./search query "who decided the battery should be rechargeable" --collection samples --mode hybrid
   ./search eval --data ../shared/data/cranfield --mode bm25 --run /tmp/cranfield.run
 Stop it with: kill \$(cat $pidfile)
 TXT
