@@ -171,8 +171,7 @@ public static class Commands
         string collection = a.Require("collection");
         int k = a.GetInt("k", 10, 1, SearchService.MaxK);
         bool documents = a.Flag("documents"), json = a.Flag("json");
-        string mode = a.Get("mode") ?? SearchModes.Bm25;
-        if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
+        string mode = ModeArgument(a);
         var filters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in a.GetAll("filter"))
         {
@@ -296,18 +295,15 @@ public static class Commands
     private static async Task<int> EvalSpansAsync(CliArguments a, CancellationToken ct)
     {
         string data = a.Require("data");
-        string mode = a.Get("mode") ?? SearchModes.Bm25;
+        string mode = ModeArgument(a);
         string runPath = a.Require("run");
         var baseOptions = EngineOptionsFrom(a, durable: false);
         a.RejectUnknown();
-        if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
         if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
         foreach (var file in new[] { "documents.jsonl", "queries.jsonl", "qrels.jsonl" })
             if (!File.Exists(Path.Combine(data, file))) throw new UsageException($"--data {data}: {file} is missing");
-        string temp = Path.Combine(Path.GetTempPath(), "search-eval-" + Guid.NewGuid().ToString("N"));
-        try
+        return await WithScratchEngineAsync(baseOptions, async engine =>
         {
-            await using var engine = await SearchEngine.OpenAsync(baseOptions with { Store = StoreKind.Sqlite, DataDirectory = temp }, ct);
             var bar = new ProgressBar("eval-spans: ingest");
             SpanEvaluationReport report;
             try
@@ -321,6 +317,36 @@ public static class Commands
             bar.Finish();
             await Console.Error.WriteLineAsync($"{report.Documents} documents, {report.Segments} segments, {report.Metrics.Queries} queries; run written to {runPath}");
             Console.WriteLine(SpanEvaluator.ToJson(report));
+        }, ct);
+    }
+
+    private static async Task<int> EvalAsync(CliArguments a, CancellationToken ct)
+    {
+        string data = a.Require("data");
+        string mode = ModeArgument(a);
+        string runPath = a.Require("run");
+        var baseOptions = EngineOptionsFrom(a, durable: false);
+        a.RejectUnknown();
+        if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
+        var dataset = BeirDataset.Load(data);
+        return await WithScratchEngineAsync(baseOptions, async engine =>
+        {
+            var bar = new ProgressBar("eval: ingest");
+            var report = await BeirEvaluator.RunAsync(engine, dataset, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct);
+            bar.Finish();
+            await Console.Error.WriteLineAsync($"{report.Documents} documents, {report.Segments} segments, {report.Metrics.Queries} judged queries; run written to {runPath}");
+            Console.WriteLine(BeirEvaluator.ToJson(report));
+        }, ct);
+    }
+
+    // An evaluation runs in a fresh embedded store in a temporary folder: it never touches the user's data.
+    private static async Task<int> WithScratchEngineAsync(EngineOptions baseOptions, Func<SearchEngine, Task> run, CancellationToken ct)
+    {
+        string temp = Path.Combine(Path.GetTempPath(), "search-eval-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var engine = await SearchEngine.OpenAsync(baseOptions with { Store = StoreKind.Sqlite, DataDirectory = temp }, ct);
+            await run(engine);
             return 0;
         }
         finally
@@ -330,33 +356,11 @@ public static class Commands
         }
     }
 
-    private static async Task<int> EvalAsync(CliArguments a, CancellationToken ct)
+    private static string ModeArgument(CliArguments a)
     {
-        string data = a.Require("data");
         string mode = a.Get("mode") ?? SearchModes.Bm25;
-        string runPath = a.Require("run");
-        var baseOptions = EngineOptionsFrom(a, durable: false);
-        a.RejectUnknown();
         if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
-        if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
-        var dataset = BeirDataset.Load(data);
-        string temp = Path.Combine(Path.GetTempPath(), "search-eval-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            // A fresh embedded store: the evaluation never touches the user's data.
-            await using var engine = await SearchEngine.OpenAsync(baseOptions with { Store = StoreKind.Sqlite, DataDirectory = temp }, ct);
-            var bar = new ProgressBar("eval: ingest");
-            var report = await BeirEvaluator.RunAsync(engine, dataset, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct);
-            bar.Finish();
-            await Console.Error.WriteLineAsync($"{report.Documents} documents, {report.Segments} segments, {report.Metrics.Queries} judged queries; run written to {runPath}");
-            Console.WriteLine(BeirEvaluator.ToJson(report));
-            return 0;
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
-        }
+        return mode;
     }
 }
 
