@@ -80,7 +80,8 @@ public static class BeirEvaluator
         ["mode"] = r.Mode,
     });
 
-    private static double Percentile(List<double> values, double p)
+    /// <summary>The p-quantile of the values (nearest rank), 0 when there are none.</summary>
+    internal static double Percentile(List<double> values, double p)
     {
         if (values.Count == 0) return 0;
         var sorted = new List<double>(values);

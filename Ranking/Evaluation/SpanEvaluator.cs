@@ -80,9 +80,7 @@ public static class SpanEvaluator
                 writer.Write('\n');
             }
         }
-        latencies.Sort();
-        double p50 = latencies.Count == 0 ? 0 : latencies[latencies.Count / 2];
-        return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, p50, mode);
+        return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, BeirEvaluator.Percentile(latencies, 0.5), mode);
     }
 
     /// <summary>The report as the JSON last line of the verb.</summary>
