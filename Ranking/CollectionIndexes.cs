@@ -63,6 +63,8 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         internal IndexGeneration? Building { get; set; }
         internal Hybrid.DenseCollectionIndex? Dense { get; set; }
         internal SemaphoreSlim DenseLock { get; } = new(1, 1);
+        /// <summary>A background relearning of the dense embedder, while one runs.</summary>
+        internal Task? DenseRelearning { get; set; }
         internal List<GenerationInfo> History { get; } = [];
 
         internal IndexGeneration Swap(IndexGeneration next) => Interlocked.Exchange(ref _current, next);
@@ -194,13 +196,21 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         index.SinceCommit.Restart();
     }
 
-    /// <summary>Commits every index (on shutdown), so a restart replays only what came after.</summary>
+    /// <summary>Commits every index, lexical and dense (on shutdown), so a restart replays only what came after.</summary>
     public void CommitAll()
     {
         foreach (var index in _indexes.Values)
         {
             if (!index.CatchUpLock.Wait(TimeSpan.FromSeconds(30))) continue;
-            try { Commit(index); }
+            try
+            {
+                Commit(index);
+                if (index.Dense is { } dense && index.DenseLock.Wait(TimeSpan.FromSeconds(30)))
+                {
+                    try { SaveDense(dense, index.Current.Directory); }
+                    finally { index.DenseLock.Release(); }
+                }
+            }
             finally { index.CatchUpLock.Release(); }
         }
     }
@@ -284,19 +294,28 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
                     building.Progress = Math.Min(0.99, (double)done / total);
                 }
             }
+            // The dense side is relearned with the lexical one: a reindex is when the embedder catches up with the collection.
+            var dense = await LearnDenseAsync(collection, ct);
+            await CatchUpDenseAsync(collection, dense, ct);
             // Writes made during the build: replay them outside the lock first, then the rest with the swap.
             long applied = await ReplayAsync(collection, index, building.Lexical, start, ct);
             await index.CatchUpLock.WaitAsync(ct);
+            bool denseLocked = false;
             try
             {
+                await index.DenseLock.WaitAsync(ct);
+                denseLocked = true;
                 await CatchUpLockedAsync(collection, index, ct);
                 applied = await ReplayAsync(collection, index, building.Lexical, applied, ct);
+                await CatchUpDenseAsync(collection, dense, ct);
                 building.Lexical.Commit(index.AppliedSequence);
                 building.Sequence = index.AppliedSequence;
+                SaveDense(dense, building.Directory);
                 index.Home?.WriteCurrent(building.Id);
                 building.State = GenerationState.Serving;
                 building.Progress = 1;
                 var old = index.Swap(building);
+                index.Dense = dense; // the old dense index is left to the collector: a search may still be reading it
                 old.State = GenerationState.Retired;
                 lock (index.History)
                 {
@@ -307,7 +326,11 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
                 old.Release(); // closes and deletes once in-flight searches let go of it
                 index.SinceCommit.Restart();
             }
-            finally { index.CatchUpLock.Release(); }
+            finally
+            {
+                if (denseLocked) index.DenseLock.Release();
+                index.CatchUpLock.Release();
+            }
             return building.Info();
         }
         catch
@@ -319,61 +342,124 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         }
     }
 
-    /// <summary>How stale the dense side may get before a query rebuilds it: learning the embedder is a whole-collection pass.</summary>
-    public static readonly TimeSpan DenseRefreshInterval = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Share of the learned collection that may be embedded by the learned model (added or changed segments)
+    /// before the embedder is relearned in the background: new vocabulary only gets sub-word vectors until then.
+    /// </summary>
+    public const double DenseRelearnAfter = 0.25;
 
     /// <summary>
-    /// The collection's dense index: learned from its segments on first use, and relearned when the
-    /// collection has changed and the last build is older than <see cref="DenseRefreshInterval"/>
-    /// (meanwhile hits of removed documents are dropped when their passages are read).
+    /// The collection's dense index, up to date with the serving generation: learned from the store on first
+    /// use (or read from the generation's directory), then kept current by embedding only the documents that
+    /// changed since, with the learned model. When the changes reach <see cref="DenseRelearnAfter"/> of what
+    /// it learned from, a new embedder is learned in the background and swapped in when it has caught up.
     /// </summary>
     public async Task<Hybrid.DenseCollectionIndex> GetDenseAsync(string collection, CollectionIndex index, CancellationToken ct)
     {
         var dense = index.Dense;
-        if (dense is not null && (dense.Sequence == index.AppliedSequence || DateTime.UtcNow - dense.BuiltAt < DenseRefreshInterval)) return dense;
+        if (dense is not null && dense.Sequence >= index.AppliedSequence) return dense;
         await index.DenseLock.WaitAsync(ct);
         try
         {
             dense = index.Dense;
-            if (dense is not null && (dense.Sequence == index.AppliedSequence || DateTime.UtcNow - dense.BuiltAt < DenseRefreshInterval)) return dense;
-            long sequence = index.AppliedSequence;
-            string? directory = index.Current.Directory;
-            if (dense is null && directory is not null)
+            if (dense is null)
             {
-                try
+                string? directory = index.Current.Directory;
+                if (directory is not null)
                 {
-                    if (Hybrid.DenseCollectionIndex.TryLoad(directory, sequence) is { } loaded) return index.Dense = loaded;
+                    try { dense = Hybrid.DenseCollectionIndex.TryLoad(directory, index.AppliedSequence); }
+                    catch (InvalidDataException) { } // a damaged file is relearned from the store, as a damaged lexical segment is rebuilt
                 }
-                catch (InvalidDataException)
+                if (dense is null)
                 {
-                    // A damaged file is rebuilt from the store, as a damaged lexical segment is.
+                    dense = await LearnDenseAsync(collection, ct);
+                    SaveDense(dense, directory);
                 }
+                index.Dense = dense;
             }
-            var segments = new List<Hybrid.DenseSegment>();
-            long afterId = 0;
-            while (true)
-            {
-                var page = await store.GetDocumentsAfterAsync(collection, afterId, LoadBatch, ct);
-                if (page.Count == 0) break;
-                var stored = await store.GetSegmentsAsync(page.Select(d => d.Id).ToList(), ct);
-                var titles = page.ToDictionary(d => d.Id, d => d.Title);
-                foreach (var s in stored)
-                    segments.Add(new Hybrid.DenseSegment(s.DocumentId, s.Ordinal, titles[s.DocumentId], SectionField(s), s.Text));
-                afterId = page[^1].Id;
-            }
-            var built = Hybrid.DenseCollectionIndex.Build(segments, sequence, new Indexing.Embeddings.CorpusEmbedderOptions());
-            // Saved with the generation it was learned for, so a restart does not relearn it; a failed save
-            // only costs that relearning.
-            if (directory is not null && System.IO.Directory.Exists(directory))
-            {
-                try { built.Save(directory, DiskFileSystem.Instance); }
-                catch (IOException) { }
-            }
-            // The previous index is left to the collector: a search may still be reading it.
-            index.Dense = built;
-            return built;
+            await CatchUpDenseAsync(collection, dense, ct);
+            if (dense.SegmentsEmbeddedSinceLearning > DenseRelearnAfter * Math.Max(1, dense.LearnedSegments) && index.DenseRelearning is null)
+                index.DenseRelearning = RelearnDenseAsync(collection, index);
+            return dense;
         }
         finally { index.DenseLock.Release(); }
+    }
+
+    /// <summary>Learns a dense index from the store's current segments; its sequence is the last change before the read, so catching up replays whatever the read may have missed.</summary>
+    private async Task<Hybrid.DenseCollectionIndex> LearnDenseAsync(string collection, CancellationToken ct)
+    {
+        long sequence = await store.GetLastChangeAsync(collection, ct);
+        var segments = new List<Hybrid.DenseSegment>();
+        long afterId = 0;
+        while (true)
+        {
+            var page = await store.GetDocumentsAfterAsync(collection, afterId, LoadBatch, ct);
+            if (page.Count == 0) break;
+            segments.AddRange(await DenseSegmentsAsync(page, ct));
+            afterId = page[^1].Id;
+        }
+        return await Task.Run(() => Hybrid.DenseCollectionIndex.Build(segments, sequence, new Indexing.Embeddings.CorpusEmbedderOptions()), ct);
+    }
+
+    /// <summary>Embeds the documents changed since the index's sequence with its learned model.</summary>
+    private async Task CatchUpDenseAsync(string collection, Hybrid.DenseCollectionIndex dense, CancellationToken ct)
+    {
+        while (true)
+        {
+            var changes = await store.GetChangesAsync(collection, dense.Sequence, ChangePage, ct);
+            if (changes.Count == 0) return;
+            var touched = new HashSet<long>();
+            foreach (var c in changes) touched.Add(c.DocumentId);
+            var segments = new List<Hybrid.DenseSegment>();
+            foreach (var batch in touched.Chunk(LoadBatch))
+                segments.AddRange(await DenseSegmentsAsync(await store.GetDocumentsAsync(batch, ct), ct));
+            dense.Update(touched, segments, changes[^1].Sequence);
+        }
+    }
+
+    /// <summary>The documents' segments as the dense side takes them, grouped by document in order.</summary>
+    private async Task<List<Hybrid.DenseSegment>> DenseSegmentsAsync(IReadOnlyList<StoredDocument> documents, CancellationToken ct)
+    {
+        var result = new List<Hybrid.DenseSegment>();
+        if (documents.Count == 0) return result;
+        var titles = documents.ToDictionary(d => d.Id, d => d.Title);
+        var stored = (await store.GetSegmentsAsync(titles.Keys, ct)).OrderBy(s => s.DocumentId).ThenBy(s => s.Ordinal);
+        foreach (var s in stored)
+            if (titles.TryGetValue(s.DocumentId, out var title)) result.Add(new Hybrid.DenseSegment(s.DocumentId, s.Ordinal, title, SectionField(s), s.Text));
+        return result;
+    }
+
+    /// <summary>Relearns the embedder off the query path, catches the new index up and swaps it in.</summary>
+    private async Task RelearnDenseAsync(string collection, CollectionIndex index)
+    {
+        await Task.Yield();
+        try
+        {
+            var fresh = await LearnDenseAsync(collection, CancellationToken.None);
+            await CatchUpDenseAsync(collection, fresh, CancellationToken.None);
+            await index.DenseLock.WaitAsync();
+            try
+            {
+                await CatchUpDenseAsync(collection, fresh, CancellationToken.None);
+                // The previous index is left to the collector: a search may still be reading it.
+                index.Dense = fresh;
+                SaveDense(fresh, index.Current.Directory);
+            }
+            finally { index.DenseLock.Release(); }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            settings.Warn?.Invoke($"relearning the dense index of '{collection}' failed ({e.Message}); the current one keeps serving");
+        }
+        finally { index.DenseRelearning = null; }
+    }
+
+    /// <summary>Saves the dense index with the generation it serves, so a restart replays only later changes; a failed save only costs that replay or a relearning.</summary>
+    private static void SaveDense(Hybrid.DenseCollectionIndex dense, string? directory)
+    {
+        if (directory is null || !Directory.Exists(directory)) return;
+        try { dense.Save(directory, DiskFileSystem.Instance); }
+        catch (IOException) { }
     }
 
     private async Task LoadDocumentsAsync(string collection, CollectionIndex index, CancellationToken ct)

@@ -16,6 +16,32 @@ public static class VectorIndexes
             : FaissVectorIndex.Create(spec.Trim(), dimension);
     }
 
+    /// <summary>The index_factory string of the approximate index chosen for large collections.</summary>
+    public const string Approximate = "HNSW32,Flat";
+
+    /// <summary>efSearch of that index (recall@10 0.98 on clustered 384-d vectors at 100k; FAISS raises it to k when k is larger).</summary>
+    public const int ApproximateEfSearch = 128;
+
+    /// <summary>
+    /// An empty index suited to about <paramref name="expectedCount"/> vectors: exact below
+    /// <paramref name="approximateFrom"/>, FAISS HNSW from there on when the native shim can be loaded
+    /// (otherwise exact, which is always correct, only slower).
+    /// </summary>
+    public static IVectorIndex ForSize(long expectedCount, int dimension, int approximateFrom)
+    {
+        if (expectedCount < approximateFrom) return new ExactVectorIndex(dimension);
+        try
+        {
+            var index = FaissVectorIndex.Create(Approximate, dimension);
+            index.EfSearch = ApproximateEfSearch;
+            return index;
+        }
+        catch (Exception e) when (e is VectorIndexException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
+        {
+            return new ExactVectorIndex(dimension);
+        }
+    }
+
     /// <summary>Opens a file written by <see cref="IVectorIndex.Save"/>, whichever kind of index wrote it.</summary>
     public static IVectorIndex Open(string path)
     {

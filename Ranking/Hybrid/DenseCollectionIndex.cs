@@ -13,68 +13,134 @@ public sealed record DenseSegment(long DocumentId, int Ordinal, string DocumentT
 /// The semantic side of one collection: an embedder learned from its segments, and two vector indexes
 /// over them — plain (the segment's own text) and situated (the segment with its document title, section
 /// path or chapter, and neighbouring segments, after SitEmb: a passage's meaning depends on where it sits).
+/// Writes after learning are embedded with the learned model (<see cref="Update"/>): a changed document
+/// costs its own segments, not a relearning of the collection, and searches run meanwhile.
 /// </summary>
 public sealed class DenseCollectionIndex : IDisposable
 {
     /// <summary>Weight of the context vector in a situated vector; the segment itself keeps weight 1.</summary>
     public const float ContextWeight = 0.5f;
 
-    private readonly (long DocumentId, int Ordinal)[] _keys;
-    private readonly float[] _plain;
-    private readonly float[] _situated;
+    /// <summary>
+    /// Collections with at least this many segments are searched through FAISS HNSW (when the native shim is
+    /// installed): measured here, exact search of 100k × 384 takes 8.9 ms a query, HNSW32 0.35 ms at recall 0.98.
+    /// </summary>
+    public const int DefaultApproximateFrom = 100_000;
+
+    private readonly Lock _write = new();
+    private readonly int _dimension;
+    // Slot-major vectors; a slot is the id in both vector indexes. Arrays only grow, and a slot is published
+    // (in _slots) after its vectors are written, so readers never see a half-written row.
+    private float[] _plain = [];
+    private float[] _situated = [];
+    private (long DocumentId, int Ordinal)[] _slotKeys = [];
+    private int _slotsUsed;
+    private readonly Stack<int> _freeSlots = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long, int), int> _slots = new();
+    private readonly Dictionary<long, List<int>> _documentSlots = [];
     private readonly IVectorIndex _plainIndex;
     private readonly IVectorIndex _situatedIndex;
-    private readonly Dictionary<(long, int), int> _rows;
 
-    private DenseCollectionIndex(CorpusEmbedder embedder, (long, int)[] keys, float[] plain, float[] situated, long sequence, TimeSpan trainingTime)
+    private DenseCollectionIndex(CorpusEmbedder embedder, long sequence, int learnedSegments, int approximateFrom)
     {
         Embedder = embedder;
-        _keys = keys;
-        _plain = plain;
-        _situated = situated;
+        _dimension = embedder.Dimension;
         Sequence = sequence;
-        TrainingTime = trainingTime;
-        _rows = new Dictionary<(long, int), int>(keys.Length);
-        for (int i = 0; i < keys.Length; i++) _rows[keys[i]] = i;
-        var ids = new long[keys.Length];
-        for (int i = 0; i < ids.Length; i++) ids[i] = i;
-        _plainIndex = VectorIndexes.Create(VectorIndexes.Exact, embedder.Dimension);
-        _plainIndex.Add(ids, plain);
-        _situatedIndex = VectorIndexes.Create(VectorIndexes.Exact, embedder.Dimension);
-        _situatedIndex.Add(ids, situated);
+        LearnedSegments = learnedSegments;
+        _plainIndex = VectorIndexes.ForSize(learnedSegments, _dimension, approximateFrom);
+        _situatedIndex = VectorIndexes.ForSize(learnedSegments, _dimension, approximateFrom);
     }
 
     /// <summary>The collection's embedder.</summary>
     public CorpusEmbedder Embedder { get; }
 
     /// <summary>The change sequence number the index reflects.</summary>
-    public long Sequence { get; }
+    public long Sequence { get; private set; }
 
-    /// <summary>When the index was built.</summary>
+    /// <summary>When the embedder was learned or loaded.</summary>
     public DateTime BuiltAt { get; } = DateTime.UtcNow;
 
     /// <summary>How long learning the embedder and embedding the segments took.</summary>
-    public TimeSpan TrainingTime { get; }
+    public TimeSpan TrainingTime { get; private set; }
+
+    /// <summary>Segments the embedder was learned from.</summary>
+    public int LearnedSegments { get; }
+
+    /// <summary>Segments embedded (added or re-embedded) since the embedder was learned.</summary>
+    public int SegmentsEmbeddedSinceLearning { get; private set; }
+
+    /// <summary>The kind of vector index searched: "exact" or a FAISS index_factory string.</summary>
+    public string VectorIndexSpec => _plainIndex is FaissVectorIndex f ? f.Spec : VectorIndexes.Exact;
 
     /// <summary>Number of segments.</summary>
-    public int Count => _keys.Length;
+    public int Count => _slots.Count;
 
-    /// <summary>Learns the embedder from the segments (in document order) and embeds them, plain and situated.</summary>
-    public static DenseCollectionIndex Build(IReadOnlyList<DenseSegment> segments, long sequence, CorpusEmbedderOptions options)
+    /// <summary>
+    /// Learns the embedder from the segments (grouped by document, in order) and embeds them, plain and situated.
+    /// From <paramref name="approximateFrom"/> segments on, the vector indexes are FAISS HNSW instead of exact.
+    /// </summary>
+    public static DenseCollectionIndex Build(IReadOnlyList<DenseSegment> segments, long sequence, CorpusEmbedderOptions options, int approximateFrom = DefaultApproximateFrom)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var texts = new string[segments.Count];
         for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
         var embedder = CorpusEmbedderTrainer.Train(texts, options, Analyzer.English);
-        int d = embedder.Dimension;
+        var index = new DenseCollectionIndex(embedder, sequence, segments.Count, approximateFrom);
+        index.AddLocked(segments, countAsChange: false);
+        index.TrainingTime = clock.Elapsed;
+        return index;
+    }
+
+    /// <summary>
+    /// Brings the index to <paramref name="sequence"/>: every segment of the <paramref name="documents"/> is
+    /// dropped, and <paramref name="segments"/> (their current segments; none for a deleted document) are
+    /// embedded with the learned model and added.
+    /// </summary>
+    public void Update(IReadOnlyCollection<long> documents, IReadOnlyList<DenseSegment> segments, long sequence)
+    {
+        lock (_write)
+        {
+            var removed = new List<long>();
+            foreach (long doc in documents)
+            {
+                if (!_documentSlots.Remove(doc, out var slots)) continue;
+                foreach (int slot in slots)
+                {
+                    _slots.TryRemove(_slotKeys[slot], out _);
+                    _slotKeys[slot] = (0, -1);
+                    _freeSlots.Push(slot);
+                    removed.Add(slot);
+                }
+            }
+            if (removed.Count > 0)
+            {
+                _plainIndex.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed));
+                _situatedIndex.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed));
+            }
+            AddLocked(segments, countAsChange: true);
+            Sequence = Math.Max(Sequence, sequence);
+        }
+    }
+
+    /// <summary>Embeds segments (grouped by document, in order) into free slots.</summary>
+    private void AddLocked(IReadOnlyList<DenseSegment> segments, bool countAsChange)
+    {
+        if (segments.Count == 0) return;
+        var given = new HashSet<(long, int)>(segments.Count);
+        foreach (var s in segments)
+            if (!given.Add((s.DocumentId, s.Ordinal)) || _slots.ContainsKey((s.DocumentId, s.Ordinal)))
+                throw new ArgumentException($"segment ({s.DocumentId}, {s.Ordinal}) is given twice or was not removed first", nameof(segments));
+        int d = _dimension;
         var plain = new float[segments.Count * d];
-        Parallel.For(0, segments.Count, i => embedder.Embed(texts[i], plain.AsSpan(i * d, d)));
+        var texts = new string[segments.Count];
+        for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
+        Parallel.For(0, segments.Count, i => Embedder.Embed(texts[i], plain.AsSpan(i * d, d)));
         var situated = new float[plain.Length];
         var context = new float[d];
         for (int i = 0; i < segments.Count; i++)
         {
             var s = segments[i];
-            embedder.Embed(s.DocumentTitle + " \n " + s.Place, context);
+            Embedder.Embed(s.DocumentTitle + " \n " + s.Place, context);
             // Neighbours in the same document carry what the passage continues or answers.
             if (i > 0 && segments[i - 1].DocumentId == s.DocumentId) System.Numerics.Tensors.TensorPrimitives.Add(context, plain.AsSpan((i - 1) * d, d), context);
             if (i + 1 < segments.Count && segments[i + 1].DocumentId == s.DocumentId) System.Numerics.Tensors.TensorPrimitives.Add(context, plain.AsSpan((i + 1) * d, d), context);
@@ -83,27 +149,70 @@ public sealed class DenseCollectionIndex : IDisposable
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(context, ContextWeight, plain.AsSpan(i * d, d), target);
             EmbeddingVectors.Normalize(target);
         }
-        var keys = new (long, int)[segments.Count];
-        for (int i = 0; i < keys.Length; i++) keys[i] = (segments[i].DocumentId, segments[i].Ordinal);
-        return new DenseCollectionIndex(embedder, keys, plain, situated, sequence, clock.Elapsed);
+        var ids = new long[segments.Count];
+        for (int i = 0; i < segments.Count; i++) ids[i] = TakeSlot();
+        for (int i = 0; i < segments.Count; i++)
+        {
+            int slot = (int)ids[i];
+            plain.AsSpan(i * d, d).CopyTo(_plain.AsSpan(slot * d, d));
+            situated.AsSpan(i * d, d).CopyTo(_situated.AsSpan(slot * d, d));
+        }
+        _plainIndex.Add(ids, plain);
+        _situatedIndex.Add(ids, situated);
+        for (int i = 0; i < segments.Count; i++)
+        {
+            var key = (segments[i].DocumentId, segments[i].Ordinal);
+            int slot = (int)ids[i];
+            _slotKeys[slot] = key;
+            if (!_documentSlots.TryGetValue(key.DocumentId, out var list)) _documentSlots[key.DocumentId] = list = [];
+            list.Add(slot);
+            _slots[key] = slot;
+        }
+        if (countAsChange) SegmentsEmbeddedSinceLearning += segments.Count;
+    }
+
+    private int TakeSlot()
+    {
+        if (_freeSlots.TryPop(out int slot)) return slot;
+        slot = _slotsUsed++;
+        if (slot >= _slotKeys.Length)
+        {
+            int capacity = Math.Max(64, _slotKeys.Length * 2);
+            var keys = new (long, int)[capacity];
+            _slotKeys.CopyTo(keys, 0);
+            var plain = new float[(long)capacity * _dimension];
+            _plain.CopyTo(plain, 0);
+            var situated = new float[(long)capacity * _dimension];
+            _situated.CopyTo(situated, 0);
+            // Readers holding the old arrays only reach slots published before the growth, which are copied.
+            Volatile.Write(ref _slotKeys, keys);
+            Volatile.Write(ref _plain, plain);
+            Volatile.Write(ref _situated, situated);
+        }
+        return slot;
     }
 
     /// <summary>The stored vector of a segment, or empty when it is not indexed.</summary>
     public ReadOnlySpan<float> Vector(long documentId, int ordinal, bool situated) =>
-        _rows.TryGetValue((documentId, ordinal), out int row) ? (situated ? _situated : _plain).AsSpan(row * Embedder.Dimension, Embedder.Dimension) : default;
+        _slots.TryGetValue((documentId, ordinal), out int slot)
+            ? (situated ? Volatile.Read(ref _situated) : Volatile.Read(ref _plain)).AsSpan(slot * _dimension, _dimension)
+            : default;
 
     /// <summary>The nearest segments to a unit query vector, best first.</summary>
     public List<(long DocumentId, int Ordinal, double Score)> Search(ReadOnlySpan<float> query, int k, bool situated)
     {
-        k = Math.Min(k, _keys.Length);
-        var result = new List<(long, int, double)>(k);
-        if (k == 0) return result;
+        k = Math.Min(k, _slotsUsed);
+        var result = new List<(long, int, double)>(Math.Max(0, k));
+        if (k <= 0) return result;
         var ids = new long[k];
         var scores = new float[k];
         int found = (situated ? _situatedIndex : _plainIndex).Search(query, k, ids, scores);
+        var keys = Volatile.Read(ref _slotKeys);
         for (int i = 0; i < found; i++)
         {
-            var key = _keys[ids[i]];
+            var key = keys[ids[i]];
+            // A slot freed (or reused) by a concurrent update is skipped rather than reported under the wrong key.
+            if (!_slots.TryGetValue(key, out int slot) || slot != ids[i]) continue;
             result.Add((key.DocumentId, key.Ordinal, scores[i]));
         }
         return result;
@@ -112,11 +221,12 @@ public sealed class DenseCollectionIndex : IDisposable
     // A folder of its own inside the generation: the lexical index owns (and cleans) the generation's files.
     private const string Folder = "dense";
     private const string FileName = "dense.bin";
-    private static ReadOnlySpan<byte> Magic => "SRCHDNS1"u8;
+    private static ReadOnlySpan<byte> Magic => "SRCHDNS2"u8;
 
     /// <summary>
     /// Writes the index into a generation's directory with the lexical index's commit rules: a temporary
     /// file forced to disk, renamed over the last one, the directory synced; a CRC-32C trailer guards it.
+    /// Only live segments are written, so a reload is compact.
     /// </summary>
     public void Save(string generationDirectory, IIndexFileSystem files)
     {
@@ -125,24 +235,29 @@ public sealed class DenseCollectionIndex : IDisposable
         System.IO.Directory.CreateDirectory(directory);
         if (created) files.SyncDirectory(generationDirectory);
         string path = Path.Combine(directory, FileName), temp = path + ".tmp";
+        using var body = new MemoryStream();
+        lock (_write)
+        {
+            using var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true);
+            w.Write(Magic);
+            w.Write(Sequence);
+            w.Write(_slots.Count);
+            w.Write(_dimension);
+            w.Write(LearnedSegments);
+            w.Write(SegmentsEmbeddedSinceLearning);
+            var live = new List<int>(_slots.Count);
+            foreach (var slots in _documentSlots.Values) live.AddRange(slots);
+            foreach (int slot in live)
+            {
+                w.Write(_slotKeys[slot].DocumentId);
+                w.Write(_slotKeys[slot].Ordinal);
+            }
+            foreach (int slot in live) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_plain.AsSpan(slot * _dimension, _dimension)));
+            foreach (int slot in live) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_situated.AsSpan(slot * _dimension, _dimension)));
+            Embedder.Save(body);
+        }
         files.WriteDurably(temp, stream =>
         {
-            using var body = new MemoryStream();
-            using (var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
-            {
-                w.Write(Magic);
-                w.Write(Sequence);
-                w.Write(_keys.Length);
-                w.Write(Embedder.Dimension);
-                foreach (var (doc, ordinal) in _keys)
-                {
-                    w.Write(doc);
-                    w.Write(ordinal);
-                }
-                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_plain.AsSpan()));
-                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_situated.AsSpan()));
-                Embedder.Save(body);
-            }
             var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
             stream.Write(bytes);
             Span<byte> crc = stackalloc byte[4];
@@ -154,35 +269,60 @@ public sealed class DenseCollectionIndex : IDisposable
     }
 
     /// <summary>
-    /// The index saved in <paramref name="generationDirectory"/> if it reflects <paramref name="sequence"/>; null when
-    /// there is none or it is older. A damaged file throws <see cref="InvalidDataException"/>.
+    /// The index saved in <paramref name="generationDirectory"/> if it reflects no change after
+    /// <paramref name="latestSequence"/> (the caller then applies what came since); null when there is none,
+    /// it is from an older format, or it is ahead of the store. A damaged file throws <see cref="InvalidDataException"/>.
     /// </summary>
-    public static DenseCollectionIndex? TryLoad(string generationDirectory, long sequence)
+    public static DenseCollectionIndex? TryLoad(string generationDirectory, long latestSequence, int approximateFrom = DefaultApproximateFrom)
     {
         string path = Path.Combine(generationDirectory, Folder, FileName);
         if (!File.Exists(path)) return null;
         var all = File.ReadAllBytes(path);
-        if (all.Length < Magic.Length + 16 || !all.AsSpan().StartsWith(Magic)) throw new InvalidDataException($"{path}: not a dense index file");
+        if (all.Length >= Magic.Length && all.AsSpan().StartsWith("SRCHDNS1"u8)) return null; // the format before incremental updates: relearned
+        if (all.Length < Magic.Length + 24 || !all.AsSpan().StartsWith(Magic)) throw new InvalidDataException($"{path}: not a dense index file");
         var body = all.AsSpan(0, all.Length - 4);
         if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(all.Length - 4)) != Crc32C.Compute(body))
             throw new InvalidDataException($"{path}: checksum mismatch");
         using var r = new BinaryReader(new MemoryStream(all, 0, all.Length - 4), System.Text.Encoding.UTF8);
         r.ReadBytes(Magic.Length);
-        if (r.ReadInt64() != sequence) return null;
-        int count = r.ReadInt32(), dimension = r.ReadInt32();
-        if (count < 0 || dimension < 1) throw new InvalidDataException($"{path}: bad header");
+        long sequence = r.ReadInt64();
+        if (sequence > latestSequence) return null;
+        int count = r.ReadInt32(), dimension = r.ReadInt32(), learned = r.ReadInt32(), embeddedSince = r.ReadInt32();
+        if (count < 0 || dimension < 1 || learned < 0 || embeddedSince < 0) throw new InvalidDataException($"{path}: bad header");
         var keys = new (long, int)[count];
         for (int i = 0; i < count; i++) keys[i] = (r.ReadInt64(), r.ReadInt32());
-        int at = (int)r.BaseStream.Position, tableBytes = checked(count * dimension * sizeof(float));
-        if (at + 2L * tableBytes > body.Length) throw new InvalidDataException($"{path}: truncated");
+        long at = r.BaseStream.Position, tableBytes = (long)count * dimension * sizeof(float);
+        if (at + 2 * tableBytes > body.Length) throw new InvalidDataException($"{path}: truncated");
         var plain = new float[count * dimension];
         var situated = new float[count * dimension];
-        body.Slice(at, tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(plain.AsSpan()));
-        body.Slice(at + tableBytes, tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(situated.AsSpan()));
-        int embedderAt = at + 2 * tableBytes;
+        body.Slice((int)at, (int)tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(plain.AsSpan()));
+        body.Slice((int)(at + tableBytes), (int)tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(situated.AsSpan()));
+        int embedderAt = (int)(at + 2 * tableBytes);
         var embedder = CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English);
         if (embedder.Dimension != dimension) throw new InvalidDataException($"{path}: the embedder has {embedder.Dimension} dimensions, the vectors {dimension}");
-        return new DenseCollectionIndex(embedder, keys, plain, situated, sequence, TimeSpan.Zero) { LoadedFromDisk = true };
+        var index = new DenseCollectionIndex(embedder, sequence, learned, approximateFrom) { LoadedFromDisk = true, SegmentsEmbeddedSinceLearning = embeddedSince };
+        lock (index._write) index.Restore(keys, plain, situated);
+        return index;
+    }
+
+    /// <summary>Puts saved rows into slots 0…n−1 as they were written.</summary>
+    private void Restore((long DocumentId, int Ordinal)[] keys, float[] plain, float[] situated)
+    {
+        var ids = new long[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            int slot = TakeSlot();
+            ids[i] = slot;
+            _slotKeys[slot] = keys[i];
+            if (!_documentSlots.TryGetValue(keys[i].DocumentId, out var list)) _documentSlots[keys[i].DocumentId] = list = [];
+            list.Add(slot);
+        }
+        plain.CopyTo(_plain, 0);
+        situated.CopyTo(_situated, 0);
+        _plainIndex.Add(ids, plain);
+        _situatedIndex.Add(ids, situated);
+        for (int i = 0; i < keys.Length; i++)
+            if (!_slots.TryAdd(keys[i], i)) throw new InvalidDataException($"segment {keys[i]} is saved twice");
     }
 
     /// <summary>Whether the index was read from disk rather than learned in this process.</summary>

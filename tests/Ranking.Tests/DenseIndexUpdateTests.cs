@@ -1,0 +1,183 @@
+using Search.Indexing.Embeddings;
+using Search.Ranking.Hybrid;
+using Search.TestSupport;
+
+namespace Search.Ranking.Tests;
+
+/// <summary>The dense side after learning: incremental embedding of writes, background relearning, restart, reindex, and the approximate index of large collections.</summary>
+public sealed class DenseIndexUpdateTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new();
+    private SearchEngine _engine = null!;
+
+    private static readonly string[] Topics =
+    [
+        "wind turbine gearbox bearing blade rotor generator maintenance",
+        "shorebird plover sanderling nesting beach tideline migration",
+        "subscription refund invoice payment billing cancellation plan",
+        "glacier ice sheet melting sea level climate warming",
+    ];
+
+    public async Task InitializeAsync()
+    {
+        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
+        await _engine.Store.CreateCollectionAsync("c");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _engine.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private static string Text(Random rng, int topic)
+    {
+        var words = Topics[topic].Split(' ');
+        return string.Join(' ', Enumerable.Range(0, 12).Select(_ => words[rng.Next(words.Length)])) + " and the usual report.";
+    }
+
+    /// <summary>Documents d0…d23: six per topic, topic = index / 6.</summary>
+    private async Task AddCorpusAsync(int seed)
+    {
+        var rng = new Random(seed);
+        for (int i = 0; i < 24; i++) await TestDocuments.AddAsync(_engine, "d" + i, Text(rng, i / 6));
+    }
+
+    private async Task<DenseCollectionIndex> DenseAsync() =>
+        await _engine.Indexes.GetDenseAsync("c", await _engine.Indexes.GetCurrentAsync("c", default), default);
+
+    private async Task<List<string>> DenseHitsAsync(string query, int k) =>
+        (await _engine.Search.SearchAsync("c", new SearchRequest(query, K: k, Mode: SearchModes.Dense))).Hits.Select(h => h.DocumentId).ToList();
+
+    [Fact]
+    public async Task Writes_after_learning_are_embedded_with_the_learned_model_without_relearning()
+    {
+        await AddCorpusAsync(1);
+        var learned = await DenseAsync();
+        Assert.Equal(24, learned.LearnedSegments);
+        long d0 = (await _engine.Store.GetDocumentAsync("c", "d0"))!.Id;
+        var d0Vector = learned.Vector(d0, 0, situated: false).ToArray();
+
+        // An added document is found by its topic; the model and the other vectors are untouched.
+        await TestDocuments.AddAsync(_engine, "new", Text(new Random(7), 1));
+        Assert.Contains("new", (await DenseHitsAsync("plover sanderling nesting", 7)));
+        var after = await DenseAsync();
+        Assert.Same(learned, after);
+        Assert.Equal(1, after.SegmentsEmbeddedSinceLearning);
+        Assert.Equal(25, after.Count);
+        Assert.Equal(d0Vector, after.Vector(d0, 0, situated: false).ToArray());
+
+        // A changed document moves to its new topic (d8 was about shorebirds).
+        Assert.DoesNotContain("d8", await DenseHitsAsync("glacier ice melting", 7));
+        await TestDocuments.AddAsync(_engine, "d8", Text(new Random(8), 3));
+        Assert.Contains("d8", await DenseHitsAsync("glacier ice melting", 7));
+        Assert.Equal(25, (await DenseAsync()).Count);
+
+        // A deleted document leaves the vectors.
+        Assert.True(await _engine.Store.DeleteDocumentAsync("c", "d0"));
+        Assert.DoesNotContain("d0", await DenseHitsAsync("wind turbine gearbox", 30));
+        Assert.Equal(24, (await DenseAsync()).Count);
+        Assert.True((await DenseAsync()).Vector(d0, 0, situated: false).IsEmpty);
+    }
+
+    [Fact]
+    public async Task Changes_beyond_a_quarter_of_the_learned_collection_relearn_the_embedder_in_the_background()
+    {
+        await AddCorpusAsync(2);
+        var learned = await DenseAsync();
+        var rng = new Random(3);
+        for (int i = 0; i < 6; i++) await TestDocuments.AddAsync(_engine, "more" + i, Text(rng, i % 4));
+        // Six new segments are exactly a quarter: still served by the learned model.
+        Assert.Same(learned, await DenseAsync());
+        var index = await _engine.Indexes.GetCurrentAsync("c", default);
+        Assert.Null(index.DenseRelearning);
+
+        await TestDocuments.AddAsync(_engine, "more6", Text(rng, 2));
+        var serving = await DenseAsync();
+        Assert.Same(learned, serving); // the query is answered at once by the current model, now up to date
+        Assert.Equal(31, serving.Count);
+        var relearning = index.DenseRelearning;
+        if (relearning is not null) await relearning;
+        var relearned = await DenseAsync();
+        Assert.NotSame(learned, relearned);
+        Assert.Equal(31, relearned.LearnedSegments);
+        Assert.Equal(0, relearned.SegmentsEmbeddedSinceLearning);
+        Assert.Contains("more6", await DenseHitsAsync("subscription refund invoice", 8));
+    }
+
+    [Fact]
+    public async Task A_restart_reads_the_saved_vectors_and_replays_only_later_writes()
+    {
+        await AddCorpusAsync(4);
+        await DenseAsync();
+        await TestDocuments.AddAsync(_engine, "before-restart", Text(new Random(5), 0));
+        var before = await DenseAsync();
+        Assert.Equal(1, before.SegmentsEmbeddedSinceLearning);
+        await _engine.DisposeAsync(); // commits the lexical index and saves the dense one
+
+        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
+        var loaded = await DenseAsync();
+        Assert.True(loaded.LoadedFromDisk);
+        Assert.Equal(25, loaded.Count);
+        Assert.Equal(1, loaded.SegmentsEmbeddedSinceLearning);
+        await TestDocuments.AddAsync(_engine, "after-restart", Text(new Random(6), 0));
+        var caughtUp = await DenseAsync();
+        Assert.Same(loaded, caughtUp);
+        Assert.Equal(26, caughtUp.Count);
+        var hits = await DenseHitsAsync("turbine gearbox rotor", 8);
+        Assert.Contains("before-restart", hits);
+        Assert.Contains("after-restart", hits);
+    }
+
+    [Fact]
+    public async Task A_reindex_relearns_the_dense_index_and_saves_it_in_the_new_generation()
+    {
+        await AddCorpusAsync(9);
+        var learned = await DenseAsync();
+        await TestDocuments.AddAsync(_engine, "late", Text(new Random(10), 3));
+        Assert.Equal(1, (await DenseAsync()).SegmentsEmbeddedSinceLearning);
+
+        var (_, completion) = await _engine.Indexes.StartReindexAsync("c", CancellationToken.None);
+        await completion;
+        var index = await _engine.Indexes.GetCurrentAsync("c", default);
+        var relearned = await DenseAsync();
+        Assert.NotSame(learned, relearned);
+        Assert.Equal(25, relearned.LearnedSegments);
+        Assert.Equal(0, relearned.SegmentsEmbeddedSinceLearning);
+        Assert.True(File.Exists(Path.Combine(index.Current.Directory!, "dense", "dense.bin")));
+        Assert.Contains("late", await DenseHitsAsync("glacier ice sheet", 7));
+    }
+
+    [Fact]
+    public void A_large_collection_is_searched_through_faiss_hnsw_with_the_same_neighbours_as_exact_search()
+    {
+        var rng = new Random(11);
+        var segments = new List<DenseSegment>();
+        for (int doc = 0; doc < 120; doc++)
+            for (int ordinal = 0; ordinal < 3; ordinal++)
+                segments.Add(new DenseSegment(doc, ordinal, "Title " + doc, "", Text(rng, (doc + ordinal) % 4) + " " + doc));
+        var options = new CorpusEmbedderOptions(Dimension: 16);
+        using var approximate = DenseCollectionIndex.Build(segments, 1, options, approximateFrom: 300);
+        using var exact = DenseCollectionIndex.Build(segments, 1, options, approximateFrom: int.MaxValue);
+        Assert.Equal("HNSW32,Flat", approximate.VectorIndexSpec);
+        Assert.Equal("exact", exact.VectorIndexSpec);
+
+        int agree = 0;
+        for (int i = 0; i < segments.Count; i += 7)
+        {
+            var query = exact.Vector(segments[i].DocumentId, segments[i].Ordinal, situated: false).ToArray();
+            var a = approximate.Search(query, 10, situated: false).Select(h => (h.DocumentId, h.Ordinal)).ToHashSet();
+            var e = exact.Search(query, 10, situated: false).Select(h => (h.DocumentId, h.Ordinal)).ToList();
+            agree += e.Count(a.Contains);
+        }
+        Assert.True(agree >= 0.95 * 10 * ((segments.Count + 6) / 7), $"recall@10 of HNSW against exact search: {agree} of {10 * ((segments.Count + 6) / 7)}");
+        // A candidate list deeper than efSearch (hybrid reads 1,000) is still filled.
+        Assert.Equal(250, approximate.Search(exact.Vector(0, 0, false).ToArray(), 250, situated: false).Count);
+
+        // Updates reach the approximate index too: a removed document is never returned.
+        approximate.Update([5], [], 2);
+        var probe = exact.Vector(5, 0, situated: false).ToArray();
+        Assert.DoesNotContain(approximate.Search(probe, 50, situated: false), h => h.DocumentId == 5);
+        Assert.Equal(357, approximate.Count);
+    }
+}
