@@ -41,14 +41,14 @@ public sealed class DenseCollectionIndex : IDisposable
     private readonly IVectorIndex _plainIndex;
     private readonly IVectorIndex _situatedIndex;
 
-    private DenseCollectionIndex(CorpusEmbedder embedder, long sequence, int learnedSegments, int approximateFrom)
+    private DenseCollectionIndex(CorpusEmbedder embedder, long sequence, int learnedSegments, IVectorIndex plainIndex, IVectorIndex situatedIndex)
     {
         Embedder = embedder;
         _dimension = embedder.Dimension;
         Sequence = sequence;
         LearnedSegments = learnedSegments;
-        _plainIndex = VectorIndexes.ForSize(learnedSegments, _dimension, approximateFrom);
-        _situatedIndex = VectorIndexes.ForSize(learnedSegments, _dimension, approximateFrom);
+        _plainIndex = plainIndex;
+        _situatedIndex = situatedIndex;
     }
 
     /// <summary>The collection's embedder.</summary>
@@ -85,7 +85,8 @@ public sealed class DenseCollectionIndex : IDisposable
         var texts = new string[segments.Count];
         for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
         var embedder = CorpusEmbedderTrainer.Train(texts, options, Analyzer.English);
-        var index = new DenseCollectionIndex(embedder, sequence, segments.Count, approximateFrom);
+        var index = new DenseCollectionIndex(embedder, sequence, segments.Count,
+            VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom), VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom));
         index.AddLocked(segments, countAsChange: false);
         index.TrainingTime = clock.Elapsed;
         return index;
@@ -175,9 +176,16 @@ public sealed class DenseCollectionIndex : IDisposable
     {
         if (_freeSlots.TryPop(out int slot)) return slot;
         slot = _slotsUsed++;
-        if (slot >= _slotKeys.Length)
+        Reserve(slot + 1);
+        return slot;
+    }
+
+    /// <summary>Grows the slot arrays to hold at least <paramref name="slots"/> slots.</summary>
+    private void Reserve(int slots)
+    {
+        if (slots > _slotKeys.Length)
         {
-            int capacity = Math.Max(64, _slotKeys.Length * 2);
+            int capacity = Math.Max(Math.Max(64, slots), _slotKeys.Length * 2);
             var keys = new (long, int)[capacity];
             _slotKeys.CopyTo(keys, 0);
             var plain = new float[(long)capacity * _dimension];
@@ -189,7 +197,6 @@ public sealed class DenseCollectionIndex : IDisposable
             Volatile.Write(ref _plain, plain);
             Volatile.Write(ref _situated, situated);
         }
-        return slot;
     }
 
     /// <summary>The stored vector of a segment, or empty when it is not indexed.</summary>
@@ -221,12 +228,14 @@ public sealed class DenseCollectionIndex : IDisposable
     // A folder of its own inside the generation: the lexical index owns (and cleans) the generation's files.
     private const string Folder = "dense";
     private const string FileName = "dense.bin";
-    private static ReadOnlySpan<byte> Magic => "SRCHDNS2"u8;
+    private static ReadOnlySpan<byte> Magic => "SRCHDNS3"u8;
 
     /// <summary>
     /// Writes the index into a generation's directory with the lexical index's commit rules: a temporary
     /// file forced to disk, renamed over the last one, the directory synced; a CRC-32C trailer guards it.
-    /// Only live segments are written, so a reload is compact.
+    /// Segments keep their slots, so an approximate (FAISS) index is saved beside it as it is — a graph over a
+    /// million vectors takes minutes to rebuild — under a name that carries the sequence, which dense.bin
+    /// records: a crash between the two writes leaves the last pair consistent.
     /// </summary>
     public void Save(string generationDirectory, IIndexFileSystem files)
     {
@@ -236,8 +245,15 @@ public sealed class DenseCollectionIndex : IDisposable
         if (created) files.SyncDirectory(generationDirectory);
         string path = Path.Combine(directory, FileName), temp = path + ".tmp";
         using var body = new MemoryStream();
+        string vectorFiles = "";
         lock (_write)
         {
+            if (_plainIndex is FaissVectorIndex)
+            {
+                vectorFiles = "s" + Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _plainIndex.Save(Path.Combine(directory, "plain-" + vectorFiles + ".vec"));
+                _situatedIndex.Save(Path.Combine(directory, "situated-" + vectorFiles + ".vec"));
+            }
             using var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true);
             w.Write(Magic);
             w.Write(Sequence);
@@ -245,12 +261,15 @@ public sealed class DenseCollectionIndex : IDisposable
             w.Write(_dimension);
             w.Write(LearnedSegments);
             w.Write(SegmentsEmbeddedSinceLearning);
+            w.Write(_slotsUsed);
+            w.Write(vectorFiles);
             var live = new List<int>(_slots.Count);
             foreach (var slots in _documentSlots.Values) live.AddRange(slots);
             foreach (int slot in live)
             {
                 w.Write(_slotKeys[slot].DocumentId);
                 w.Write(_slotKeys[slot].Ordinal);
+                w.Write(slot);
             }
             foreach (int slot in live) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_plain.AsSpan(slot * _dimension, _dimension)));
             foreach (int slot in live) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_situated.AsSpan(slot * _dimension, _dimension)));
@@ -266,6 +285,10 @@ public sealed class DenseCollectionIndex : IDisposable
         });
         files.Rename(temp, path);
         files.SyncDirectory(directory);
+        // Vector files of earlier saves are no longer named by dense.bin.
+        foreach (var old in System.IO.Directory.EnumerateFiles(directory, "*.vec"))
+            if (vectorFiles.Length == 0 || !Path.GetFileName(old).EndsWith("-" + vectorFiles + ".vec", StringComparison.Ordinal))
+                try { File.Delete(old); } catch (IOException) { }
     }
 
     /// <summary>
@@ -275,11 +298,11 @@ public sealed class DenseCollectionIndex : IDisposable
     /// </summary>
     public static DenseCollectionIndex? TryLoad(string generationDirectory, long latestSequence, int approximateFrom = DefaultApproximateFrom)
     {
-        string path = Path.Combine(generationDirectory, Folder, FileName);
+        string directory = Path.Combine(generationDirectory, Folder), path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) return null;
         var all = File.ReadAllBytes(path);
-        if (all.Length >= Magic.Length && all.AsSpan().StartsWith("SRCHDNS1"u8)) return null; // the format before incremental updates: relearned
-        if (all.Length < Magic.Length + 24 || !all.AsSpan().StartsWith(Magic)) throw new InvalidDataException($"{path}: not a dense index file");
+        if (all.Length >= Magic.Length && (all.AsSpan().StartsWith("SRCHDNS1"u8) || all.AsSpan().StartsWith("SRCHDNS2"u8))) return null; // earlier formats: relearned
+        if (all.Length < Magic.Length + 32 || !all.AsSpan().StartsWith(Magic)) throw new InvalidDataException($"{path}: not a dense index file");
         var body = all.AsSpan(0, all.Length - 4);
         if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(all.Length - 4)) != Crc32C.Compute(body))
             throw new InvalidDataException($"{path}: checksum mismatch");
@@ -287,10 +310,17 @@ public sealed class DenseCollectionIndex : IDisposable
         r.ReadBytes(Magic.Length);
         long sequence = r.ReadInt64();
         if (sequence > latestSequence) return null;
-        int count = r.ReadInt32(), dimension = r.ReadInt32(), learned = r.ReadInt32(), embeddedSince = r.ReadInt32();
-        if (count < 0 || dimension < 1 || learned < 0 || embeddedSince < 0) throw new InvalidDataException($"{path}: bad header");
+        int count = r.ReadInt32(), dimension = r.ReadInt32(), learned = r.ReadInt32(), embeddedSince = r.ReadInt32(), slotsUsed = r.ReadInt32();
+        string vectorFiles = r.ReadString();
+        if (count < 0 || dimension < 1 || learned < 0 || embeddedSince < 0 || slotsUsed < count) throw new InvalidDataException($"{path}: bad header");
         var keys = new (long, int)[count];
-        for (int i = 0; i < count; i++) keys[i] = (r.ReadInt64(), r.ReadInt32());
+        var slots = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            keys[i] = (r.ReadInt64(), r.ReadInt32());
+            slots[i] = r.ReadInt32();
+            if ((uint)slots[i] >= (uint)slotsUsed) throw new InvalidDataException($"{path}: slot {slots[i]} out of range");
+        }
         long at = r.BaseStream.Position, tableBytes = (long)count * dimension * sizeof(float);
         if (at + 2 * tableBytes > body.Length) throw new InvalidDataException($"{path}: truncated");
         var plain = new float[count * dimension];
@@ -300,29 +330,64 @@ public sealed class DenseCollectionIndex : IDisposable
         int embedderAt = (int)(at + 2 * tableBytes);
         var embedder = CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English);
         if (embedder.Dimension != dimension) throw new InvalidDataException($"{path}: the embedder has {embedder.Dimension} dimensions, the vectors {dimension}");
-        var index = new DenseCollectionIndex(embedder, sequence, learned, approximateFrom) { LoadedFromDisk = true, SegmentsEmbeddedSinceLearning = embeddedSince };
-        lock (index._write) index.Restore(keys, plain, situated);
+        var (plainIndex, situatedIndex, saved) = OpenVectorIndexes(directory, vectorFiles, count, dimension, learned, approximateFrom);
+        var index = new DenseCollectionIndex(embedder, sequence, learned, plainIndex, situatedIndex) { LoadedFromDisk = true, SegmentsEmbeddedSinceLearning = embeddedSince };
+        lock (index._write) index.Restore(keys, slots, slotsUsed, plain, situated, addToVectorIndexes: !saved);
         return index;
     }
 
-    /// <summary>Puts saved rows into slots 0…n−1 as they were written.</summary>
-    private void Restore((long DocumentId, int Ordinal)[] keys, float[] plain, float[] situated)
+    /// <summary>The saved approximate indexes when they are there and whole; otherwise new ones to fill from the vectors.</summary>
+    private static (IVectorIndex Plain, IVectorIndex Situated, bool Saved) OpenVectorIndexes(string directory, string vectorFiles, int count, int dimension, int learned, int approximateFrom)
     {
+        if (vectorFiles.Length > 0)
+        {
+            IVectorIndex? plain = null, situated = null;
+            try
+            {
+                plain = VectorIndexes.Open(Path.Combine(directory, "plain-" + vectorFiles + ".vec"));
+                situated = VectorIndexes.Open(Path.Combine(directory, "situated-" + vectorFiles + ".vec"));
+                if (plain.Count == count && situated.Count == count && plain.Dimension == dimension && situated.Dimension == dimension)
+                {
+                    if (plain is FaissVectorIndex p) p.EfSearch = VectorIndexes.ApproximateEfSearch;
+                    if (situated is FaissVectorIndex q) q.EfSearch = VectorIndexes.ApproximateEfSearch;
+                    return (plain, situated, true);
+                }
+            }
+            catch (Exception e) when (e is VectorIndexException or IOException or InvalidDataException or DllNotFoundException or TypeInitializationException)
+            {
+                // Missing or damaged: rebuilt from the vectors below, which dense.bin's checksum vouches for.
+            }
+            plain?.Dispose();
+            situated?.Dispose();
+        }
+        return (VectorIndexes.ForSize(learned, dimension, approximateFrom), VectorIndexes.ForSize(learned, dimension, approximateFrom), false);
+    }
+
+    /// <summary>Puts saved rows back into the slots they had; the slots between them are free.</summary>
+    private void Restore((long DocumentId, int Ordinal)[] keys, int[] slots, int slotsUsed, float[] plain, float[] situated, bool addToVectorIndexes)
+    {
+        Reserve(slotsUsed);
+        _slotsUsed = slotsUsed;
+        var used = new bool[slotsUsed];
         var ids = new long[keys.Length];
+        int d = _dimension;
         for (int i = 0; i < keys.Length; i++)
         {
-            int slot = TakeSlot();
+            int slot = slots[i];
+            if (used[slot] || !_slots.TryAdd(keys[i], slot)) throw new InvalidDataException($"segment {keys[i]} or slot {slot} is saved twice");
+            used[slot] = true;
             ids[i] = slot;
             _slotKeys[slot] = keys[i];
+            plain.AsSpan(i * d, d).CopyTo(_plain.AsSpan(slot * d, d));
+            situated.AsSpan(i * d, d).CopyTo(_situated.AsSpan(slot * d, d));
             if (!_documentSlots.TryGetValue(keys[i].DocumentId, out var list)) _documentSlots[keys[i].DocumentId] = list = [];
             list.Add(slot);
         }
-        plain.CopyTo(_plain, 0);
-        situated.CopyTo(_situated, 0);
+        for (int slot = slotsUsed - 1; slot >= 0; slot--)
+            if (!used[slot]) _freeSlots.Push(slot);
+        if (!addToVectorIndexes) return;
         _plainIndex.Add(ids, plain);
         _situatedIndex.Add(ids, situated);
-        for (int i = 0; i < keys.Length; i++)
-            if (!_slots.TryAdd(keys[i], i)) throw new InvalidDataException($"segment {keys[i]} is saved twice");
     }
 
     /// <summary>Whether the index was read from disk rather than learned in this process.</summary>

@@ -180,4 +180,46 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
         Assert.DoesNotContain(approximate.Search(probe, 50, situated: false), h => h.DocumentId == 5);
         Assert.Equal(357, approximate.Count);
     }
+
+    [Fact]
+    public void An_approximate_index_is_saved_with_its_graph_keeps_its_slots_and_a_damaged_graph_is_rebuilt_from_the_vectors()
+    {
+        var rng = new Random(12);
+        var segments = new List<DenseSegment>();
+        for (int doc = 0; doc < 100; doc++)
+            for (int ordinal = 0; ordinal < 2; ordinal++)
+                segments.Add(new DenseSegment(doc, ordinal, "Title " + doc, "", Text(rng, (doc + ordinal) % 4) + " " + doc));
+        using var built = DenseCollectionIndex.Build(segments, 5, new CorpusEmbedderOptions(Dimension: 16), approximateFrom: 100);
+        // A removal then an addition leaves a reused slot behind: the saved graph must still agree with the keys.
+        built.Update([3, 4], [new DenseSegment(4, 0, "Title 4", "", Text(rng, 2))], 6);
+        var probe = built.Vector(10, 1, situated: true).ToArray();
+        var expected = built.Search(probe, 20, situated: true);
+        string generation = Path.Combine(_dir.Path, "generation");
+        Directory.CreateDirectory(generation);
+        built.Save(generation, Indexing.Lexical.DiskFileSystem.Instance);
+        var graphs = Directory.GetFiles(Path.Combine(generation, "dense"), "*.vec");
+        Assert.Equal(2, graphs.Length);
+
+        using (var loaded = DenseCollectionIndex.TryLoad(generation, 6, approximateFrom: 100)!)
+        {
+            Assert.Equal("HNSW32,Flat", loaded.VectorIndexSpec);
+            Assert.Equal(197, loaded.Count);
+            Assert.Equal(expected, loaded.Search(probe, 20, situated: true));
+            Assert.True(loaded.Vector(3, 0, situated: false).IsEmpty);
+            // The loaded index takes updates into the slots it restored as free.
+            loaded.Update([3], [new DenseSegment(3, 0, "Title 3", "", Text(rng, 1))], 7);
+            Assert.Equal(198, loaded.Count);
+            Assert.Contains(loaded.Search(loaded.Vector(3, 0, situated: false).ToArray(), 5, situated: false), h => h.DocumentId == 3);
+        }
+
+        // A graph file that cannot be read costs a rebuild from the checksummed vectors, not the index.
+        var bytes = File.ReadAllBytes(graphs[0]);
+        bytes[bytes.Length / 2] ^= 0x5A;
+        File.WriteAllBytes(graphs[0], bytes);
+        using var rebuilt = DenseCollectionIndex.TryLoad(generation, 6, approximateFrom: 100)!;
+        Assert.Equal(197, rebuilt.Count);
+        Assert.Equal(expected.Select(h => (h.DocumentId, h.Ordinal)).Take(5), rebuilt.Search(probe, 20, situated: true).Select(h => (h.DocumentId, h.Ordinal)).Take(5));
+        // A saved index ahead of the store (its changes were lost with the store) is not used.
+        Assert.Null(DenseCollectionIndex.TryLoad(generation, 5, approximateFrom: 100));
+    }
 }
