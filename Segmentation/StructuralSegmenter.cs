@@ -23,8 +23,11 @@ public sealed class StructuralSegmenter : ISegmenter
     /// <inheritdoc />
     public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document) => Segment(document, null);
 
-    /// <summary>Segments with extra places to cut: the indices of blocks that start a new topic.</summary>
-    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, IReadOnlySet<int>? topicStarts)
+    /// <summary>
+    /// Segments with extra places to cut: the indices of blocks that start a new topic, and offsets in the
+    /// composed text inside over-long blocks where one starts (those blocks are split there first, then by size).
+    /// </summary>
+    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, IReadOnlySet<int>? topicStarts, IReadOnlySet<int>? topicCuts = null)
     {
         var blocks = document.Blocks;
         string text = DocumentText.Compose(blocks, out int[] starts);
@@ -83,7 +86,7 @@ public sealed class StructuralSegmenter : ISegmenter
             if (pendingHeading < 0) return;
             int h = pendingHeading;
             pendingHeading = -1;
-            if (Tokens.Count(blocks[h].RenderedText) > _options.MaxTokens) SplitLongBlock(output, text, starts[h], blocks[h]);
+            if (Tokens.Count(blocks[h].RenderedText) > _options.MaxTokens) SplitLongBlock(output, text, starts[h], blocks[h], null);
             else Emit(output, text, starts[h], starts[h] + blocks[h].RenderedText.Length, blocks, [h]);
             while (outputRuns.Count < output.Count) outputRuns.Add(0);
         }
@@ -106,7 +109,7 @@ public sealed class StructuralSegmenter : ISegmenter
             if (size > _options.MaxTokens)
             {
                 Flush();
-                SplitLongBlock(output, text, starts[i], block);
+                SplitLongBlock(output, text, starts[i], block, topicCuts);
                 while (outputRuns.Count < output.Count) outputRuns.Add(run[i]);
                 continue;
             }
@@ -196,11 +199,11 @@ public sealed class StructuralSegmenter : ISegmenter
     }
 
     /// <summary>
-    /// Splits one block into pieces of at most MaxTokens, cutting after the last sentence end in the second
-    /// half of a piece (or between tokens when there is none); the last two pieces share what is left
-    /// evenly rather than leave a fragment under the minimum.
+    /// Splits one block into pieces of at most MaxTokens: first at the topic cuts that fall inside it, then each
+    /// part after the last sentence end in the second half of a piece (or between tokens when there is none);
+    /// the last two pieces of a part share what is left evenly rather than leave a fragment under the minimum.
     /// </summary>
-    private void SplitLongBlock(List<SegmentDraft> output, string text, int blockStart, TextBlock block)
+    private void SplitLongBlock(List<SegmentDraft> output, string text, int blockStart, TextBlock block, IReadOnlySet<int>? topicCuts)
     {
         string body = block.RenderedText;
         string path = string.Join(PathSeparator, block.SectionPath);
@@ -210,8 +213,17 @@ public sealed class StructuralSegmenter : ISegmenter
         int p = 0;
         while (p < pieces.Count)
         {
-            int remaining = pieces.Count - p;
-            int q = pieces.Count;
+            // This part ends where the next topic cut inside the block falls (pieces are in order).
+            int partEnd = pieces.Count;
+            if (topicCuts is { Count: > 0 })
+                for (int c = p + 1; c < pieces.Count; c++)
+                    if (topicCuts.Contains(blockStart + pieces[c].Start))
+                    {
+                        partEnd = c;
+                        break;
+                    }
+            int remaining = partEnd - p;
+            int q = partEnd;
             if (remaining > max)
             {
                 int limit = remaining < max + min ? (remaining + 1) / 2 : max;

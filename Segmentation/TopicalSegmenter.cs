@@ -21,26 +21,31 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
     private const double InsideClausePenalty = 12;
 
     private readonly StructuralSegmenter _structure = new(options);
+    private readonly int _maxTokens = (options ?? new SegmenterOptions()).MaxTokens;
 
     /// <inheritdoc />
     public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document)
     {
         var segmenter = new DescriptionLengthSegmenter(Analyzer.English, DescriptionLengthOptions.ForKind(document.Kind));
-        var starts = new HashSet<int>();
-        var run = new List<int>();
+        var blocks = document.Blocks;
+        DocumentText.Compose(blocks, out int[] blockStarts);
+        var starts = new HashSet<int>(); // blocks that open a topic
+        var cuts = new HashSet<int>();   // places inside over-long blocks (offsets in the composed text) that open one
+        var run = new List<TopicUnit>();
         var texts = new List<string>();
         void Close()
         {
             if (run.Count >= MinimumBlocks)
             {
                 texts.Clear();
-                foreach (int i in run) texts.Add(document.Blocks[i].Text);
+                foreach (var u in run) texts.Add(u.Text);
                 var prior = document.Kind == DocumentKind.Legal ? ClausePrior(texts) : null;
-                foreach (int b in segmenter.Boundaries(texts, prior)) starts.Add(run[b]);
+                foreach (int b in segmenter.Boundaries(texts, prior))
+                    if (run[b].Offset == 0) starts.Add(run[b].Block);
+                    else cuts.Add(blockStarts[run[b].Block] + run[b].Offset);
             }
             run.Clear();
         }
-        var blocks = document.Blocks;
         for (int i = 0; i < blocks.Count; i++)
         {
             if (blocks[i].Kind == BlockKind.Heading)
@@ -49,12 +54,38 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
                 continue;
             }
             if (string.IsNullOrWhiteSpace(blocks[i].Text)) continue;
-            if (run.Count > 0 && !SameSection(blocks[run[0]], blocks[i])) Close();
-            run.Add(i);
+            if (run.Count > 0 && !SameSection(blocks[run[0].Block], blocks[i])) Close();
+            AddUnits(run, i, blocks[i], document.Kind);
         }
         Close();
-        var segments = _structure.Segment(document, starts);
+        var segments = _structure.Segment(document, starts, cuts);
         return document.Kind == DocumentKind.Transcript ? WithChapters(document, starts, segments) : segments;
+    }
+
+    /// <summary>A unit of topic detection: a whole block, or one sentence of a block too long to be one segment.</summary>
+    private readonly record struct TopicUnit(int Block, int Offset, string Text);
+
+    /// <summary>
+    /// A block is one unit, unless it is longer than a segment may be: then its sentences are the units, so a
+    /// topic that changes inside a long paragraph (a book, a flattened PDF page) is found where it changes
+    /// rather than cut at the size limit. Transcript cues stay whole: chapters begin at cues.
+    /// </summary>
+    private void AddUnits(List<TopicUnit> run, int index, TextBlock block, DocumentKind kind)
+    {
+        string rendered = block.RenderedText;
+        if (kind == DocumentKind.Transcript || Tokens.Count(rendered) <= _maxTokens)
+        {
+            run.Add(new TopicUnit(index, 0, block.Text));
+            return;
+        }
+        int from = 0;
+        foreach (int end in SentenceSplitter.Ends(rendered))
+        {
+            run.Add(new TopicUnit(index, from, rendered[from..end]));
+            from = end;
+            while (from < rendered.Length && char.IsWhiteSpace(rendered[from])) from++;
+        }
+        if (from < rendered.Length) run.Add(new TopicUnit(index, from, rendered[from..]));
     }
 
     /// <summary>A start cost per unit: zero where a clause (or unnumbered prose) begins, a penalty inside a numbered clause.</summary>

@@ -32,6 +32,29 @@ public class TopicalSegmenterTests
     }
 
     [Fact]
+    public void A_topic_change_inside_a_paragraph_longer_than_a_segment_is_where_it_is_cut()
+    {
+        // Two huge paragraphs (a flattened page, a book chapter): the first turns from turbines to plovers
+        // after 9 sentences (about 95 tokens), the second is about refunds. Maximum 60 tokens a segment.
+        var rng = new Random(5);
+        string Sentences(int topic, int n) => string.Join(' ', Enumerable.Range(0, n).Select(_ => Topics[topic][rng.Next(4)]));
+        string turbines = Sentences(0, 9), plovers = Sentences(1, 9);
+        var blocks = new List<TextBlock>
+        {
+            new(BlockKind.Paragraph, turbines + " " + plovers, []),
+            new(BlockKind.Paragraph, Sentences(2, 12), []),
+        };
+        var doc = new ExtractedDocument("book", "text/plain", DocumentKind.Prose, blocks);
+        var options = new SegmenterOptions(TargetTokens: 40, MaxTokens: 60, MinTokens: 10);
+        var segments = new TopicalSegmenter(options).Segment(doc);
+        // Size limits alone cut the first paragraph into balanced halves, one of which straddles the change.
+        Assert.Contains(new StructuralSegmenter(options).Segment(doc), s => s.Text.Contains("turbine", StringComparison.Ordinal) && s.Text.Contains("plover", StringComparison.Ordinal));
+        Assert.DoesNotContain(segments, s => s.Text.Contains("gearbox", StringComparison.Ordinal) && s.Text.Contains("plover", StringComparison.Ordinal));
+        Assert.Contains(segments, s => s.StartChar == turbines.Length + 1);
+        Assert.All(segments, s => Assert.InRange(Tokens.Count(s.Text), 1, options.MaxTokens));
+    }
+
+    [Fact]
     public void Sections_and_size_limits_still_hold()
     {
         var rng = new Random(3);
