@@ -385,6 +385,17 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         finally { index.DenseLock.Release(); }
     }
 
+    /// <summary>What the dense side of a collection is now, without learning it (it is learned on the first dense or hybrid query, or by a reindex).</summary>
+    public async Task<DenseStatus> DenseStatusAsync(string collection, CancellationToken ct)
+    {
+        var index = await GetCurrentAsync(collection, ct);
+        bool relearning = index.DenseRelearning is not null;
+        return index.Dense is not { } d
+            ? new DenseStatus(false, 0, 0, 0, DenseRelearnAfter, relearning, null, 0, 0, false, 0)
+            : new DenseStatus(true, d.Count, d.LearnedSegments, d.SegmentsEmbeddedSinceLearning, DenseRelearnAfter, relearning, d.VectorIndexSpec,
+                d.Embedder.Dimension, d.Sequence, d.LoadedFromDisk, Math.Round(d.TrainingTime.TotalSeconds, 3));
+    }
+
     /// <summary>Learns a dense index from the store's current segments; its sequence is the last change before the read, so catching up replays whatever the read may have missed.</summary>
     private async Task<Hybrid.DenseCollectionIndex> LearnDenseAsync(string collection, CancellationToken ct)
     {

@@ -83,6 +83,8 @@ public static partial class Endpoints
         });
         admin.MapGet("/{name}/generations", async (string name, SearchEngine engine, CancellationToken ct) =>
             Results.Ok(await engine.Indexes.GenerationsAsync(name, ct)));
+        admin.MapGet("/{name}/dense", async (string name, SearchEngine engine, CancellationToken ct) =>
+            Results.Ok(await engine.Indexes.DenseStatusAsync(name, ct)));
 
         app.MapGet("/tasks", async (int? limit, SearchEngine engine, CancellationToken ct) =>
             Results.Ok(await engine.Store.ListTasksAsync(Math.Clamp(limit ?? 50, 1, 1000), ct)));

@@ -230,6 +230,15 @@ public sealed class RestApiTests : ApiTestBase
         Assert.True(serving.GetProperty("sizeBytes").GetInt64() > 0);
         Assert.Equal(10, (await Json(await Http.GetAsync("/collections/c/search?q=reindexable"))).GetProperty("hits").GetArrayLength());
         await AssertProblem(await Http.GetAsync("/admin/collections/nope/generations"), HttpStatusCode.NotFound, "does not exist");
+        // The reindex learned the dense side too; a write after it is embedded with that model.
+        var dense = await Json(await Http.GetAsync("/admin/collections/c/dense"));
+        Assert.Equal((true, 20, 20, 0, "exact"), (dense.GetProperty("learned").GetBoolean(), dense.GetProperty("segments").GetInt32(),
+            dense.GetProperty("learnedSegments").GetInt32(), dense.GetProperty("embeddedSinceLearning").GetInt32(), dense.GetProperty("vectorIndex").GetString()));
+        await Http.PostAsJsonAsync("/collections/c/documents", new { id = "late", title = "T", text = "reindexable text that came late" });
+        Assert.Equal(1, (await Json(await Http.GetAsync("/collections/c/search?q=late&mode=hybrid"))).GetProperty("hits").EnumerateArray().Count(h => h.GetProperty("documentId").GetString() == "late"));
+        dense = await Json(await Http.GetAsync("/admin/collections/c/dense"));
+        Assert.Equal((21, 1), (dense.GetProperty("segments").GetInt32(), dense.GetProperty("embeddedSinceLearning").GetInt32()));
+        await AssertProblem(await Http.GetAsync("/admin/collections/nope/dense"), HttpStatusCode.NotFound, "does not exist");
         await AssertProblem(await Http.PostAsync("/admin/collections/nope/reindex", null), HttpStatusCode.NotFound, "does not exist");
     }
 
