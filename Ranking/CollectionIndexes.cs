@@ -274,6 +274,10 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         return (started, BuildAsync(collection, index, building, ct));
     }
 
+    // Progress a reindex reports once its lexical index is loaded: learning the dense side is the other half
+    // of the work, so the bar does not sit at 99 % while the embedder learns.
+    private const double LexicalShareOfReindex = 0.5;
+
     private async Task<GenerationInfo> BuildAsync(string collection, CollectionIndex index, IndexGeneration building, CancellationToken ct)
     {
         await Task.Yield();
@@ -291,12 +295,13 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
                     foreach (var d in await IndexedDocumentsAsync(index, page, ct)) load.Add(d);
                     afterId = page[^1].Id;
                     done += page.Count;
-                    building.Progress = Math.Min(0.99, (double)done / total);
+                    building.Progress = LexicalShareOfReindex * Math.Min(1, (double)done / total);
                 }
             }
             // The dense side is relearned with the lexical one: a reindex is when the embedder catches up with the collection.
             var dense = await LearnDenseAsync(collection, ct);
             await CatchUpDenseAsync(collection, dense, ct);
+            building.Progress = 0.99;
             // Writes made during the build: replay them outside the lock first, then the rest with the swap.
             long applied = await ReplayAsync(collection, index, building.Lexical, start, ct);
             await index.CatchUpLock.WaitAsync(ct);
