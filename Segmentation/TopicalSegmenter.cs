@@ -22,6 +22,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
 
     private readonly StructuralSegmenter _structure = new(options);
     private readonly int _maxTokens = (options ?? new SegmenterOptions()).MaxTokens;
+    private readonly int _targetTokens = (options ?? new SegmenterOptions()).TargetTokens;
 
     /// <inheritdoc />
     public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document)
@@ -40,9 +41,11 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
                 texts.Clear();
                 foreach (var u in run) texts.Add(u.Text);
                 var prior = document.Kind == DocumentKind.Legal ? ClausePrior(texts) : null;
+                var inside = new List<TopicUnit>();
                 foreach (int b in segmenter.Boundaries(texts, prior))
                     if (run[b].Offset == 0) starts.Add(run[b].Block);
-                    else cuts.Add(blockStarts[run[b].Block] + run[b].Offset);
+                    else inside.Add(run[b]);
+                foreach (var cut in SparseCuts(inside, blocks)) cuts.Add(blockStarts[cut.Block] + cut.Offset);
             }
             run.Clear();
         }
@@ -60,6 +63,33 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
         Close();
         var segments = _structure.Segment(document, starts, cuts);
         return document.Kind == DocumentKind.Transcript ? WithChapters(document, starts, segments) : segments;
+    }
+
+    /// <summary>
+    /// The topic changes inside long blocks that leave at least a target-sized segment on each side: a long
+    /// block is cut where its topic changes instead of at a size point, but not into more pieces than its
+    /// length calls for (an abstract of 450 tokens becomes two segments split at its topic change, not four).
+    /// </summary>
+    private List<TopicUnit> SparseCuts(List<TopicUnit> inside, IReadOnlyList<TextBlock> blocks)
+    {
+        var kept = new List<TopicUnit>();
+        int block = -1, lastKept = 0, total = 0;
+        string rendered = "";
+        foreach (var cut in inside) // in document order
+        {
+            if (cut.Block != block)
+            {
+                block = cut.Block;
+                rendered = blocks[block].RenderedText;
+                total = Tokens.Count(rendered);
+                lastKept = 0;
+            }
+            int at = Tokens.Count(rendered.AsSpan(0, cut.Offset));
+            if (at - lastKept < _targetTokens || total - at < _targetTokens) continue;
+            kept.Add(cut);
+            lastKept = at;
+        }
+        return kept;
     }
 
     /// <summary>A unit of topic detection: a whole block, or one sentence of a block too long to be one segment.</summary>
