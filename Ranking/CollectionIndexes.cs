@@ -205,7 +205,7 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
             try
             {
                 Commit(index);
-                if (index.Dense is { } dense && index.DenseLock.Wait(TimeSpan.FromSeconds(30)))
+                if (index.Dense is { } dense && dense.SavedSequence != dense.Sequence && index.DenseLock.Wait(TimeSpan.FromSeconds(30)))
                 {
                     try { SaveDense(dense, index.Current.Directory); }
                     finally { index.DenseLock.Release(); }

@@ -246,8 +246,10 @@ public sealed class DenseCollectionIndex : IDisposable
         string path = Path.Combine(directory, FileName), temp = path + ".tmp";
         using var body = new MemoryStream();
         string vectorFiles = "";
+        long savedAt;
         lock (_write)
         {
+            savedAt = Sequence;
             if (_plainIndex is FaissVectorIndex)
             {
                 vectorFiles = "s" + Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -285,6 +287,7 @@ public sealed class DenseCollectionIndex : IDisposable
         });
         files.Rename(temp, path);
         files.SyncDirectory(directory);
+        SavedSequence = savedAt;
         // Vector files of earlier saves are no longer named by dense.bin.
         foreach (var old in System.IO.Directory.EnumerateFiles(directory, "*.vec"))
             if (vectorFiles.Length == 0 || !Path.GetFileName(old).EndsWith("-" + vectorFiles + ".vec", StringComparison.Ordinal))
@@ -331,7 +334,7 @@ public sealed class DenseCollectionIndex : IDisposable
         var embedder = CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English);
         if (embedder.Dimension != dimension) throw new InvalidDataException($"{path}: the embedder has {embedder.Dimension} dimensions, the vectors {dimension}");
         var (plainIndex, situatedIndex, saved) = OpenVectorIndexes(directory, vectorFiles, count, dimension, learned, approximateFrom);
-        var index = new DenseCollectionIndex(embedder, sequence, learned, plainIndex, situatedIndex) { LoadedFromDisk = true, SegmentsEmbeddedSinceLearning = embeddedSince };
+        var index = new DenseCollectionIndex(embedder, sequence, learned, plainIndex, situatedIndex) { LoadedFromDisk = true, SegmentsEmbeddedSinceLearning = embeddedSince, SavedSequence = sequence };
         lock (index._write) index.Restore(keys, slots, slotsUsed, plain, situated, addToVectorIndexes: !saved);
         return index;
     }
@@ -389,6 +392,9 @@ public sealed class DenseCollectionIndex : IDisposable
         _plainIndex.Add(ids, plain);
         _situatedIndex.Add(ids, situated);
     }
+
+    /// <summary>The sequence of the last save or load (−1 when never saved), so an unchanged index is not rewritten.</summary>
+    public long SavedSequence { get; private set; } = -1;
 
     /// <summary>Whether the index was read from disk rather than learned in this process.</summary>
     public bool LoadedFromDisk { get; private init; }

@@ -118,6 +118,7 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
         _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
         var loaded = await DenseAsync();
         Assert.True(loaded.LoadedFromDisk);
+        Assert.Equal(loaded.Sequence, loaded.SavedSequence); // saved at shutdown with the write made after learning
         Assert.Equal(25, loaded.Count);
         Assert.Equal(1, loaded.SegmentsEmbeddedSinceLearning);
         await TestDocuments.AddAsync(_engine, "after-restart", Text(new Random(6), 0));
