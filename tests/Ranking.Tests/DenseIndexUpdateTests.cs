@@ -2,52 +2,25 @@ using Search.Indexing.Embeddings;
 using Search.Ranking.Hybrid;
 using Search.TestSupport;
 
+using static Search.Ranking.Tests.TopicCorpus;
+
 namespace Search.Ranking.Tests;
 
 /// <summary>The dense side after learning: incremental embedding of writes, background relearning, restart, reindex, and the approximate index of large collections.</summary>
-public sealed class DenseIndexUpdateTests : IAsyncLifetime
+public sealed class DenseIndexUpdateTests : EngineTest
 {
-    private readonly TempDirectory _dir = new();
-    private SearchEngine _engine = null!;
-
-    private static readonly string[] Topics =
-    [
-        "wind turbine gearbox bearing blade rotor generator maintenance",
-        "shorebird plover sanderling nesting beach tideline migration",
-        "subscription refund invoice payment billing cancellation plan",
-        "glacier ice sheet melting sea level climate warming",
-    ];
-
-    public async Task InitializeAsync()
-    {
-        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
-        await _engine.Store.CreateCollectionAsync("c");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _engine.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private static string Text(Random rng, int topic)
-    {
-        var words = Topics[topic].Split(' ');
-        return string.Join(' ', Enumerable.Range(0, 12).Select(_ => words[rng.Next(words.Length)])) + " and the usual report.";
-    }
-
     /// <summary>Documents d0…d23: six per topic, topic = index / 6.</summary>
     private async Task AddCorpusAsync(int seed)
     {
         var rng = new Random(seed);
-        for (int i = 0; i < 24; i++) await TestDocuments.AddAsync(_engine, "d" + i, Text(rng, i / 6));
+        for (int i = 0; i < 24; i++) await TestDocuments.AddAsync(Engine, "d" + i, Text(rng, i / 6));
     }
 
     private async Task<DenseCollectionIndex> DenseAsync() =>
-        await _engine.Indexes.GetDenseAsync("c", await _engine.Indexes.GetCurrentAsync("c", default), default);
+        await Engine.Indexes.GetDenseAsync("c", await Engine.Indexes.GetCurrentAsync("c", default), default);
 
     private async Task<List<string>> DenseHitsAsync(string query, int k) =>
-        (await _engine.Search.SearchAsync("c", new SearchRequest(query, K: k, Mode: SearchModes.Dense))).Hits.Select(h => h.DocumentId).ToList();
+        (await Engine.Search.SearchAsync("c", new SearchRequest(query, K: k, Mode: SearchModes.Dense))).Hits.Select(h => h.DocumentId).ToList();
 
     [Fact]
     public async Task Writes_after_learning_are_embedded_with_the_learned_model_without_relearning()
@@ -55,11 +28,11 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
         await AddCorpusAsync(1);
         var learned = await DenseAsync();
         Assert.Equal(24, learned.LearnedSegments);
-        long d0 = (await _engine.Store.GetDocumentAsync("c", "d0"))!.Id;
+        long d0 = (await Engine.Store.GetDocumentAsync("c", "d0"))!.Id;
         var d0Vector = learned.Vector(d0, 0, situated: false).ToArray();
 
         // An added document is found by its topic; the model and the other vectors are untouched.
-        await TestDocuments.AddAsync(_engine, "new", Text(new Random(7), 1));
+        await TestDocuments.AddAsync(Engine, "new", Text(new Random(7), 1));
         Assert.Contains("new", (await DenseHitsAsync("plover sanderling nesting", 7)));
         var after = await DenseAsync();
         Assert.Same(learned, after);
@@ -69,12 +42,12 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
 
         // A changed document moves to its new topic (d8 was about shorebirds).
         Assert.DoesNotContain("d8", await DenseHitsAsync("glacier ice melting", 7));
-        await TestDocuments.AddAsync(_engine, "d8", Text(new Random(8), 3));
+        await TestDocuments.AddAsync(Engine, "d8", Text(new Random(8), 3));
         Assert.Contains("d8", await DenseHitsAsync("glacier ice melting", 7));
         Assert.Equal(25, (await DenseAsync()).Count);
 
         // A deleted document leaves the vectors.
-        Assert.True(await _engine.Store.DeleteDocumentAsync("c", "d0"));
+        Assert.True(await Engine.Store.DeleteDocumentAsync("c", "d0"));
         Assert.DoesNotContain("d0", await DenseHitsAsync("wind turbine gearbox", 30));
         Assert.Equal(24, (await DenseAsync()).Count);
         Assert.True((await DenseAsync()).Vector(d0, 0, situated: false).IsEmpty);
@@ -86,13 +59,13 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
         await AddCorpusAsync(2);
         var learned = await DenseAsync();
         var rng = new Random(3);
-        for (int i = 0; i < 6; i++) await TestDocuments.AddAsync(_engine, "more" + i, Text(rng, i % 4));
+        for (int i = 0; i < 6; i++) await TestDocuments.AddAsync(Engine, "more" + i, Text(rng, i % 4));
         // Six new segments are exactly a quarter: still served by the learned model.
         Assert.Same(learned, await DenseAsync());
-        var index = await _engine.Indexes.GetCurrentAsync("c", default);
+        var index = await Engine.Indexes.GetCurrentAsync("c", default);
         Assert.Null(index.DenseRelearning);
 
-        await TestDocuments.AddAsync(_engine, "more6", Text(rng, 2));
+        await TestDocuments.AddAsync(Engine, "more6", Text(rng, 2));
         var serving = await DenseAsync();
         Assert.Same(learned, serving); // the query is answered at once by the current model, now up to date
         Assert.Equal(31, serving.Count);
@@ -110,18 +83,18 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
     {
         await AddCorpusAsync(4);
         await DenseAsync();
-        await TestDocuments.AddAsync(_engine, "before-restart", Text(new Random(5), 0));
+        await TestDocuments.AddAsync(Engine, "before-restart", Text(new Random(5), 0));
         var before = await DenseAsync();
         Assert.Equal(1, before.SegmentsEmbeddedSinceLearning);
-        await _engine.DisposeAsync(); // commits the lexical index and saves the dense one
+        await Engine.DisposeAsync(); // commits the lexical index and saves the dense one
 
-        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
+        Engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = Dir.Path });
         var loaded = await DenseAsync();
         Assert.True(loaded.LoadedFromDisk);
         Assert.Equal(loaded.Sequence, loaded.SavedSequence); // saved at shutdown with the write made after learning
         Assert.Equal(25, loaded.Count);
         Assert.Equal(1, loaded.SegmentsEmbeddedSinceLearning);
-        await TestDocuments.AddAsync(_engine, "after-restart", Text(new Random(6), 0));
+        await TestDocuments.AddAsync(Engine, "after-restart", Text(new Random(6), 0));
         var caughtUp = await DenseAsync();
         Assert.Same(loaded, caughtUp);
         Assert.Equal(26, caughtUp.Count);
@@ -135,12 +108,12 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
     {
         await AddCorpusAsync(9);
         var learned = await DenseAsync();
-        await TestDocuments.AddAsync(_engine, "late", Text(new Random(10), 3));
+        await TestDocuments.AddAsync(Engine, "late", Text(new Random(10), 3));
         Assert.Equal(1, (await DenseAsync()).SegmentsEmbeddedSinceLearning);
 
-        var (_, completion) = await _engine.Indexes.StartReindexAsync("c", CancellationToken.None);
+        var (_, completion) = await Engine.Indexes.StartReindexAsync("c", CancellationToken.None);
         await completion;
-        var index = await _engine.Indexes.GetCurrentAsync("c", default);
+        var index = await Engine.Indexes.GetCurrentAsync("c", default);
         var relearned = await DenseAsync();
         Assert.NotSame(learned, relearned);
         Assert.Equal(25, relearned.LearnedSegments);
@@ -152,11 +125,7 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
     [Fact]
     public void A_large_collection_is_searched_through_faiss_hnsw_with_the_same_neighbours_as_exact_search()
     {
-        var rng = new Random(11);
-        var segments = new List<DenseSegment>();
-        for (int doc = 0; doc < 120; doc++)
-            for (int ordinal = 0; ordinal < 3; ordinal++)
-                segments.Add(new DenseSegment(doc, ordinal, "Title " + doc, "", Text(rng, (doc + ordinal) % 4) + " " + doc));
+        var segments = TopicCorpus.Segments(11, documents: 120, perDocument: 3);
         var options = new CorpusEmbedderOptions(Dimension: 16);
         using var approximate = DenseCollectionIndex.Build(segments, 1, options, approximateFrom: 300);
         using var exact = DenseCollectionIndex.Build(segments, 1, options, approximateFrom: int.MaxValue);
@@ -185,17 +154,14 @@ public sealed class DenseIndexUpdateTests : IAsyncLifetime
     [Fact]
     public void An_approximate_index_is_saved_with_its_graph_keeps_its_slots_and_a_damaged_graph_is_rebuilt_from_the_vectors()
     {
+        var segments = TopicCorpus.Segments(12, documents: 100, perDocument: 2);
         var rng = new Random(12);
-        var segments = new List<DenseSegment>();
-        for (int doc = 0; doc < 100; doc++)
-            for (int ordinal = 0; ordinal < 2; ordinal++)
-                segments.Add(new DenseSegment(doc, ordinal, "Title " + doc, "", Text(rng, (doc + ordinal) % 4) + " " + doc));
         using var built = DenseCollectionIndex.Build(segments, 5, new CorpusEmbedderOptions(Dimension: 16), approximateFrom: 100);
         // A removal then an addition leaves a reused slot behind: the saved graph must still agree with the keys.
         built.Update([3, 4], [new DenseSegment(4, 0, "Title 4", "", Text(rng, 2))], 6);
         var probe = built.Vector(10, 1, situated: true).ToArray();
         var expected = built.Search(probe, 20, situated: true);
-        string generation = Path.Combine(_dir.Path, "generation");
+        string generation = Path.Combine(Dir.Path, "generation");
         Directory.CreateDirectory(generation);
         built.Save(generation, Indexing.Lexical.DiskFileSystem.Instance);
         var graphs = Directory.GetFiles(Path.Combine(generation, "dense"), "*.vec");

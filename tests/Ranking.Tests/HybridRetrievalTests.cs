@@ -5,44 +5,8 @@ using Search.TestSupport;
 
 namespace Search.Ranking.Tests;
 
-public sealed class HybridRetrievalTests : IAsyncLifetime
+public sealed class HybridRetrievalTests : EngineTest
 {
-    private readonly TempDirectory _dir = new();
-    private SearchEngine _engine = null!;
-
-    private static readonly string[] Topics =
-    [
-        "wind turbine gearbox bearing blade rotor generator maintenance",
-        "shorebird plover sanderling nesting beach tideline migration",
-        "subscription refund invoice payment billing cancellation plan",
-        "glacier ice sheet melting sea level climate warming",
-    ];
-
-    public async Task InitializeAsync()
-    {
-        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
-        await _engine.Store.CreateCollectionAsync("c");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _engine.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private static List<string> Corpus(int seed, int perTopic)
-    {
-        var rng = new Random(seed);
-        var texts = new List<string>();
-        foreach (var topic in Topics)
-        {
-            var words = topic.Split(' ');
-            for (int i = 0; i < perTopic; i++)
-                texts.Add(string.Join(' ', Enumerable.Range(0, 12).Select(_ => words[rng.Next(words.Length)])) + " and the usual report.");
-        }
-        return texts;
-    }
-
     [Fact]
     public void Convex_fusion_z_scores_each_list_and_weights_them()
     {
@@ -81,7 +45,7 @@ public sealed class HybridRetrievalTests : IAsyncLifetime
     [Fact]
     public void The_corpus_embedder_is_deterministic_for_a_seed_groups_topics_and_survives_a_round_trip()
     {
-        var texts = Corpus(3, 30);
+        var texts = TopicCorpus.Texts(3, 30);
         var one = CorpusEmbedderTrainer.Train(texts, new CorpusEmbedderOptions(Dimension: 8, Seed: 7), Analyzer.English);
         var two = CorpusEmbedderTrainer.Train(texts, new CorpusEmbedderOptions(Dimension: 8, Seed: 7), Analyzer.English);
         Assert.Equal(one.Embed("gearbox bearing failure"), two.Embed("gearbox bearing failure"));
@@ -147,11 +111,11 @@ public sealed class HybridRetrievalTests : IAsyncLifetime
     [Fact]
     public async Task Dense_situated_and_hybrid_modes_answer_through_the_service_with_component_scores()
     {
-        var texts = Corpus(5, 8);
-        for (int i = 0; i < texts.Count; i++) await TestDocuments.AddAsync(_engine, "d" + i, texts[i]);
+        var texts = TopicCorpus.Texts(5, 8);
+        for (int i = 0; i < texts.Count; i++) await TestDocuments.AddAsync(Engine, "d" + i, texts[i]);
         foreach (var mode in new[] { SearchModes.Dense, SearchModes.Situated, SearchModes.Hybrid })
         {
-            var response = await _engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: mode));
+            var response = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: mode));
             Assert.Equal(5, response.Hits.Count);
             // Every hit is about shorebirds (documents 8–15), and the scores descend.
             Assert.All(response.Hits, h => Assert.InRange(int.Parse(h.DocumentId[1..]), 8, 15));
@@ -161,39 +125,39 @@ public sealed class HybridRetrievalTests : IAsyncLifetime
             else Assert.All(response.Hits, h => Assert.True(h.Components.ContainsKey(mode)));
         }
         // A query with a word no document has still finds its topic densely ("sandpipers" shares sub-words with nothing; "migrations" with "migration").
-        var unseen = await _engine.Search.SearchAsync("c", new SearchRequest("migrations", K: 3, Mode: SearchModes.Dense));
+        var unseen = await Engine.Search.SearchAsync("c", new SearchRequest("migrations", K: 3, Mode: SearchModes.Dense));
         Assert.NotEmpty(unseen.Hits);
         Assert.All(unseen.Hits, h => Assert.InRange(int.Parse(h.DocumentId[1..]), 8, 15));
-        await Assert.ThrowsAsync<ArgumentException>(() => _engine.Search.SearchAsync("c", new SearchRequest("x", Mode: "sparse")));
+        await Assert.ThrowsAsync<ArgumentException>(() => Engine.Search.SearchAsync("c", new SearchRequest("x", Mode: "sparse")));
     }
 
     [Fact]
     public async Task Dense_vectors_survive_a_restart_and_a_damaged_file_is_relearned()
     {
-        var texts = Corpus(9, 6);
-        for (int i = 0; i < texts.Count; i++) await TestDocuments.AddAsync(_engine, "d" + i, texts[i]);
+        var texts = TopicCorpus.Texts(9, 6);
+        for (int i = 0; i < texts.Count; i++) await TestDocuments.AddAsync(Engine, "d" + i, texts[i]);
         var request = new SearchRequest("glacier melting", K: 5, Mode: SearchModes.Situated);
-        var before = await _engine.Search.SearchAsync("c", request);
-        var learned = await _engine.Indexes.GetDenseAsync("c", await _engine.Indexes.GetCurrentAsync("c", default), default);
+        var before = await Engine.Search.SearchAsync("c", request);
+        var learned = await Engine.Indexes.GetDenseAsync("c", await Engine.Indexes.GetCurrentAsync("c", default), default);
         Assert.False(learned.LoadedFromDisk);
-        await _engine.DisposeAsync();
+        await Engine.DisposeAsync();
 
-        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
-        var index = await _engine.Indexes.GetCurrentAsync("c", default);
-        var loaded = await _engine.Indexes.GetDenseAsync("c", index, default);
+        Engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = Dir.Path });
+        var index = await Engine.Indexes.GetCurrentAsync("c", default);
+        var loaded = await Engine.Indexes.GetDenseAsync("c", index, default);
         Assert.True(loaded.LoadedFromDisk, "the vectors were read back, not relearned");
         Assert.Equal(learned.Count, loaded.Count);
-        var after = await _engine.Search.SearchAsync("c", request);
+        var after = await Engine.Search.SearchAsync("c", request);
         Assert.Equal(before.Hits.Select(h => (h.DocumentId, h.Score)), after.Hits.Select(h => (h.DocumentId, h.Score)));
         string file = Path.Combine(index.Current.Directory!, "dense", "dense.bin");
-        await _engine.DisposeAsync();
+        await Engine.DisposeAsync();
 
         var bytes = File.ReadAllBytes(file);
         bytes[bytes.Length / 3] ^= 0x10;
         File.WriteAllBytes(file, bytes);
-        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
-        var relearned = await _engine.Indexes.GetDenseAsync("c", await _engine.Indexes.GetCurrentAsync("c", default), default);
+        Engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = Dir.Path });
+        var relearned = await Engine.Indexes.GetDenseAsync("c", await Engine.Indexes.GetCurrentAsync("c", default), default);
         Assert.False(relearned.LoadedFromDisk);
-        Assert.Equal(before.Hits.Select(h => h.DocumentId), (await _engine.Search.SearchAsync("c", request)).Hits.Select(h => h.DocumentId));
+        Assert.Equal(before.Hits.Select(h => h.DocumentId), (await Engine.Search.SearchAsync("c", request)).Hits.Select(h => h.DocumentId));
     }
 }

@@ -4,38 +4,23 @@ using Search.TestSupport;
 
 namespace Search.Ranking.Tests;
 
-public sealed class SearchServiceTests : IAsyncLifetime
+public sealed class SearchServiceTests : EngineTest
 {
-    private readonly TempDirectory _dir = new();
-    private SearchEngine _engine = null!;
-
-    public async Task InitializeAsync()
-    {
-        _engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
-        await _engine.Store.CreateCollectionAsync("c");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _engine.DisposeAsync();
-        _dir.Dispose();
-    }
-
     private Task Add(string id, string title, string text, string metadata = "{}") =>
-        _engine.Ingestion.IngestJsonAsync("c", Indexing.Extraction.JsonDocumentReader.Parse(
+        Engine.Ingestion.IngestJsonAsync("c", Indexing.Extraction.JsonDocumentReader.Parse(
             System.Text.Json.JsonSerializer.Serialize(new { id, title, text, metadata = System.Text.Json.JsonDocument.Parse(metadata).RootElement }), id, id), explicitId: true);
 
     [Fact]
-    public async Task Writes_from_another_engine_on_the_same_store_are_found_and_deletes_disappear()
+    public async Task Writes_from_anotherEngine_on_the_same_store_are_found_and_deletes_disappear()
     {
         await Add("a", "Wind power", "Turbines convert wind into electricity.");
-        Assert.Single((await _engine.Search.SearchAsync("c", new SearchRequest("turbines"))).Hits);
-        await using (var other = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path }))
+        Assert.Single((await Engine.Search.SearchAsync("c", new SearchRequest("turbines"))).Hits);
+        await using (var other = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = Dir.Path }))
         {
             await other.Ingestion.IngestJsonAsync("c", Indexing.Extraction.JsonDocumentReader.Parse("""{"id": "b", "title": "More turbines", "text": "Offshore turbines."}""", "b", "b"), true);
             Assert.True(await other.Store.DeleteDocumentAsync("c", "a"));
         }
-        var hits = (await _engine.Search.SearchAsync("c", new SearchRequest("turbines"))).Hits;
+        var hits = (await Engine.Search.SearchAsync("c", new SearchRequest("turbines"))).Hits;
         Assert.Equal(["b"], hits.Select(h => h.DocumentId));
     }
 
@@ -43,7 +28,7 @@ public sealed class SearchServiceTests : IAsyncLifetime
     public async Task Hits_carry_passage_place_score_and_components()
     {
         await Add("doc", "Report", "Solar output rose sharply this year.");
-        var hit = Assert.Single((await _engine.Search.SearchAsync("c", new SearchRequest("solar output"))).Hits);
+        var hit = Assert.Single((await Engine.Search.SearchAsync("c", new SearchRequest("solar output"))).Hits);
         Assert.Equal((1, "doc", "Report", 0, "Solar output rose sharply this year."), (hit.Rank, hit.DocumentId, hit.Title, hit.Segment, hit.Text));
         Assert.Equal(hit.Score, hit.Components["bm25"]);
         Assert.Equal(hit.Score, hit.Components["bm25_title"] + hit.Components["bm25_section"] + hit.Components["bm25_body"], 9);
@@ -56,7 +41,7 @@ public sealed class SearchServiceTests : IAsyncLifetime
         await Add("2", "Two", "shared words", """{"lang": "fr", "year": 2021, "tags": ["legal"]}""");
         await Add("3", "Three", "shared words", "{}");
         async Task<string[]> Ids(Dictionary<string, string> f) =>
-            (await _engine.Search.SearchAsync("c", new SearchRequest("shared", Filters: f))).Hits.Select(h => h.DocumentId).Order().ToArray();
+            (await Engine.Search.SearchAsync("c", new SearchRequest("shared", Filters: f))).Hits.Select(h => h.DocumentId).Order().ToArray();
         Assert.Equal(["1"], await Ids(new() { ["lang"] = "en" }));
         Assert.Equal(["2"], await Ids(new() { ["year"] = "2021" }));
         Assert.Equal(["1", "2"], await Ids(new() { ["tags"] = "legal" }));
@@ -70,20 +55,20 @@ public sealed class SearchServiceTests : IAsyncLifetime
     [InlineData("q", 1001, "k must be")]
     public async Task Invalid_requests_are_rejected(string q, int k, string message)
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => _engine.Search.SearchAsync("c", new SearchRequest(q, k)));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Engine.Search.SearchAsync("c", new SearchRequest(q, k)));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ArgumentException>(() => _engine.Search.SearchAsync("c", new SearchRequest("q", Mode: "magic")));
-        await Assert.ThrowsAsync<NotFoundException>(() => _engine.Search.SearchAsync("nope", new SearchRequest("q")));
+        await Assert.ThrowsAsync<ArgumentException>(() => Engine.Search.SearchAsync("c", new SearchRequest("q", Mode: "magic")));
+        await Assert.ThrowsAsync<NotFoundException>(() => Engine.Search.SearchAsync("nope", new SearchRequest("q")));
     }
 
     [Fact]
     public async Task A_recreated_collection_does_not_see_the_old_documents()
     {
         await Add("old", "Old", "ancient text");
-        Assert.Single((await _engine.Search.SearchAsync("c", new SearchRequest("ancient"))).Hits);
-        await _engine.Store.DeleteCollectionAsync("c");
-        await _engine.Store.CreateCollectionAsync("c");
-        Assert.Empty((await _engine.Search.SearchAsync("c", new SearchRequest("ancient"))).Hits);
+        Assert.Single((await Engine.Search.SearchAsync("c", new SearchRequest("ancient"))).Hits);
+        await Engine.Store.DeleteCollectionAsync("c");
+        await Engine.Store.CreateCollectionAsync("c");
+        Assert.Empty((await Engine.Search.SearchAsync("c", new SearchRequest("ancient"))).Hits);
     }
 }
 
@@ -95,7 +80,7 @@ public sealed class PersistentIndexTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task A_restarted_engine_resumes_from_the_commit_and_replays_later_writes()
+    public async Task A_restartedEngine_resumes_from_the_commit_and_replays_later_writes()
     {
         await using (var first = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path }))
         {
