@@ -292,14 +292,21 @@ public static class Commands
         return 0;
     }
 
-    private static async Task<int> EvalSpansAsync(CliArguments a, CancellationToken ct)
+    /// <summary>The arguments eval and eval-spans share: a data folder that exists, a mode, a run file and scratch engine options.</summary>
+    private static (string Data, string Mode, string RunPath, EngineOptions Options) EvalArguments(CliArguments a)
     {
         string data = a.Require("data");
         string mode = ModeArgument(a);
         string runPath = a.Require("run");
-        var baseOptions = EngineOptionsFrom(a, durable: false);
+        var options = EngineOptionsFrom(a, durable: false);
         a.RejectUnknown();
         if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
+        return (data, mode, runPath, options);
+    }
+
+    private static async Task<int> EvalSpansAsync(CliArguments a, CancellationToken ct)
+    {
+        var (data, mode, runPath, baseOptions) = EvalArguments(a);
         foreach (var file in new[] { "documents.jsonl", "queries.jsonl", "qrels.jsonl" })
             if (!File.Exists(Path.Combine(data, file))) throw new UsageException($"--data {data}: {file} is missing");
         return await WithScratchEngineAsync(baseOptions, async engine =>
@@ -322,12 +329,7 @@ public static class Commands
 
     private static async Task<int> EvalAsync(CliArguments a, CancellationToken ct)
     {
-        string data = a.Require("data");
-        string mode = ModeArgument(a);
-        string runPath = a.Require("run");
-        var baseOptions = EngineOptionsFrom(a, durable: false);
-        a.RejectUnknown();
-        if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
+        var (data, mode, runPath, baseOptions) = EvalArguments(a);
         var dataset = BeirDataset.Load(data);
         return await WithScratchEngineAsync(baseOptions, async engine =>
         {
