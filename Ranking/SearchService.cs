@@ -70,12 +70,14 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         }
         if (mode == SearchModes.Hybrid)
         {
-            foreach (var f in HybridRetriever.Hybrid(dense, queryVector, lexicalList, situated, Options))
+            var fused = HybridRetriever.Hybrid(dense, queryVector, lexicalList, situated, Options);
+            foreach (var f in fused.Hits)
             {
                 var components = byKey.TryGetValue((f.DocumentId, f.Ordinal), out var lh) ? LexicalComponents(lh) : new Dictionary<string, double>();
                 components["bm25_rank"] = f.LexicalRank;
                 components["dense"] = double.IsNaN(f.DenseScore) ? 0 : f.DenseScore;
                 components["dense_rank"] = f.DenseRank;
+                components["dense_weight"] = fused.DenseWeight;
                 Add(f.DocumentId, f.Ordinal, f.Score, components);
                 if (result.Count >= k) break;
             }

@@ -32,6 +32,27 @@ public sealed class HybridRetrievalTests : EngineTest
     }
 
     [Fact]
+    public void The_dense_weight_shrinks_with_the_correlation_of_the_two_sides()
+    {
+        var options = new HybridOptions(DenseWeight: 0.7, FullAgreement: 0.5, AgreementDepth: 4);
+        // Lexical scores 4, 3, 2, 1 then a fifth outside the agreement depth.
+        var lexical = new List<(long, int, double)> { (1, 0, 4), (2, 0, 3), (3, 0, 2), (4, 0, 1), (5, 0, 0.5) };
+        double Weight(params double[] dense) => HybridRetriever.DenseWeight(lexical, (doc, _) => doc <= dense.Length ? dense[doc - 1] : double.NaN, options);
+        // Dense scores in the same order: full weight, whatever the fifth says.
+        Assert.Equal(0.7, Weight(0.9, 0.8, 0.7, 0.6, -5), 12);
+        // The reverse order: the dense side contradicts the lexical one and gets no weight.
+        Assert.Equal(0, Weight(0.6, 0.7, 0.8, 0.9), 12);
+        // A partly agreeing dense side: centred, lexical 1.5, 0.5, −0.5, −1.5 and dense 0.05, −0.05, 0.15, −0.15
+        // give covariance 0.2 over √(5 · 0.05), a correlation of 0.4, so the weight is 0.7 · 0.4 / 0.5.
+        Assert.Equal(0.56, Weight(0.2, 0.1, 0.3, 0.0), 9);
+        // Too few lexical candidates, or no spread in their scores: nothing to measure, the full weight applies.
+        Assert.Equal(0.7, HybridRetriever.DenseWeight(lexical.Take(2).ToList(), (_, _) => 0.5, options), 12);
+        Assert.Equal(0.7, Weight(0.5, 0.5, 0.5, 0.5), 12);
+        // Segments without a vector are left out of the measurement.
+        Assert.Equal(0.7, Weight(0.9, double.NaN, 0.7, 0.6), 12);
+    }
+
+    [Fact]
     public void Reciprocal_rank_fusion_sums_inverse_ranks()
     {
         var a = new List<(long, int, double)> { (1, 0, 9), (2, 0, 8) };
@@ -121,7 +142,7 @@ public sealed class HybridRetrievalTests : EngineTest
             Assert.All(response.Hits, h => Assert.InRange(int.Parse(h.DocumentId[1..]), 8, 15));
             Assert.Equal(response.Hits.Select(h => h.Score).OrderDescending(), response.Hits.Select(h => h.Score));
             if (mode == SearchModes.Hybrid)
-                Assert.All(response.Hits, h => Assert.True(h.Components.ContainsKey("dense") && h.Components.ContainsKey("dense_rank") && h.Components.ContainsKey("bm25_rank")));
+                Assert.All(response.Hits, h => Assert.True(h.Components.ContainsKey("dense") && h.Components.ContainsKey("dense_rank") && h.Components.ContainsKey("bm25_rank") && h.Components["dense_weight"] is >= 0 and <= 0.7));
             else Assert.All(response.Hits, h => Assert.True(h.Components.ContainsKey(mode)));
         }
         // A query with a word no document has still finds its topic densely ("sandpipers" shares sub-words with nothing; "migrations" with "migration").
