@@ -215,6 +215,31 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         }
     }
 
+    /// <summary>
+    /// How common words are in the collection's serving lexical index when that index is open, else null:
+    /// ingestion weighs chapter titles against the collection without forcing its index to load.
+    /// </summary>
+    public ITermStatistics? LoadedTermStatistics(string collection) =>
+        _indexes.TryGetValue(collection, out var index) ? new ServingTermStatistics(index) : null;
+
+    /// <summary>Statistics read from whichever generation serves at the time of each call.</summary>
+    private sealed class ServingTermStatistics(CollectionIndex index) : ITermStatistics
+    {
+        public int Segments => Read(g => g.Lexical.SegmentCount);
+
+        public long SegmentFrequency(string word) => Read(g => g.Lexical.SegmentFrequency(word));
+
+        // A generation retired between reading Current and acquiring it (a reindex swap, a dropped collection)
+        // answers nothing rather than spinning: a title weighed without one word's statistics is still a title.
+        private T Read<T>(Func<IndexGeneration, T> read) where T : struct
+        {
+            var generation = index.Current;
+            if (!generation.TryAcquire()) return default;
+            try { return read(generation); }
+            finally { generation.Release(); }
+        }
+    }
+
     /// <summary>Forgets a collection's indexes (after it is deleted) and removes their files.</summary>
     public void Drop(string collection)
     {

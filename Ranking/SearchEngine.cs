@@ -74,13 +74,13 @@ public sealed class SearchEngine : IAsyncDisposable
     {
         Options = options;
         Store = store;
-        Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion);
-        Tasks = new BulkTaskRunner(store, Ingestion);
         var bm25 = options.Bm25;
         // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.
         string root = Path.Combine(options.DataDirectory, "index", options.Store == StoreKind.Sqlite ? "sqlite" : "postgres");
         Indexes = new CollectionIndexes(store, new IndexSettings(options.PersistIndexes ? root : null, Analyzer.English, bm25,
             message => Console.Error.WriteLine("search: " + message)));
+        Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion, Indexes.LoadedTermStatistics);
+        Tasks = new BulkTaskRunner(store, Ingestion);
         Search = new SearchService(store, Indexes);
     }
 

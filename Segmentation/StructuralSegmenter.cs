@@ -21,7 +21,7 @@ public sealed class StructuralSegmenter : ISegmenter
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document) => Segment(document, null);
+    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, Analysis.ITermStatistics? collection = null) => Segment(document, topicStarts: null);
 
     /// <summary>
     /// Segments with extra places to cut: the indices of blocks that start a new topic, and offsets in the

@@ -25,7 +25,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
     private readonly int _targetTokens = (options ?? new SegmenterOptions()).TargetTokens;
 
     /// <inheritdoc />
-    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document)
+    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, ITermStatistics? collection = null)
     {
         var segmenter = new DescriptionLengthSegmenter(Analyzer.English, DescriptionLengthOptions.ForKind(document.Kind));
         var blocks = document.Blocks;
@@ -62,7 +62,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
         }
         Close();
         var segments = _structure.Segment(document, starts, cuts);
-        return document.Kind == DocumentKind.Transcript ? WithChapters(document, starts, segments) : segments;
+        return document.Kind == DocumentKind.Transcript ? WithChapters(document, starts, segments, collection) : segments;
     }
 
     /// <summary>
@@ -140,7 +140,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
     }
 
     /// <summary>Chapters are the transcript's topical stretches; each segment is tagged with the chapter its first cue is in.</summary>
-    private static IReadOnlyList<SegmentDraft> WithChapters(ExtractedDocument document, HashSet<int> topicStarts, IReadOnlyList<SegmentDraft> segments)
+    private static IReadOnlyList<SegmentDraft> WithChapters(ExtractedDocument document, HashSet<int> topicStarts, IReadOnlyList<SegmentDraft> segments, ITermStatistics? collection)
     {
         var blocks = document.Blocks;
         DocumentText.Compose(blocks, out int[] blockStarts);
@@ -156,7 +156,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
             for (int i = firsts[c]; i < end; i++) list.Add(blocks[i].Text);
             utterances.Add(list);
         }
-        var titles = ChapterTitler.Titles(utterances);
+        var titles = ChapterTitler.Titles(utterances, collection);
         var chapters = new Chapter[firsts.Count];
         for (int c = 0; c < firsts.Count; c++)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Search.Indexing.Extraction;
 using Search.Indexing.Storage;
 using Search.Segmentation;
+using Search.Segmentation.Analysis;
 using Search.Segmentation.Structure;
 
 namespace Search.Indexing.Ingestion;
@@ -21,8 +22,11 @@ public sealed record IngestResult(string Item, IngestOutcome? Outcome, string? E
 /// <summary>
 /// The path of a document into the store: extract text and structure, segment, hash, and write the
 /// document with its segments in one transaction. Indexes catch up from the store's change log.
+/// <paramref name="collectionStatistics"/>, when given, tells the segmenter how common words are in the
+/// collection a document joins (null for a collection without them).
 /// </summary>
-public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry extractors, ISegmenter segmenter, IngestionOptions options)
+public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry extractors, ISegmenter segmenter, IngestionOptions options,
+    Func<string, ITermStatistics?>? collectionStatistics = null)
 {
     private static readonly JsonSerializerOptions StructureJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
@@ -120,7 +124,7 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
     {
         // Contracts and terms of service arrive as HTML, Markdown or DOCX too: the text decides, not the format.
         if (document.Kind == DocumentKind.Prose && LegalNumbering.LooksLegal(document.Blocks.Select(b => b.Text))) document = document with { Kind = DocumentKind.Legal };
-        var segments = segmenter.Segment(document);
+        var segments = segmenter.Segment(document, collectionStatistics?.Invoke(collection));
         string hash = ContentHash(document, metadataJson);
         string id = externalId ?? "sha256:" + hash[..32];
         var write = new DocumentWrite(id, explicitId && externalId is not null, document.Title, source, document.MediaType, document.Kind,

@@ -57,4 +57,10 @@ public interface ILexicalIndex : IDisposable
 
     /// <summary>Top hits, best first; equal scores are ordered by document id, then segment ordinal.</summary>
     IReadOnlyList<LexicalHit> Search(LexicalQuery query);
+
+    /// <summary>
+    /// Segments that contain <paramref name="word"/> (its first term after the index's analyzer; 0 when it has
+    /// none) in any field. As in BM25's idf, deleted segments count until their files are merged away.
+    /// </summary>
+    long SegmentFrequency(string word);
 }

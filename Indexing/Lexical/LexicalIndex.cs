@@ -558,6 +558,29 @@ public sealed class LexicalIndex : ILexicalIndex
     }
 
     /// <inheritdoc />
+    public long SegmentFrequency(string word)
+    {
+        var terms = _analyzer.Analyze(word);
+        if (terms.Count == 0) return 0;
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(terms[0]);
+        var snapshot = AcquireSnapshot();
+        try
+        {
+            long df = 0;
+            foreach (var s in snapshot.Segments)
+            {
+                int rank = s.Segment.Reader.FindTerm(utf8);
+                if (rank >= 0) df += s.Segment.Reader.DocumentFrequency(rank);
+            }
+            return df;
+        }
+        finally
+        {
+            snapshot.Release();
+        }
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         Task running;

@@ -4,7 +4,8 @@ namespace Search.Segmentation.Topics;
 
 /// <summary>
 /// Short readable titles for transcript chapters: the key phrases (runs of content words within one
-/// utterance) that are frequent in the chapter and rare in the episode's other chapters, 2–6 words in all.
+/// utterance) that are frequent in the chapter and rare in the episode's other chapters and, when the
+/// collection's statistics are given, in the collection: 2–6 words in all.
 /// </summary>
 public static class ChapterTitler
 {
@@ -25,8 +26,16 @@ public static class ChapterTitler
         "thank", "thanks", "please", "hello", "hi", "bye", "welcome", "year", "years", "day", "days", "minute", "minutes",
     };
 
-    /// <summary>One title per chapter; <paramref name="chapters"/> holds each chapter's utterances.</summary>
-    public static IReadOnlyList<string> Titles(IReadOnlyList<IReadOnlyList<string>> chapters)
+    // Below this many segments a collection's word counts say more about its few documents than about its language.
+    private const int MinimumCollectionSegments = 50;
+
+    /// <summary>
+    /// One title per chapter; <paramref name="chapters"/> holds each chapter's utterances. With
+    /// <paramref name="collection"/>, a word common across the collection's segments (the show's name, the
+    /// product every meeting designs) weighs less, down to half for a word in every segment: it tells this
+    /// chapter from the episode's others but not from the rest of the collection.
+    /// </summary>
+    public static IReadOnlyList<string> Titles(IReadOnlyList<IReadOnlyList<string>> chapters, ITermStatistics? collection = null)
     {
         // Document frequency of each word over chapters: a word in every chapter names none of them.
         var perChapter = new List<Dictionary<string, Candidate>>(chapters.Count);
@@ -40,7 +49,8 @@ public static class ChapterTitler
             perChapter.Add(candidates);
         }
         var titles = new List<string>(chapters.Count);
-        for (int c = 0; c < perChapter.Count; c++) titles.Add(Title(perChapter[c], chapterFrequency, chapters.Count, c));
+        var rarity = Rarity(chapterFrequency.Keys, collection);
+        for (int c = 0; c < perChapter.Count; c++) titles.Add(Title(perChapter[c], chapterFrequency, rarity, chapters.Count, c));
         return titles;
     }
 
@@ -83,9 +93,23 @@ public static class ChapterTitler
         return span.ToString().ToLowerInvariant();
     }
 
-    private static string Title(Dictionary<string, Candidate> candidates, Dictionary<string, int> chapterFrequency, int chapters, int ordinal)
+    /// <summary>Each word's factor from the collection: 1 for a word the collection rarely uses, ½ for one in every segment.</summary>
+    private static Dictionary<string, double>? Rarity(IEnumerable<string> words, ITermStatistics? collection)
     {
-        double Weight(string w) => Math.Log(1.0 + (double)chapters / chapterFrequency.GetValueOrDefault(w, 1)) + 0.1;
+        if (collection is null || collection.Segments < MinimumCollectionSegments) return null;
+        double n = collection.Segments, full = Math.Log(n + 1);
+        var rarity = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var w in words)
+        {
+            double idf = Math.Log((n + 1) / (collection.SegmentFrequency(w) + 0.5));
+            rarity[w] = 0.5 + 0.5 * Math.Clamp(idf / full, 0, 1);
+        }
+        return rarity;
+    }
+
+    private static string Title(Dictionary<string, Candidate> candidates, Dictionary<string, int> chapterFrequency, Dictionary<string, double>? rarity, int chapters, int ordinal)
+    {
+        double Weight(string w) => (Math.Log(1.0 + (double)chapters / chapterFrequency.GetValueOrDefault(w, 1)) + 0.1) * (rarity?.GetValueOrDefault(w, 1) ?? 1);
         var scored = new List<(double Score, Candidate Phrase)>();
         foreach (var cand in candidates.Values)
         {

@@ -164,6 +164,21 @@ public class Bm25IndexTests
     }
 
     [Fact]
+    public void Segment_frequency_counts_segments_with_the_word_in_any_field_as_analysed()
+    {
+        using var index = LexicalIndex.InMemory(Analyzer.English, new Bm25Parameters());
+        Assert.Equal(0, index.SegmentFrequency("turbine"));
+        index.Upsert(new IndexedDocument(1, "Turbines", [new(0, "", "gearbox wear"), new(1, "", "the turbine hums"), new(2, "Blades", "rotor")]));
+        index.Upsert(new IndexedDocument(2, "Birds", [new(0, "Turbine strikes", "plovers"), new(1, "", "plovers nest")]));
+        // Titles count for every segment of their document; stems join "turbines", "Turbine" and "turbine".
+        Assert.Equal(4, index.SegmentFrequency("TURBINES"));
+        Assert.Equal(2, index.SegmentFrequency("plover"));
+        Assert.Equal(1, index.SegmentFrequency("blades"));
+        Assert.Equal(0, index.SegmentFrequency("the"));
+        Assert.Equal(0, index.SegmentFrequency("zebra"));
+    }
+
+    [Fact]
     public void Parameters_are_validated()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => LexicalIndex.InMemory(Plain, new Bm25Parameters(B: 1.5)));
