@@ -53,6 +53,32 @@ public sealed class HybridRetrievalTests : EngineTest
     }
 
     [Fact]
+    public void Neighbour_smoothing_moves_scores_toward_the_nearest_neighbours_and_keeps_the_block_on_top()
+    {
+        // Four hits in two clusters (unit vectors along x or y); hit 4 has no vector; hit 5 is below the depth.
+        var vectors = new Dictionary<long, float[]> { [1] = [1, 0], [2] = [0, 1], [3] = [1, 0], [4] = [] };
+        var ranked = new List<FusedHit>();
+        double[] scores = [10, 8, 2, 0, -1];
+        for (int i = 0; i < scores.Length; i++) ranked.Add(new FusedHit(i + 1, 0, scores[i], 0, 0, 0, 0));
+        NeighbourSmoothing.Apply(ranked, depth: 4, neighbours: 1, weight: 0.5, h => vectors.TryGetValue(h.DocumentId, out var v) ? v : default);
+        // Scaled over the block (10 → 1, 8 → 0.8, 2 → 0.2, 0 → 0): 1 and 3 are each other's neighbour, so
+        // 1 → 0.6 and 3 → 0.6 (score 6); 2 has no positive neighbour (orthogonal to 1 and 3) and keeps 8;
+        // 4 has no vector and keeps 0; 5 is untouched below the block.
+        var byId = ranked.ToDictionary(h => h.DocumentId, h => h.Score);
+        Assert.Equal(8, byId[2], 9);
+        Assert.Equal(6, byId[1], 9);
+        Assert.Equal(6, byId[3], 9);
+        Assert.Equal(0, byId[4], 9);
+        Assert.Equal(-1, byId[5], 9);
+        // Re-sorted within the block; the tie between 1 and 3 keeps their fused order.
+        Assert.Equal([2L, 1, 3, 4, 5], ranked.Select(h => h.DocumentId));
+        // Weight 0, or a block without spread, changes nothing.
+        var same = ranked.ToList();
+        NeighbourSmoothing.Apply(same, depth: 4, neighbours: 1, weight: 0, h => vectors.TryGetValue(h.DocumentId, out var v) ? v : default);
+        Assert.Equal(ranked, same);
+    }
+
+    [Fact]
     public void Reciprocal_rank_fusion_sums_inverse_ranks()
     {
         var a = new List<(long, int, double)> { (1, 0, 9), (2, 0, 8) };
