@@ -79,12 +79,7 @@ public sealed class Bm25Searcher(Bm25Parameters parameters)
         var idf = new double[termCount];
         for (int t = 0; t < termCount; t++)
         {
-            long df = 0;
-            foreach (var s in snapshot.Segments)
-            {
-                int rank = s.Segment.Reader.FindTerm(query.Utf8[t]);
-                if (rank >= 0) df += s.Segment.Reader.DocumentFrequency(rank);
-            }
+            long df = snapshot.DocumentFrequency(query.Utf8[t]);
             idf[t] = df == 0 ? 0 : Bm25Parameters.Idf(snapshot.DocumentCount, df) * query.Counts[t];
         }
         if (request.RequireAllTerms && Array.IndexOf(idf, 0.0) >= 0) return []; // a term absent from the whole index matches nothing

@@ -56,6 +56,18 @@ public sealed class IndexSnapshot
     /// <summary>Average field lengths over <see cref="DocumentCount"/>.</summary>
     public double[] AverageLengths { get; }
 
+    /// <summary>Documents containing the term (its UTF-8 bytes) in any field, counted as <see cref="DocumentCount"/> is.</summary>
+    public long DocumentFrequency(ReadOnlySpan<byte> term)
+    {
+        long df = 0;
+        foreach (var s in Segments)
+        {
+            int rank = s.Segment.Reader.FindTerm(term);
+            if (rank >= 0) df += s.Segment.Reader.DocumentFrequency(rank);
+        }
+        return df;
+    }
+
     /// <summary>Builds a snapshot; it takes one reference to every segment.</summary>
     public IndexSnapshot(IReadOnlyList<SnapshotSegment> segments)
     {

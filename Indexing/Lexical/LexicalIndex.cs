@@ -562,17 +562,10 @@ public sealed class LexicalIndex : ILexicalIndex
     {
         var terms = _analyzer.Analyze(word);
         if (terms.Count == 0) return 0;
-        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(terms[0]);
         var snapshot = AcquireSnapshot();
         try
         {
-            long df = 0;
-            foreach (var s in snapshot.Segments)
-            {
-                int rank = s.Segment.Reader.FindTerm(utf8);
-                if (rank >= 0) df += s.Segment.Reader.DocumentFrequency(rank);
-            }
-            return df;
+            return snapshot.DocumentFrequency(System.Text.Encoding.UTF8.GetBytes(terms[0]));
         }
         finally
         {
