@@ -11,7 +11,8 @@ namespace Search.Ranking;
 
 /// <summary>How collection indexes are built and where they live.</summary>
 /// <param name="Root">The folder of persistent indexes, or null to keep them in memory.</param>
-public sealed record IndexSettings(string? Root, Analyzer Analyzer, Bm25Parameters Bm25, Action<string>? Warn = null);
+/// <param name="DenseModel">The model dense vectors are made with; null learns an embedder from each collection.</param>
+public sealed record IndexSettings(string? Root, Analyzer Analyzer, Bm25Parameters Bm25, Action<string>? Warn = null, Hybrid.DenseEmbedder? DenseModel = null);
 
 /// <summary>
 /// The derived indexes of every collection, kept in step with the store by replaying its change log
@@ -397,7 +398,7 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
                 string? directory = index.Current.Directory;
                 if (directory is not null)
                 {
-                    try { dense = Hybrid.DenseCollectionIndex.TryLoad(directory, index.AppliedSequence); }
+                    try { dense = Hybrid.DenseCollectionIndex.TryLoad(directory, index.AppliedSequence, model: settings.DenseModel); }
                     catch (InvalidDataException) { } // a damaged file is relearned from the store, as a damaged lexical segment is rebuilt
                 }
                 if (dense is null)
@@ -408,7 +409,7 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
                 index.Dense = dense;
             }
             await CatchUpDenseAsync(collection, dense, ct);
-            if (dense.SegmentsEmbeddedSinceLearning > DenseRelearnAfter * Math.Max(1, dense.LearnedSegments) && index.DenseRelearning is null)
+            if (dense.Embedder.IsLearned && dense.SegmentsEmbeddedSinceLearning > DenseRelearnAfter * Math.Max(1, dense.LearnedSegments) && index.DenseRelearning is null)
                 index.DenseRelearning = RelearnDenseAsync(collection, index);
             return dense;
         }
@@ -421,9 +422,9 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         var index = await GetCurrentAsync(collection, ct);
         bool relearning = index.DenseRelearning is not null;
         return index.Dense is not { } d
-            ? new DenseStatus(false, 0, 0, 0, DenseRelearnAfter, relearning, null, 0, 0, false, 0)
+            ? new DenseStatus(false, 0, 0, 0, DenseRelearnAfter, relearning, null, 0, 0, false, 0, null)
             : new DenseStatus(true, d.Count, d.LearnedSegments, d.SegmentsEmbeddedSinceLearning, DenseRelearnAfter, relearning, d.VectorIndexSpec,
-                d.Embedder.Dimension, d.Sequence, d.LoadedFromDisk, Math.Round(d.TrainingTime.TotalSeconds, 3));
+                d.Embedder.Dimension, d.Sequence, d.LoadedFromDisk, Math.Round(d.TrainingTime.TotalSeconds, 3), d.Embedder.Name);
     }
 
     /// <summary>Learns a dense index from the store's current segments; its sequence is the last change before the read, so catching up replays whatever the read may have missed.</summary>
@@ -439,7 +440,7 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
             segments.AddRange(await DenseSegmentsAsync(page, ct));
             afterId = page[^1].Id;
         }
-        return await Task.Run(() => Hybrid.DenseCollectionIndex.Build(segments, sequence, new Indexing.Embeddings.CorpusEmbedderOptions()), ct);
+        return await Task.Run(() => Hybrid.DenseCollectionIndex.Build(segments, sequence, new Indexing.Embeddings.CorpusEmbedderOptions(), model: settings.DenseModel), ct);
     }
 
     /// <summary>Embeds the documents changed since the index's sequence with its learned model.</summary>

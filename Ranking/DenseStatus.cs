@@ -12,5 +12,6 @@ namespace Search.Ranking;
 /// <param name="Sequence">The change sequence number the vectors reflect.</param>
 /// <param name="LoadedFromDisk">Whether the vectors were read back after a restart rather than learned in this process.</param>
 /// <param name="TrainingSeconds">How long learning and embedding took (0 when loaded).</param>
+/// <param name="Embedder">"corpus" (learned from the collection, relearned as it changes) or "model:" and the configured model's id.</param>
 public sealed record DenseStatus(bool Learned, int Segments, int LearnedSegments, int EmbeddedSinceLearning, double RelearnAfter, bool Relearning,
-    string? VectorIndex, int Dimension, long Sequence, bool LoadedFromDisk, double TrainingSeconds);
+    string? VectorIndex, int Dimension, long Sequence, bool LoadedFromDisk, double TrainingSeconds, string? Embedder);

@@ -42,7 +42,8 @@ public sealed record EngineOptions
     /// <summary>Input size limits.</summary>
     public IngestionOptions Ingestion { get; init; } = new();
 
-    /// <summary>A sentence-embedding model directory served under its directory name; when null, $SEARCH_EMBEDDING_MODEL.</summary>
+    /// <summary>A sentence-embedding model directory (when null, $SEARCH_EMBEDDING_MODEL): served under its directory name, and every
+    /// collection's dense vectors are made with it instead of an embedder learned from the collection.</summary>
     public string? EmbeddingModelDirectory { get; init; }
 }
 
@@ -68,17 +69,19 @@ public sealed class SearchEngine : IAsyncDisposable
     public EngineOptions Options { get; }
 
     /// <summary>The embedders by name (POST /v1/embeddings serves them).</summary>
-    public EmbedderRegistry Embedders { get; private init; } = new();
+    public EmbedderRegistry Embedders { get; }
 
-    private SearchEngine(IDocumentStore store, EngineOptions options)
+    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders)
     {
+        Embedders = embedders;
         Options = options;
         Store = store;
         var bm25 = options.Bm25;
         // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.
         string root = Path.Combine(options.DataDirectory, "index", options.Store == StoreKind.Sqlite ? "sqlite" : "postgres");
+        var denseModel = embedders.DirectoryModel is { } model ? Hybrid.DenseEmbedder.FromModel(model) : null;
         Indexes = new CollectionIndexes(store, new IndexSettings(options.PersistIndexes ? root : null, Analyzer.English, bm25,
-            message => Console.Error.WriteLine("search: " + message)));
+            message => Console.Error.WriteLine("search: " + message), denseModel));
         Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion, Indexes.LoadedTermStatistics);
         Tasks = new BulkTaskRunner(store, Ingestion);
         Search = new SearchService(store, Indexes);
@@ -107,7 +110,7 @@ public sealed class SearchEngine : IAsyncDisposable
             embedders.Dispose();
             throw;
         }
-        return new SearchEngine(store, options) { Embedders = embedders };
+        return new SearchEngine(store, options, embedders);
     }
 
     /// <inheritdoc />

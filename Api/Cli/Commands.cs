@@ -40,7 +40,8 @@ public static class Commands
           --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
           --store sqlite|postgres   (env SEARCH_STORE; default sqlite)
           --postgres CONN      Npgsql connection string (env SEARCH_POSTGRES)
-          --embedding-model DIR  sentence-embedding model served at /v1/embeddings (env SEARCH_EMBEDDING_MODEL)
+          --embedding-model DIR  sentence-embedding model served at /v1/embeddings and used for dense search
+                               (env SEARCH_EMBEDDING_MODEL; default: an embedder learned from each collection)
         ranking options (serve, query, eval): --k1 0.9 --b 0.4
 
         exit codes: 0 success, 2 bad arguments or input, 1 other failure

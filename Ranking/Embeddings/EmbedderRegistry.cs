@@ -24,8 +24,12 @@ public sealed class EmbedderRegistry : IDisposable
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"the embedding model directory {directory} does not exist");
         var generator = TransformerEmbeddingGenerator.Load(directory);
         registry.Register(generator.ModelId, generator);
+        registry.DirectoryModel = generator;
         return registry;
     }
+
+    /// <summary>The model read from the configured directory, if any: collections' dense vectors are made with it.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? DirectoryModel { get; private set; }
 
     /// <summary>Adds <paramref name="generator"/> as <paramref name="name"/>, replacing any earlier one, and returns the
     /// replaced generator: requests may still be using it, so its disposal is the caller's. The registry disposes what it

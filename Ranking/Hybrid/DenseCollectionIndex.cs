@@ -41,7 +41,7 @@ public sealed class DenseCollectionIndex : IDisposable
     private readonly IVectorIndex _plainIndex;
     private readonly IVectorIndex _situatedIndex;
 
-    private DenseCollectionIndex(CorpusEmbedder embedder, long sequence, int learnedSegments, IVectorIndex plainIndex, IVectorIndex situatedIndex)
+    private DenseCollectionIndex(DenseEmbedder embedder, long sequence, int learnedSegments, IVectorIndex plainIndex, IVectorIndex situatedIndex)
     {
         Embedder = embedder;
         _dimension = embedder.Dimension;
@@ -51,8 +51,8 @@ public sealed class DenseCollectionIndex : IDisposable
         _situatedIndex = situatedIndex;
     }
 
-    /// <summary>The collection's embedder.</summary>
-    public CorpusEmbedder Embedder { get; }
+    /// <summary>The collection's embedder: learned from it, or the configured model.</summary>
+    public DenseEmbedder Embedder { get; }
 
     /// <summary>The change sequence number the index reflects.</summary>
     public long Sequence { get; private set; }
@@ -63,7 +63,7 @@ public sealed class DenseCollectionIndex : IDisposable
     /// <summary>How long learning the embedder and embedding the segments took.</summary>
     public TimeSpan TrainingTime { get; private set; }
 
-    /// <summary>Segments the embedder was learned from.</summary>
+    /// <summary>Segments the embedder was learned from (with a configured model: the segments embedded when the index was built).</summary>
     public int LearnedSegments { get; }
 
     /// <summary>Segments embedded (added or re-embedded) since the embedder was learned.</summary>
@@ -76,15 +76,22 @@ public sealed class DenseCollectionIndex : IDisposable
     public int Count => _slots.Count;
 
     /// <summary>
-    /// Learns the embedder from the segments (grouped by document, in order) and embeds them, plain and situated.
-    /// From <paramref name="approximateFrom"/> segments on, the vector indexes are FAISS HNSW instead of exact.
+    /// Learns the embedder from the segments (grouped by document, in order) — or, given a <paramref name="model"/>,
+    /// uses it — and embeds them, plain and situated. From <paramref name="approximateFrom"/> segments on, the
+    /// vector indexes are FAISS HNSW instead of exact.
     /// </summary>
-    public static DenseCollectionIndex Build(IReadOnlyList<DenseSegment> segments, long sequence, CorpusEmbedderOptions options, int approximateFrom = DefaultApproximateFrom)
+    public static DenseCollectionIndex Build(IReadOnlyList<DenseSegment> segments, long sequence, CorpusEmbedderOptions options, int approximateFrom = DefaultApproximateFrom,
+        DenseEmbedder? model = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var texts = new string[segments.Count];
-        for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
-        var embedder = CorpusEmbedderTrainer.Train(texts, options, Analyzer.English);
+        DenseEmbedder embedder;
+        if (model is not null) embedder = model;
+        else
+        {
+            var texts = new string[segments.Count];
+            for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
+            embedder = DenseEmbedder.Learned(CorpusEmbedderTrainer.Train(texts, options, Analyzer.English));
+        }
         var index = new DenseCollectionIndex(embedder, sequence, segments.Count,
             VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom), VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom));
         index.AddLocked(segments, countAsChange: false);
@@ -135,20 +142,21 @@ public sealed class DenseCollectionIndex : IDisposable
         var plain = new float[segments.Count * d];
         var texts = new string[segments.Count];
         for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
-        Parallel.For(0, segments.Count, i => Embedder.Embed(texts[i], plain.AsSpan(i * d, d)));
+        Embedder.Embed(texts, plain);
+        // Each row first holds the vector of the segment's title and place, then becomes its situated vector.
         var situated = new float[plain.Length];
-        var context = new float[d];
+        for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].DocumentTitle + " \n " + segments[i].Place;
+        Embedder.Embed(texts, situated);
         for (int i = 0; i < segments.Count; i++)
         {
             var s = segments[i];
-            Embedder.Embed(s.DocumentTitle + " \n " + s.Place, context);
+            var row = situated.AsSpan(i * d, d);
             // Neighbours in the same document carry what the passage continues or answers.
-            if (i > 0 && segments[i - 1].DocumentId == s.DocumentId) System.Numerics.Tensors.TensorPrimitives.Add(context, plain.AsSpan((i - 1) * d, d), context);
-            if (i + 1 < segments.Count && segments[i + 1].DocumentId == s.DocumentId) System.Numerics.Tensors.TensorPrimitives.Add(context, plain.AsSpan((i + 1) * d, d), context);
-            EmbeddingVectors.Normalize(context);
-            var target = situated.AsSpan(i * d, d);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(context, ContextWeight, plain.AsSpan(i * d, d), target);
-            EmbeddingVectors.Normalize(target);
+            if (i > 0 && segments[i - 1].DocumentId == s.DocumentId) System.Numerics.Tensors.TensorPrimitives.Add(row, plain.AsSpan((i - 1) * d, d), row);
+            if (i + 1 < segments.Count && segments[i + 1].DocumentId == s.DocumentId) System.Numerics.Tensors.TensorPrimitives.Add(row, plain.AsSpan((i + 1) * d, d), row);
+            EmbeddingVectors.Normalize(row);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, ContextWeight, plain.AsSpan(i * d, d), row);
+            EmbeddingVectors.Normalize(row);
         }
         var ids = new long[segments.Count];
         for (int i = 0; i < segments.Count; i++) ids[i] = TakeSlot();
@@ -228,7 +236,7 @@ public sealed class DenseCollectionIndex : IDisposable
     // A folder of its own inside the generation: the lexical index owns (and cleans) the generation's files.
     private const string Folder = "dense";
     private const string FileName = "dense.bin";
-    private static ReadOnlySpan<byte> Magic => "SRCHDNS3"u8;
+    private static ReadOnlySpan<byte> Magic => "SRCHDNS4"u8;
 
     /// <summary>
     /// Writes the index into a generation's directory with the lexical index's commit rules: a temporary
@@ -265,6 +273,7 @@ public sealed class DenseCollectionIndex : IDisposable
             w.Write(SegmentsEmbeddedSinceLearning);
             w.Write(_slotsUsed);
             w.Write(vectorFiles);
+            w.Write(Embedder.Name);
             var live = new List<int>(_slots.Count);
             foreach (var slots in _documentSlots.Values) live.AddRange(slots);
             foreach (int slot in live)
@@ -275,7 +284,7 @@ public sealed class DenseCollectionIndex : IDisposable
             }
             foreach (int slot in live) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_plain.AsSpan(slot * _dimension, _dimension)));
             foreach (int slot in live) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_situated.AsSpan(slot * _dimension, _dimension)));
-            Embedder.Save(body);
+            Embedder.Corpus?.Save(body);
         }
         files.WriteDurably(temp, stream =>
         {
@@ -297,15 +306,18 @@ public sealed class DenseCollectionIndex : IDisposable
     /// <summary>
     /// The index saved in <paramref name="generationDirectory"/> if it reflects no change after
     /// <paramref name="latestSequence"/> (the caller then applies what came since); null when there is none,
-    /// it is from an older format, or it is ahead of the store. A damaged file throws <see cref="InvalidDataException"/>.
+    /// it is from an older format, it is ahead of the store, or another embedder made it than the one in use
+    /// (<paramref name="model"/>, or the learned one when null). A damaged file throws <see cref="InvalidDataException"/>.
     /// </summary>
-    public static DenseCollectionIndex? TryLoad(string generationDirectory, long latestSequence, int approximateFrom = DefaultApproximateFrom)
+    public static DenseCollectionIndex? TryLoad(string generationDirectory, long latestSequence, int approximateFrom = DefaultApproximateFrom, DenseEmbedder? model = null)
     {
         string directory = Path.Combine(generationDirectory, Folder), path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) return null;
         var all = File.ReadAllBytes(path);
         if (all.Length >= Magic.Length && (all.AsSpan().StartsWith("SRCHDNS1"u8) || all.AsSpan().StartsWith("SRCHDNS2"u8))) return null; // earlier formats: relearned
-        if (all.Length < Magic.Length + 32 || !all.AsSpan().StartsWith(Magic)) throw new InvalidDataException($"{path}: not a dense index file");
+        // Version 3 had no embedder name: its embedder was always the learned one.
+        bool named = all.AsSpan().StartsWith(Magic);
+        if (all.Length < Magic.Length + 32 || !(named || all.AsSpan().StartsWith("SRCHDNS3"u8))) throw new InvalidDataException($"{path}: not a dense index file");
         var body = all.AsSpan(0, all.Length - 4);
         if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(all.Length - 4)) != Crc32C.Compute(body))
             throw new InvalidDataException($"{path}: checksum mismatch");
@@ -315,6 +327,8 @@ public sealed class DenseCollectionIndex : IDisposable
         if (sequence > latestSequence) return null;
         int count = r.ReadInt32(), dimension = r.ReadInt32(), learned = r.ReadInt32(), embeddedSince = r.ReadInt32(), slotsUsed = r.ReadInt32();
         string vectorFiles = r.ReadString();
+        string embedderName = named ? r.ReadString() : DenseEmbedder.CorpusName;
+        if (embedderName != (model?.Name ?? DenseEmbedder.CorpusName)) return null;
         if (count < 0 || dimension < 1 || learned < 0 || embeddedSince < 0 || slotsUsed < count) throw new InvalidDataException($"{path}: bad header");
         var keys = new (long, int)[count];
         var slots = new int[count];
@@ -331,7 +345,7 @@ public sealed class DenseCollectionIndex : IDisposable
         body.Slice((int)at, (int)tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(plain.AsSpan()));
         body.Slice((int)(at + tableBytes), (int)tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(situated.AsSpan()));
         int embedderAt = (int)(at + 2 * tableBytes);
-        var embedder = CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English);
+        var embedder = model ?? DenseEmbedder.Learned(CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English));
         if (embedder.Dimension != dimension) throw new InvalidDataException($"{path}: the embedder has {embedder.Dimension} dimensions, the vectors {dimension}");
         var (plainIndex, situatedIndex, saved) = OpenVectorIndexes(directory, vectorFiles, count, dimension, learned, approximateFrom);
         var index = new DenseCollectionIndex(embedder, sequence, learned, plainIndex, situatedIndex) { LoadedFromDisk = true, SegmentsEmbeddedSinceLearning = embeddedSince, SavedSequence = sequence };
