@@ -71,7 +71,7 @@ public sealed class SearchEngine : IAsyncDisposable
     /// <summary>The embedders by name (POST /v1/embeddings serves them).</summary>
     public EmbedderRegistry Embedders { get; }
 
-    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders)
+    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders, Hybrid.DenseEmbedder? denseModel)
     {
         Embedders = embedders;
         Options = options;
@@ -79,7 +79,6 @@ public sealed class SearchEngine : IAsyncDisposable
         var bm25 = options.Bm25;
         // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.
         string root = Path.Combine(options.DataDirectory, "index", options.Store == StoreKind.Sqlite ? "sqlite" : "postgres");
-        var denseModel = embedders.DirectoryModel is { } model ? Hybrid.DenseEmbedder.FromModel(model) : null;
         Indexes = new CollectionIndexes(store, new IndexSettings(options.PersistIndexes ? root : null, Analyzer.English, bm25,
             message => Console.Error.WriteLine("search: " + message), denseModel));
         Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion, Indexes.LoadedTermStatistics);
@@ -94,6 +93,16 @@ public sealed class SearchEngine : IAsyncDisposable
         options.Segmenter.Validate();
         // Loaded before the store opens, so a bad model directory fails the start with nothing to undo.
         var embedders = EmbedderRegistry.Configured(options.EmbeddingModelDirectory);
+        Hybrid.DenseEmbedder? denseModel;
+        try
+        {
+            denseModel = embedders.DirectoryModel is { } model ? Hybrid.DenseEmbedder.FromModel(model) : null;
+        }
+        catch
+        {
+            embedders.Dispose();
+            throw;
+        }
         IDocumentStore store = options.Store switch
         {
             StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString
@@ -110,7 +119,7 @@ public sealed class SearchEngine : IAsyncDisposable
             embedders.Dispose();
             throw;
         }
-        return new SearchEngine(store, options, embedders);
+        return new SearchEngine(store, options, embedders, denseModel);
     }
 
     /// <inheritdoc />
