@@ -33,16 +33,28 @@ public static class NeighbourSmoothing
         var scaled = ArrayPool<double>.Shared.Rent(n);
         var similarity = ArrayPool<float>.Shared.Rent(n * n);
         var nearest = ArrayPool<int>.Shared.Rent(neighbours);
+        float[]? rows = null;
+        bool[]? present = null;
         try
         {
             for (int i = 0; i < n; i++) scaled[i] = (ranked[i].Score - min) / (max - min);
+            // Each vector is looked up once, into rows of one buffer; a hit without one (or of another length) has an empty row.
+            int d = 0;
+            for (int i = 0; i < n && d == 0; i++) d = vectorOf(ranked[i]).Length;
+            rows = ArrayPool<float>.Shared.Rent(n * d);
+            present = ArrayPool<bool>.Shared.Rent(n);
             for (int i = 0; i < n; i++)
             {
-                var vi = vectorOf(ranked[i]);
+                var v = vectorOf(ranked[i]);
+                present[i] = d > 0 && v.Length == d;
+                if (present[i]) v.CopyTo(rows.AsSpan(i * d, d));
+            }
+            for (int i = 0; i < n; i++)
+            {
+                var vi = rows.AsSpan(i * d, d);
                 for (int j = i + 1; j < n; j++)
                 {
-                    var vj = vectorOf(ranked[j]);
-                    float s = vi.IsEmpty || vj.IsEmpty || vi.Length != vj.Length ? 0 : TensorPrimitives.Dot(vi, vj);
+                    float s = present[i] && present[j] ? TensorPrimitives.Dot(vi, rows.AsSpan(j * d, d)) : 0;
                     similarity[i * n + j] = similarity[j * n + i] = s;
                 }
             }
@@ -71,6 +83,8 @@ public static class NeighbourSmoothing
             ArrayPool<double>.Shared.Return(scaled);
             ArrayPool<float>.Shared.Return(similarity);
             ArrayPool<int>.Shared.Return(nearest);
+            if (rows is not null) ArrayPool<float>.Shared.Return(rows);
+            if (present is not null) ArrayPool<bool>.Shared.Return(present);
         }
     }
 
