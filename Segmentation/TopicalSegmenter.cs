@@ -27,7 +27,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
     /// <inheritdoc />
     public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, ITermStatistics? collection = null)
     {
-        var segmenter = new DescriptionLengthSegmenter(Analyzer.English, DescriptionLengthOptions.ForKind(document.Kind));
+        var segmenter = new DescriptionLengthSegmenter(Analyzer.English, DescriptionLengthOptions.ForKind(document.Kind), collection?.WordClasses);
         var blocks = document.Blocks;
         DocumentText.Compose(blocks, out int[] blockStarts);
         var starts = new HashSet<int>(); // blocks that open a topic

@@ -25,7 +25,7 @@ public static class Commands
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
           eval       --data DIR --mode bm25|dense|situated|hybrid --run OUT.run   evaluate on a BEIR folder; last line is JSON metrics
           eval-spans --data DIR --mode M --run OUT.jsonl       span retrieval over transcripts (documents/queries/qrels.jsonl); last line is JSON metrics
-          segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose]
+          segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose] [--no-word-classes]
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
                                                                  our BM25 engine against Lucene 8.8 on one synthetic corpus
@@ -49,7 +49,7 @@ public static class Commands
 
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene", "quick" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene", "no-word-classes", "quick" };
 
     /// <summary>Runs one command line and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -260,10 +260,18 @@ public static class Commands
         string data = a.Require("data");
         string output = a.Require("out");
         string kind = a.Get("kind") ?? "auto";
+        bool wordClasses = !a.Flag("no-word-classes");
         a.RejectUnknown();
         if (!File.Exists(data)) throw new UsageException($"--data {data}: no such file");
         Segmentation.Topics.SegmentEvaluation.OptionsFor(kind); // rejects an unknown kind before any work
-        var r = Segmentation.Topics.SegmentEvaluation.Run(data, output, kind);
+        var learning = System.Diagnostics.Stopwatch.StartNew();
+        // The file is the collection: its word classes are learned from it as ingestion learns a collection's.
+        var r = Segmentation.Topics.SegmentEvaluation.Run(data, output, kind, !wordClasses ? null : documents =>
+        {
+            var classes = Indexing.Embeddings.WordClassLearner.Learn(documents, Segmentation.Analysis.Analyzer.English);
+            Console.Error.WriteLine($"{classes?.Count ?? 0} word classes over {classes?.Words ?? 0} words learned from the file in {learning.Elapsed.TotalSeconds:0.0} s");
+            return classes;
+        });
         Console.Error.WriteLine($"{r.Documents} documents, {r.Units} units, {r.TextBytes / 1e6:0.0} MB of text segmented in {r.Seconds:0.00} s ({r.MegabytesPerSecond:0.0} MB/s on one core); predictions written to {output}");
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -272,6 +280,7 @@ public static class Commands
             ["pk_micro"] = r.PkMicro,
             ["docs"] = r.Documents,
             ["kind"] = kind,
+            ["word_classes"] = r.WordClasses,
             ["mb_per_s"] = Math.Round(r.MegabytesPerSecond, 2),
         }));
         return 0;

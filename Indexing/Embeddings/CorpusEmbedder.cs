@@ -68,6 +68,16 @@ public sealed class CorpusEmbedder : IEmbeddingGenerator<string, Embedding<float
         EmbeddingVectors.Normalize(vector);
     }
 
+    /// <summary>Every learned term with its idf and its unit-length vector, for learning word classes.</summary>
+    internal (string[] Terms, float[] Idf, float[] Vectors) TermVectors()
+    {
+        var terms = new string[_terms.Count];
+        foreach (var (term, id) in _terms) terms[id] = term;
+        var vectors = (float[])_termVectors.Clone();
+        for (int t = 0; t < terms.Length; t++) EmbeddingVectors.Normalize(vectors.AsSpan(t * Dimension, Dimension));
+        return (terms, (float[])_idf.Clone(), vectors);
+    }
+
     /// <summary>The vector of one text.</summary>
     public float[] Embed(string text)
     {

@@ -14,6 +14,12 @@ public sealed record CorpusEmbedderOptions(int Dimension = 100, int Seed = 42, i
 /// </summary>
 public static class CorpusEmbedderTrainer
 {
+    /// <summary>The weight of a term found in <paramref name="documentFrequency"/> of <paramref name="texts"/> training texts.</summary>
+    internal static float Idf(int documentFrequency, int texts) => (float)Math.Log((texts + 1.0) / (documentFrequency + 0.5));
+
+    /// <summary>How many of the <paramref name="texts"/> training texts held a term, recovered from its <see cref="Idf"/>.</summary>
+    internal static double DocumentFrequency(float idf, int texts) => (texts + 1.0) / Math.Exp(idf) - 0.5;
+
     /// <summary>Trains on the texts (one per segment, situated or plain).</summary>
     public static CorpusEmbedder Train(IReadOnlyList<string> texts, CorpusEmbedderOptions options, Analyzer analyzer, string name = "collection")
     {
@@ -44,7 +50,7 @@ public static class CorpusEmbedderTrainer
         int n = texts.Count, v = kept.Count;
         var idf = new float[v];
         foreach (var (term, id) in terms)
-            if (keep[id] >= 0) idf[keep[id]] = (float)Math.Log((n + 1.0) / (documentFrequency[id] + 0.5));
+            if (keep[id] >= 0) idf[keep[id]] = Idf(documentFrequency[id], n);
         var rows = new List<RandomizedSvd.SparseRow>(n);
         foreach (var bag in bags)
         {

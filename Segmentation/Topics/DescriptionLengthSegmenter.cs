@@ -12,17 +12,22 @@ namespace Search.Segmentation.Topics;
 /// programme only prices segments that fit in this window, which bounds its working set and makes time
 /// linear in the document's length (the document itself is held only as word ids, 4 bytes a word).
 /// </param>
-public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1, double Smoothing = 1.0, int WindowWords = 8192)
+/// <param name="ClassBoundaryCost">
+/// <paramref name="BoundaryCost"/> when word classes are given: every word is then described twice (as
+/// itself and as its class), so a segment's description is about twice as long and opening one costs more.
+/// </param>
+public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int MinSegmentUnits = 1, double Smoothing = 1.0, int WindowWords = 8192, double ClassBoundaryCost = 2.0)
 {
     /// <summary>
     /// The settings per kind of document, chosen on the development sets (a coarse grid over smoothing
     /// 0.1–2.5 and segment price 0.35–12, no finer): smoothing 1.5 for all; a segment costs 0.5 × log(words)
     /// in prose and legal text but 5 × in transcripts, because conversation shifts topic through many short
     /// turns whose words recur little, so only a much higher price keeps chance dips from becoming topics.
+    /// With word classes the prices are 1 and 8 (a grid of 0.5–2 and 5–10).
     /// </summary>
     public static DescriptionLengthOptions ForKind(DocumentKind kind) => kind == DocumentKind.Transcript
-        ? new DescriptionLengthOptions(BoundaryCost: 5.0, Smoothing: 1.5)
-        : new DescriptionLengthOptions(BoundaryCost: 0.5, Smoothing: 1.5);
+        ? new DescriptionLengthOptions(BoundaryCost: 5.0, Smoothing: 1.5, ClassBoundaryCost: 8.0)
+        : new DescriptionLengthOptions(BoundaryCost: 0.5, Smoothing: 1.5, ClassBoundaryCost: 1.0);
 }
 
 /// <summary>
@@ -30,8 +35,10 @@ public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int Min
 /// segment has its own smoothed unigram language model, the cost of a segment is the code length of its
 /// words under that model, every segment costs log(words) more, and dynamic programming finds the exact
 /// minimum over all segmentations whose segments fit in the window — the number of segments included.
+/// With <paramref name="classes"/>, each word also counts as its topic class, so segments are priced on
+/// what they are about as well as on the words they repeat.
 /// </summary>
-public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLengthOptions options) : ITopicSegmenter
+public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLengthOptions options, WordClasses? classes = null) : ITopicSegmenter
 {
     /// <inheritdoc />
     public IReadOnlyList<int> Boundaries(IReadOnlyList<string> units) => Boundaries(units, null);
@@ -46,9 +53,9 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
         int n = units.Count;
         if (n < 2) return [];
         if (startCost is not null && startCost.Count != n) throw new ArgumentException("one start cost per unit is required", nameof(startCost));
-        var vocabulary = Vocabulary.Count(analyzer, units);
+        var vocabulary = Vocabulary.Count(analyzer, units, classes);
         if (vocabulary.TotalWords == 0) return [];
-        double boundary = options.BoundaryCost * Math.Log(vocabulary.TotalWords);
+        double boundary = (classes is null ? options.BoundaryCost : options.ClassBoundaryCost) * Math.Log(vocabulary.TotalWords);
         double alpha = options.Smoothing;
         int v = vocabulary.Size;
         double smoothedVocabulary = alpha * v;
@@ -135,30 +142,36 @@ public sealed class DescriptionLengthSegmenter(Analyzer analyzer, DescriptionLen
     private static double Gain(int f, double alpha) => (f + 1) * Math.Log(f + 1 + alpha) - (f == 0 ? 0 : f * Math.Log(f + alpha));
 
     /// <summary>
-    /// The document's analysed words: an id per distinct word, each unit as word ids (4 bytes a word,
-    /// read once: analysis is the costly part), and how many words there are.
+    /// The document's analysed words: an id per distinct word (and per word class met), each unit as ids
+    /// (4 bytes a word, read once: analysis is the costly part), and how many there are.
     /// </summary>
     private sealed class Vocabulary
     {
-        public Dictionary<string, int> Ids { get; } = new(StringComparer.Ordinal);
         public int[][] Units { get; private init; } = [];
         public long TotalWords { get; private set; }
         public int LongestUnit { get; private set; }
-        public int Size => Ids.Count;
+        public int Size { get; private set; }
 
         // One pass over the text before any boundary is priced: the price of a segment depends on the document's length and vocabulary.
-        public static Vocabulary Count(Analyzer analyzer, IReadOnlyList<string> units)
+        public static Vocabulary Count(Analyzer analyzer, IReadOnlyList<string> units, WordClasses? classes)
         {
             var v = new Vocabulary { Units = new int[units.Count][] };
-            var lookup = v.Ids.GetAlternateLookup<ReadOnlySpan<char>>();
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            var lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
+            var classIds = new Dictionary<int, int>(); // a class's id among the document's words
             var scratch = new List<int>();
             for (int i = 0; i < units.Count; i++)
             {
                 scratch.Clear();
                 analyzer.Analyze(units[i], term =>
                 {
-                    if (!lookup.TryGetValue(term, out int id)) lookup[term] = id = v.Ids.Count;
+                    if (!lookup.TryGetValue(term, out int id)) lookup[term] = id = v.Size++;
                     scratch.Add(id);
+                    if (classes is not null && classes.TryGetClass(term, out int wordClass))
+                    {
+                        if (!classIds.TryGetValue(wordClass, out int classId)) classIds[wordClass] = classId = v.Size++;
+                        scratch.Add(classId);
+                    }
                 });
                 v.Units[i] = [.. scratch];
                 v.TotalWords += scratch.Count;

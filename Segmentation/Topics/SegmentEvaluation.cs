@@ -4,7 +4,7 @@ using Search.Segmentation.Analysis;
 namespace Search.Segmentation.Topics;
 
 /// <summary>The result of a segmentation evaluation over a file of documents.</summary>
-public sealed record SegmentEvaluationReport(double Pk, double WindowDiff, double PkMicro, int Documents, int Units, double Seconds, long TextBytes)
+public sealed record SegmentEvaluationReport(double Pk, double WindowDiff, double PkMicro, int Documents, int Units, double Seconds, long TextBytes, int WordClasses)
 {
     /// <summary>Segmentation throughput in MB of unit text per second (one thread).</summary>
     public double MegabytesPerSecond => Seconds > 0 ? TextBytes / 1e6 / Seconds : 0;
@@ -19,12 +19,19 @@ public static class SegmentEvaluation
 {
     private sealed record GoldDocument(string Id, List<string> Units, List<int> Boundaries, bool SpeakerTurns);
 
-    /// <summary>Runs the evaluation; <paramref name="kind"/> is auto (transcript when units are speaker turns, else prose), legal, transcript or prose.</summary>
-    public static SegmentEvaluationReport Run(string dataPath, string outputPath, string kind)
+    /// <summary>
+    /// Runs the evaluation; <paramref name="kind"/> is auto (transcript when units are speaker turns, else
+    /// prose), legal, transcript or prose. <paramref name="learnClasses"/>, when given, learns word classes
+    /// from the file's documents (its collection) before any is segmented, as ingestion has its collection's.
+    /// </summary>
+    public static SegmentEvaluationReport Run(string dataPath, string outputPath, string kind, Func<IReadOnlyList<IReadOnlyList<string>>, WordClasses?>? learnClasses = null)
     {
         var documents = Read(dataPath);
+        var units = new List<IReadOnlyList<string>>(documents.Count);
+        foreach (var d in documents) units.Add(d.Units);
+        var classes = learnClasses?.Invoke(units);
         double pk = 0, wd = 0, pkProbes = 0;
-        int probes = 0, units = 0;
+        int probes = 0, unitCount = 0;
         long bytes = 0;
         var segmenting = new System.Diagnostics.Stopwatch();
         using (var writer = new StreamWriter(outputPath))
@@ -32,7 +39,7 @@ public static class SegmentEvaluation
             foreach (var d in documents)
             {
                 string effective = kind == "auto" ? (d.SpeakerTurns ? "transcript" : "prose") : kind;
-                var segmenter = new DescriptionLengthSegmenter(Analyzer.English, OptionsFor(effective));
+                var segmenter = new DescriptionLengthSegmenter(Analyzer.English, OptionsFor(effective), classes);
                 segmenting.Start();
                 var predicted = segmenter.Boundaries(d.Units);
                 segmenting.Stop();
@@ -44,12 +51,12 @@ public static class SegmentEvaluation
                 wd += score.WindowDiff;
                 pkProbes += score.Pk * score.Probes;
                 probes += score.Probes;
-                units += d.Units.Count;
+                unitCount += d.Units.Count;
             }
         }
         int n = Math.Max(1, documents.Count);
         return new SegmentEvaluationReport(Math.Round(pk / n, 4), Math.Round(wd / n, 4), probes == 0 ? 0 : Math.Round(pkProbes / probes, 4),
-            documents.Count, units, segmenting.Elapsed.TotalSeconds, bytes);
+            documents.Count, unitCount, segmenting.Elapsed.TotalSeconds, bytes, classes?.Count ?? 0);
     }
 
     /// <summary>The settings for a --kind value.</summary>

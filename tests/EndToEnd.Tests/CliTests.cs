@@ -105,6 +105,8 @@ public class CliTests
         using var prediction = JsonDocument.Parse(File.ReadAllLines(dir.File("pred.jsonl")).Single());
         Assert.Equal("doc", prediction.RootElement.GetProperty("id").GetString());
         Assert.Equal([3, 6], prediction.RootElement.GetProperty("boundaries").EnumerateArray().Select(e => e.GetInt32()));
+        // Nine units are too few words to class: the file's word classes are reported, and none were learned.
+        Assert.Equal(0, json.RootElement.GetProperty("word_classes").GetInt32());
     }
 
     [Fact]
