@@ -217,8 +217,9 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
     }
 
     /// <summary>
-    /// How common words are in the collection's serving lexical index when that index is open, else null:
-    /// ingestion weighs chapter titles against the collection without forcing its index to load.
+    /// How common words are in the collection's serving lexical index, and the word classes of its dense
+    /// embedder, when that index is open, else null: ingestion weighs chapter titles and topic changes
+    /// against the collection without forcing its index to load.
     /// </summary>
     public ITermStatistics? LoadedTermStatistics(string collection) =>
         _indexes.TryGetValue(collection, out var index) ? new ServingTermStatistics(index) : null;
@@ -229,6 +230,8 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         public int Segments => Read(g => g.Lexical.SegmentCount);
 
         public long SegmentFrequency(string word) => Read(g => g.Lexical.SegmentFrequency(word));
+
+        public WordClasses? WordClasses => index.Dense?.Embedder.WordClasses;
 
         // A generation retired between reading Current and acquiring it (a reindex swap, a dropped collection)
         // answers nothing rather than spinning: a title weighed without one word's statistics is still a title.

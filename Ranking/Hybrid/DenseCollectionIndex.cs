@@ -90,7 +90,7 @@ public sealed class DenseCollectionIndex : IDisposable
         {
             var texts = new string[segments.Count];
             for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
-            embedder = DenseEmbedder.Learned(CorpusEmbedderTrainer.Train(texts, options, Analyzer.English));
+            embedder = DenseEmbedder.Learned(CorpusEmbedderTrainer.Train(texts, options, Analyzer.English), texts.Length);
         }
         var index = new DenseCollectionIndex(embedder, sequence, segments.Count,
             VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom), VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom));
@@ -345,7 +345,7 @@ public sealed class DenseCollectionIndex : IDisposable
         body.Slice((int)at, (int)tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(plain.AsSpan()));
         body.Slice((int)(at + tableBytes), (int)tableBytes).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(situated.AsSpan()));
         int embedderAt = (int)(at + 2 * tableBytes);
-        var embedder = model ?? DenseEmbedder.Learned(CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English));
+        var embedder = model ?? DenseEmbedder.Learned(CorpusEmbedder.Load(new MemoryStream(all, embedderAt, body.Length - embedderAt), Analyzer.English), learned);
         if (embedder.Dimension != dimension) throw new InvalidDataException($"{path}: the embedder has {embedder.Dimension} dimensions, the vectors {dimension}");
         var (plainIndex, situatedIndex, saved) = OpenVectorIndexes(directory, vectorFiles, count, dimension, learned, approximateFrom);
         var index = new DenseCollectionIndex(embedder, sequence, learned, plainIndex, situatedIndex) { LoadedFromDisk = true, SegmentsEmbeddedSinceLearning = embeddedSince, SavedSequence = sequence };

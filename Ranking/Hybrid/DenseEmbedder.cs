@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Search.Indexing.Embeddings;
+using Search.Segmentation.Analysis;
 
 namespace Search.Ranking.Hybrid;
 
@@ -18,17 +19,19 @@ public sealed class DenseEmbedder
     private const int ModelBatch = 256;
 
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _model;
+    private readonly Lazy<Task<WordClasses?>>? _wordClasses;
 
-    private DenseEmbedder(CorpusEmbedder? corpus, IEmbeddingGenerator<string, Embedding<float>>? model, string name, int dimension)
+    private DenseEmbedder(CorpusEmbedder? corpus, int learnedFrom, IEmbeddingGenerator<string, Embedding<float>>? model, string name, int dimension)
     {
         Corpus = corpus;
+        if (corpus is not null) _wordClasses = new(() => Task.Run(() => WordClassLearner.Learn(corpus, learnedFrom)));
         _model = model;
         Name = name;
         Dimension = dimension;
     }
 
-    /// <summary>The collection-learned embedder.</summary>
-    public static DenseEmbedder Learned(CorpusEmbedder corpus) => new(corpus, null, CorpusName, corpus.Dimension);
+    /// <summary>The collection-learned embedder, learned from <paramref name="learnedFrom"/> segments.</summary>
+    public static DenseEmbedder Learned(CorpusEmbedder corpus, int learnedFrom) => new(corpus, learnedFrom, null, CorpusName, corpus.Dimension);
 
     /// <summary>A configured model; its dimension comes from its metadata or, failing that, from embedding one text.</summary>
     public static DenseEmbedder FromModel(IEmbeddingGenerator<string, Embedding<float>> model)
@@ -38,7 +41,7 @@ public sealed class DenseEmbedder
         int dimension = metadata?.DefaultModelDimensions
             ?? model.GenerateAsync(["dimension"]).GetAwaiter().GetResult()[0].Vector.Length;
         if (dimension < 1) throw new InvalidOperationException($"{name} gives vectors without dimensions");
-        return new DenseEmbedder(null, model, name, dimension);
+        return new DenseEmbedder(null, 0, model, name, dimension);
     }
 
     /// <summary>"corpus", or "model:" and the model's id: a saved index is reused only by the embedder that made it.</summary>
@@ -49,6 +52,12 @@ public sealed class DenseEmbedder
 
     /// <summary>The learned embedder, or null for a configured model.</summary>
     public CorpusEmbedder? Corpus { get; }
+
+    /// <summary>
+    /// Topic classes of the learned embedder's words, for topic segmentation at ingestion: learned in the
+    /// background when first asked for (seconds of clustering), so null until they are ready, and for a model.
+    /// </summary>
+    public WordClasses? WordClasses => _wordClasses?.Value is { IsCompletedSuccessfully: true } learned ? learned.Result : null;
 
     /// <summary>Whether the embedder is learned from the collection (and so relearned as it changes).</summary>
     public bool IsLearned => Corpus is not null;
