@@ -23,11 +23,11 @@ public sealed record DescriptionLengthOptions(double BoundaryCost = 1.0, int Min
     /// 0.1–2.5 and segment price 0.35–12, no finer): smoothing 1.5 for all; a segment costs 0.5 × log(words)
     /// in prose and legal text but 5 × in transcripts, because conversation shifts topic through many short
     /// turns whose words recur little, so only a much higher price keeps chance dips from becoming topics.
-    /// With word classes the prices are 1 and 8 (a grid of 0.5–2 and 5–10).
+    /// With word classes the prices are 0.7 and 8 (a grid of 0.6–1.5 and 5–10; 0.6–0.8 is flat on both prose sets).
     /// </summary>
     public static DescriptionLengthOptions ForKind(DocumentKind kind) => kind == DocumentKind.Transcript
         ? new DescriptionLengthOptions(BoundaryCost: 5.0, Smoothing: 1.5, ClassBoundaryCost: 8.0)
-        : new DescriptionLengthOptions(BoundaryCost: 0.5, Smoothing: 1.5, ClassBoundaryCost: 1.0);
+        : new DescriptionLengthOptions(BoundaryCost: 0.5, Smoothing: 1.5, ClassBoundaryCost: 0.7);
 }
 
 /// <summary>
