@@ -425,9 +425,9 @@ public sealed class CollectionIndexes(IDocumentStore store, IndexSettings settin
         var index = await GetCurrentAsync(collection, ct);
         bool relearning = index.DenseRelearning is not null;
         return index.Dense is not { } d
-            ? new DenseStatus(false, 0, 0, 0, DenseRelearnAfter, relearning, null, 0, 0, false, 0, null)
+            ? new DenseStatus(false, 0, 0, 0, DenseRelearnAfter, relearning, null, 0, 0, false, 0, null, 0)
             : new DenseStatus(true, d.Count, d.LearnedSegments, d.SegmentsEmbeddedSinceLearning, DenseRelearnAfter, relearning, d.VectorIndexSpec,
-                d.Embedder.Dimension, d.Sequence, d.LoadedFromDisk, Math.Round(d.TrainingTime.TotalSeconds, 3), d.Embedder.Name);
+                d.Embedder.Dimension, d.Sequence, d.LoadedFromDisk, Math.Round(d.TrainingTime.TotalSeconds, 3), d.Embedder.Name, d.Embedder.WordClasses?.Count ?? 0);
     }
 
     /// <summary>Learns a dense index from the store's current segments; its sequence is the last change before the read, so catching up replays whatever the read may have missed.</summary>

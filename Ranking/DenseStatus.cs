@@ -13,5 +13,6 @@ namespace Search.Ranking;
 /// <param name="LoadedFromDisk">Whether the vectors were read back after a restart rather than learned in this process.</param>
 /// <param name="TrainingSeconds">How long learning and embedding took (0 when loaded).</param>
 /// <param name="Embedder">"corpus" (learned from the collection, relearned as it changes) or "model:" and the configured model's id.</param>
+/// <param name="WordClasses">Word classes ingestion segments new documents with; 0 while they are being learned, and for a configured model.</param>
 public sealed record DenseStatus(bool Learned, int Segments, int LearnedSegments, int EmbeddedSinceLearning, double RelearnAfter, bool Relearning,
-    string? VectorIndex, int Dimension, long Sequence, bool LoadedFromDisk, double TrainingSeconds, string? Embedder);
+    string? VectorIndex, int Dimension, long Sequence, bool LoadedFromDisk, double TrainingSeconds, string? Embedder, int WordClasses);

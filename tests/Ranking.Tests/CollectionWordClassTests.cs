@@ -24,6 +24,7 @@ public sealed class CollectionWordClassTests : EngineTest
         for (int wait = 0; wait < 1200 && (classes = statistics.WordClasses) is null; wait++) await Task.Delay(50);
         Assert.NotNull(classes);
         Assert.Same(classes, dense.Embedder.WordClasses);
+        Assert.Equal(classes.Count, (await Engine.Indexes.DenseStatusAsync("c", default)).WordClasses);
 
         // Most words sit in a class led by their own topic.
         var perClass = new Dictionary<int, int[]>();
