@@ -8,9 +8,10 @@ namespace Search.Segmentation.Topics;
 /// <param name="MinSegmentUnits">Fewest units in a segment.</param>
 /// <param name="Smoothing">Additive smoothing of each segment's unigram model (1 is Laplace, as in U00).</param>
 /// <param name="WindowWords">
-/// Longest topical segment in words, and so the most text any boundary decision looks at: the dynamic
-/// programme only prices segments that fit in this window, which bounds its working set and makes time
-/// linear in the document's length (the document itself is held only as word ids, 4 bytes a word).
+/// Longest topical segment in words (a word with a class counts twice), and so the most text any boundary
+/// decision looks at: the dynamic programme only prices segments that fit in this window, which bounds its
+/// working set and makes time linear in the document's length (the document itself is held only as word
+/// ids, 4 bytes a word).
 /// </param>
 /// <param name="ClassBoundaryCost">
 /// <paramref name="BoundaryCost"/> when word classes are given: every word is then described twice (as
