@@ -8,8 +8,8 @@ using Search.Segmentation.Analysis;
 namespace Search.Api.Bench;
 
 /// <summary>
-/// <c>./search bench embeddings</c>: training time of the zero-download corpus embedder and embedding
-/// throughput on a deterministic topical corpus (each segment mixes a Zipfian background vocabulary
+/// <c>./search bench embeddings</c>: training time of the zero-download corpus embedder, embedding
+/// throughput and the time to learn its word classes on a deterministic topical corpus (each segment mixes a Zipfian background vocabulary
 /// with the words of one of 200 topics, as real collections mix function and topic words).
 /// </summary>
 public static class EmbeddingBenchmark
@@ -38,6 +38,10 @@ public static class EmbeddingBenchmark
         if (all.Length > 0) Parallel.For(0, segments, i => embedder.Embed(texts[i], all.AsSpan(i * embedder.Dimension, embedder.Dimension)));
         double perSecondAll = all.Length > 0 ? segments / clock.Elapsed.TotalSeconds : 0;
         Console.Error.WriteLine($"embedding: {perSecondOneCore:N0} segments/s on one core, {perSecondAll:N0} segments/s on {Environment.ProcessorCount} cores");
+        clock.Restart();
+        var classes = WordClassLearner.Learn(embedder, segments);
+        double classing = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"word classes for segmentation: {classes?.Count ?? 0:N0} over {classes?.Words ?? 0:N0} words in {classing:0.00} s");
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["segments"] = segments,
@@ -47,6 +51,8 @@ public static class EmbeddingBenchmark
             ["train_seconds"] = Math.Round(train, 3),
             ["embed_segments_per_s_one_core"] = Math.Round(perSecondOneCore),
             ["embed_segments_per_s"] = Math.Round(perSecondAll),
+            ["word_classes"] = classes?.Count ?? 0,
+            ["word_class_seconds"] = Math.Round(classing, 3),
             ["cores"] = Environment.ProcessorCount,
         }));
         return 0;

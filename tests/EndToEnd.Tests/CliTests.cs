@@ -90,6 +90,21 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Bench_embeddings_reports_training_embedding_and_word_classes_as_json()
+    {
+        using var dir = new TempDirectory();
+        var r = await SearchProcess.RunAsync(dir.Path, "bench", "embeddings", "--segments", "3000");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.LastLine);
+        Assert.Equal(3000, json.RootElement.GetProperty("segments").GetInt32());
+        Assert.True(json.RootElement.GetProperty("embed_segments_per_s").GetDouble() > 0);
+        // 16 words a class over the corpus's words seen in 3 segments or more.
+        int classes = json.RootElement.GetProperty("word_classes").GetInt32();
+        Assert.InRange(classes, 2, 1024);
+        Assert.True(json.RootElement.GetProperty("word_class_seconds").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Segment_eval_writes_predictions_and_prints_pk_and_windowdiff_last()
     {
         using var dir = new TempDirectory();
