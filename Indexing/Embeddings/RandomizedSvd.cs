@@ -33,18 +33,7 @@ public static class RandomizedSvd
         }
         var zt = MultiplyTransposed(rows, y, l, columns);         // Xᵀ Q: columns × l, so B = Q ᵀX = ztᵀ
         // B Bᵀ = ztᵀ zt (l × l): its eigenvectors are B's left singular vectors.
-        var gram = new double[l * l];
-        for (int c = 0; c < columns; c++)
-        {
-            var row = zt.AsSpan(c * l, l);
-            for (int a = 0; a < l; a++)
-            {
-                double va = row[a];
-                if (va == 0) continue;
-                var target = gram.AsSpan(a * l + a, l - a);
-                TensorPrimitives.MultiplyAdd(row[a..], va, target, target);
-            }
-        }
+        var gram = UpperGram(zt, columns, l);
         for (int a = 0; a < l; a++)
             for (int b = 0; b < a; b++) gram[a * l + b] = gram[b * l + a];
         var (values, vectors) = SymmetricEigen.Decompose(gram, l);
@@ -118,26 +107,7 @@ public static class RandomizedSvd
     {
         for (int pass = 0; pass < 2; pass++)
         {
-            var gram = new double[l * l];
-            var partials = new System.Collections.Concurrent.ConcurrentBag<double[]>();
-            Parallel.For(0, Environment.ProcessorCount, worker =>
-            {
-                var local = new double[l * l];
-                for (int r = worker; r < rowCount; r += Environment.ProcessorCount)
-                {
-                    var row = m.AsSpan(r * l, l);
-                    for (int a = 0; a < l; a++)
-                    {
-                        double va = row[a];
-                        if (va == 0) continue;
-                        var target = local.AsSpan(a * l + a, l - a);
-                        TensorPrimitives.MultiplyAdd(row[a..], va, target, target);
-                    }
-                }
-                partials.Add(local);
-            });
-            foreach (var p in partials)
-                for (int i = 0; i < gram.Length; i++) gram[i] += p[i];
+            var gram = UpperGram(m, rowCount, l);
             double trace = 0;
             for (int a = 0; a < l; a++) trace += gram[a * l + a];
             var chol = Cholesky(gram, l, 1e-12 * Math.Max(trace, 1e-300) / l);
@@ -153,6 +123,33 @@ public static class RandomizedSvd
                 }
             });
         }
+    }
+
+    // Rows summed per stripe: a fixed count, added in order, so the sum never depends on the cores or on scheduling.
+    private const int GramStripes = 8;
+
+    // The upper triangle of MᵀM for a rows × l row-major M, rows split across cores by stripe.
+    private static double[] UpperGram(double[] m, int rowCount, int l)
+    {
+        var stripes = new double[GramStripes][];
+        Parallel.For(0, GramStripes, stripe =>
+        {
+            var local = new double[l * l];
+            for (int r = stripe; r < rowCount; r += GramStripes)
+            {
+                var row = m.AsSpan(r * l, l);
+                for (int a = 0; a < l; a++)
+                {
+                    double va = row[a];
+                    if (va == 0) continue;
+                    var target = local.AsSpan(a * l + a, l - a);
+                    TensorPrimitives.MultiplyAdd(row[a..], va, target, target);
+                }
+            }
+            stripes[stripe] = local;
+        });
+        for (int stripe = 1; stripe < GramStripes; stripe++) TensorPrimitives.Add(stripes[0], stripes[stripe], stripes[0]);
+        return stripes[0];
     }
 
     // Lower-triangular L with L·Lᵀ = G (upper triangle of G given), with a diagonal shift when needed.
