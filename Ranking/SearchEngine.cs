@@ -1,10 +1,17 @@
-using Search.Segmentation.Analysis;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Search.Indexing.Dense;
+using Search.Indexing.Embeddings;
 using Search.Indexing.Extraction;
 using Search.Indexing.Ingestion;
 using Search.Indexing.Lexical;
+using Search.Indexing.Pipeline;
+using Search.Indexing.Statistics;
 using Search.Indexing.Storage;
-using Search.Ranking.Embeddings;
+using Search.Ranking.Collections;
 using Search.Segmentation;
+using Search.Segmentation.Analysis;
 
 namespace Search.Ranking;
 
@@ -21,7 +28,7 @@ public sealed record EngineOptions
     /// <summary>The store: embedded SQLite (default) or PostgreSQL.</summary>
     public StoreKind Store { get; init; } = StoreKind.Sqlite;
 
-    /// <summary>The folder of the embedded store.</summary>
+    /// <summary>The folder of the embedded store and of the indexes.</summary>
     public string DataDirectory { get; init; } = ".data";
 
     /// <summary>The Npgsql connection string when <see cref="Store"/> is PostgreSQL.</summary>
@@ -39,15 +46,20 @@ public sealed record EngineOptions
     /// <summary>Whether indexes are kept on disk (committed, resumed on start) or in memory only.</summary>
     public bool PersistIndexes { get; init; } = true;
 
+    /// <summary>Who indexes in this process, and how often stages commit; the engine fills in where indexes live and what embeds.</summary>
+    public IndexingOptions Indexing { get; init; } = new();
+
     /// <summary>Input size limits.</summary>
     public IngestionOptions Ingestion { get; init; } = new();
 
-    /// <summary>A sentence-embedding model directory (when null, $SEARCH_EMBEDDING_MODEL): served under its directory name, and every
-    /// collection's dense vectors are made with it instead of an embedder learned from the collection.</summary>
+    /// <summary>A sentence-embedding model directory: served under its directory name, and every collection's dense vectors are made with it instead of an embedder learned from the collection.</summary>
     public string? EmbeddingModelDirectory { get; init; }
+
+    /// <summary>An embedder to make dense vectors with, given as an object (it wins over <see cref="EmbeddingModelDirectory"/>; the engine does not dispose it).</summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? EmbeddingModel { get; init; }
 }
 
-/// <summary>The composition of store, ingestion, indexes and search that the service, the CLI and the evaluation harness share.</summary>
+/// <summary>The composition of store, ingestion, the indexing pipeline and search that the service, the command line and the evaluations share.</summary>
 public sealed class SearchEngine : IAsyncDisposable
 {
     /// <summary>The system of record.</summary>
@@ -56,14 +68,23 @@ public sealed class SearchEngine : IAsyncDisposable
     /// <summary>Extraction, segmentation and storage of documents.</summary>
     public IngestionPipeline Ingestion { get; }
 
-    /// <summary>Runs bulk tasks.</summary>
-    public BulkTaskRunner Tasks { get; }
+    /// <summary>Carries out bulk tasks.</summary>
+    public BulkTaskRunner TaskRunner { get; }
 
-    /// <summary>The derived indexes.</summary>
+    /// <summary>The derived indexes and the pipeline that keeps them.</summary>
     public CollectionIndexes Indexes { get; }
 
     /// <summary>The query path.</summary>
     public SearchService Search { get; }
+
+    /// <summary>Collections: create, view, delete.</summary>
+    public CollectionService Collections { get; }
+
+    /// <summary>Single documents: write, read, delete.</summary>
+    public DocumentService Documents { get; }
+
+    /// <summary>Bulk tasks: queue, follow, cancel.</summary>
+    public TaskService Tasks { get; }
 
     /// <summary>The options it was built with.</summary>
     public EngineOptions Options { get; }
@@ -71,32 +92,35 @@ public sealed class SearchEngine : IAsyncDisposable
     /// <summary>The embedders by name (POST /v1/embeddings serves them).</summary>
     public EmbedderRegistry Embedders { get; }
 
-    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders, Hybrid.DenseEmbedder? denseModel)
+    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders, DenseEmbedder? denseModel, ILoggerFactory loggers)
     {
         Embedders = embedders;
         Options = options;
         Store = store;
-        var bm25 = options.Bm25;
         // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.
         string root = Path.Combine(options.DataDirectory, "index", options.Store == StoreKind.Sqlite ? "sqlite" : "postgres");
-        Indexes = new CollectionIndexes(store, new IndexSettings(options.PersistIndexes ? root : null, Analyzer.English, bm25,
-            message => Console.Error.WriteLine("search: " + message), denseModel));
-        Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion, Indexes.LoadedTermStatistics);
-        Tasks = new BulkTaskRunner(store, Ingestion);
+        var indexing = options.Indexing with { Root = options.PersistIndexes ? root : null, Analyzer = Analyzer.English, Bm25 = options.Bm25, DenseModel = denseModel };
+        Indexes = new CollectionIndexes(store, indexing, loggers.CreateLogger<CollectionIndexes>());
+        Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion, new PublishedStatistics(store, Analyzer.English));
+        TaskRunner = new BulkTaskRunner(store, Ingestion);
         Search = new SearchService(store, Indexes);
+        Collections = new CollectionService(store, Indexes);
+        Documents = new DocumentService(store, Ingestion, Indexes);
+        Tasks = new TaskService(store, Ingestion, Indexes);
     }
 
-    /// <summary>Opens the store (migrating its schema) and wires the engine.</summary>
-    public static async Task<SearchEngine> OpenAsync(EngineOptions options, CancellationToken ct = default)
+    /// <summary>Opens the store (migrating its schema) and wires the engine; the background pipeline starts with <see cref="CollectionIndexes.StartAsync"/>.</summary>
+    public static async Task<SearchEngine> OpenAsync(EngineOptions options, ILoggerFactory? loggers = null, CancellationToken ct = default)
     {
         options.Bm25.Validate();
         options.Segmenter.Validate();
         // Loaded before the store opens, so a bad model directory fails the start with nothing to undo.
-        var embedders = EmbedderRegistry.Configured(options.EmbeddingModelDirectory);
-        Hybrid.DenseEmbedder? denseModel;
+        var embedders = EmbedderRegistry.Configured(options.EmbeddingModel is null ? options.EmbeddingModelDirectory : null);
+        DenseEmbedder? denseModel;
         try
         {
-            denseModel = embedders.DirectoryModel is { } model ? Hybrid.DenseEmbedder.FromModel(model) : null;
+            var model = options.EmbeddingModel ?? embedders.DirectoryModel;
+            denseModel = model is null ? null : DenseEmbedder.FromModel(model);
         }
         catch
         {
@@ -106,7 +130,7 @@ public sealed class SearchEngine : IAsyncDisposable
         IDocumentStore store = options.Store switch
         {
             StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString
-                ?? throw new ArgumentException("a PostgreSQL store needs a connection string (--postgres or SEARCH_POSTGRES)")),
+                ?? throw new ArgumentException("a PostgreSQL store needs a connection string")),
             _ => new SqliteDocumentStore(Path.Combine(options.DataDirectory, "search.db"), options.Durable),
         };
         try
@@ -119,14 +143,13 @@ public sealed class SearchEngine : IAsyncDisposable
             embedders.Dispose();
             throw;
         }
-        return new SearchEngine(store, options, embedders, denseModel);
+        return new SearchEngine(store, options, embedders, denseModel, loggers ?? NullLoggerFactory.Instance);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        Indexes.CommitAll();
-        Indexes.Dispose();
+        await Indexes.DisposeAsync();
         await Store.DisposeAsync();
         Embedders.Dispose();
     }

@@ -43,5 +43,11 @@ public sealed record SearchHit(
     IReadOnlyDictionary<string, double> Components,
     Chapter? Chapter = null);
 
-/// <summary>The hits for a query and how long it took.</summary>
-public sealed record SearchResponse(string Query, string Mode, IReadOnlyList<SearchHit> Hits, double TookMs);
+/// <summary>
+/// How current the index a search read was: the generation, the store's latest change, and the change sequence
+/// each searchable stage had applied (a write after it is stored but not yet searchable that way).
+/// </summary>
+public sealed record IndexFreshness(int Generation, long LatestChange, long Lexical, long Dense);
+
+/// <summary>The hits for a query, how long it took, what it read, and anything the caller should know about the answer (such as a dense side not built yet).</summary>
+public sealed record SearchResponse(string Query, string Mode, IReadOnlyList<SearchHit> Hits, double TookMs, IndexFreshness Index, IReadOnlyList<string> Warnings);

@@ -1,12 +1,16 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Search.Indexing.Lexical;
+using Search.Indexing.Pipeline;
 using Search.Indexing.Storage;
 using Search.Ranking.Hybrid;
 
 namespace Search.Ranking;
 
-/// <summary>Answers search requests over a collection: retrieve from the indexes, apply filters, and attach each hit's passage and place.</summary>
+/// <summary>
+/// Answers search requests over a collection: retrieves from a snapshot of its serving generation, applies filters,
+/// and attaches each hit's passage and place. It only reads: what the indexing pipeline has not applied yet is
+/// reported (<see cref="SearchResponse.Index"/>), never waited for, and a dense side not built yet is said so.
+/// </summary>
 public sealed class SearchService(IDocumentStore store, CollectionIndexes indexes)
 {
     /// <summary>Settings of the dense and hybrid modes.</summary>
@@ -20,46 +24,65 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
     {
         Validate(request);
         var clock = Stopwatch.StartNew();
-        var index = await indexes.GetCurrentAsync(collection, ct);
-        Func<long, bool>? filter = request.Filters is { Count: > 0 } filters
-            ? id => index.Documents.TryGetValue(id, out var info) && Matches(info.Metadata, filters)
-            : null;
-        var ranked = await RetrieveAsync(collection, index, request.Query, request.Mode, request.K, request.GroupByDocument, filter, ct);
-        var keys = ranked.Select(h => (h.DocumentId, h.Ordinal)).ToList();
-        var segments = (await store.GetSegmentsAsync(keys, ct)).ToDictionary(s => (s.DocumentId, s.Ordinal));
-        var result = new List<SearchHit>(ranked.Count);
-        foreach (var h in ranked)
+        var generation = await indexes.AcquireAsync(collection, ct);
+        try
         {
-            // A document replaced between retrieval and this read is skipped rather than shown with the wrong passage.
-            if (!segments.TryGetValue((h.DocumentId, h.Ordinal), out var s) || !index.Documents.TryGetValue(h.DocumentId, out var doc)) continue;
-            result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, h.Components, s.Chapter));
+            Func<long, bool>? filter = request.Filters is { Count: > 0 } filters
+                ? id => generation.Documents.TryGet(id, out var info) && SearchFilters.Matches(info.Metadata, filters)
+                : null;
+            var warnings = new List<string>();
+            var ranked = Retrieve(collection, generation, request.Query, request.Mode, request.K, request.GroupByDocument, filter, warnings);
+            var keys = new List<(long, int)>(ranked.Count);
+            foreach (var h in ranked) keys.Add((h.DocumentId, h.Ordinal));
+            var segments = new Dictionary<(long, int), StoredSegment>(ranked.Count);
+            foreach (var s in await store.GetSegmentsAsync(keys, ct)) segments[(s.DocumentId, s.Segment.Ordinal)] = s;
+            var result = new List<SearchHit>(ranked.Count);
+            foreach (var h in ranked)
+            {
+                // A document replaced between retrieval and this read is skipped rather than shown with the wrong passage.
+                if (!segments.TryGetValue((h.DocumentId, h.Ordinal), out var stored) || !generation.Documents.TryGet(h.DocumentId, out var doc)) continue;
+                var s = stored.Segment;
+                result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, h.Components, s.Chapter));
+            }
+            var freshness = new IndexFreshness(generation.Id, await store.GetLastChangeAsync(collection, ct), generation.LexicalSequence, generation.DenseSequence);
+            return new SearchResponse(request.Query, request.Mode, result, clock.Elapsed.TotalMilliseconds, freshness, warnings);
         }
-        return new SearchResponse(request.Query, request.Mode, result, clock.Elapsed.TotalMilliseconds);
+        finally
+        {
+            generation.Release();
+        }
     }
 
     /// <summary>A retrieved segment with its score and the parts that made it.</summary>
     private sealed record RankedSegment(long DocumentId, int Ordinal, double Score, Dictionary<string, double> Components);
 
     /// <summary>Candidates from the mode's indexes, filtered, grouped by document when asked, best first, at most k.</summary>
-    private async Task<List<RankedSegment>> RetrieveAsync(string collection, CollectionIndexes.CollectionIndex index, string query, string mode, int k, bool groupByDocument,
-        Func<long, bool>? filter, CancellationToken ct)
+    private List<RankedSegment> Retrieve(string collection, IndexGeneration generation, string query, string mode, int k, bool groupByDocument,
+        Func<long, bool>? filter, List<string> warnings)
     {
-        bool lexicalOnly = mode == SearchModes.Bm25;
+        var dense = mode == SearchModes.Bm25 ? null : generation.Dense;
+        if (mode != SearchModes.Bm25 && dense is null)
+        {
+            warnings.Add($"the dense index of '{collection}' is not built yet; " + (mode == SearchModes.Hybrid ? "these are BM25 results alone" : "no results until it is"));
+            if (mode != SearchModes.Hybrid) return [];
+        }
+        bool lexicalOnly = dense is null;
         // Dense modes group after fusion, so they read a deeper segment-level lexical list.
         int lexicalDepth = lexicalOnly ? k : Math.Max(Options.Depth, k * 4);
-        var generation = index.Acquire();
-        IReadOnlyList<LexicalHit> lexical;
-        try { lexical = generation.Lexical.Search(new LexicalQuery(query, lexicalDepth, lexicalOnly && groupByDocument, filter)); }
-        finally { generation.Release(); }
+        var lexical = generation.Lexical.Search(new LexicalQuery(query, lexicalDepth, lexicalOnly && groupByDocument, filter));
         var result = new List<RankedSegment>();
-        if (lexicalOnly)
+        if (dense is null)
         {
             foreach (var h in lexical) result.Add(new RankedSegment(h.DocumentId, h.Ordinal, h.Score, LexicalComponents(h)));
             return result;
         }
-        var dense = await indexes.GetDenseAsync(collection, index, ct);
-        var lexicalList = lexical.Select(h => (h.DocumentId, h.Ordinal, (double)h.Score)).ToList();
-        var byKey = lexical.ToDictionary(h => (h.DocumentId, h.Ordinal));
+        var lexicalList = new List<(long, int, double)>(lexical.Count);
+        var byKey = new Dictionary<(long, int), LexicalHit>(lexical.Count);
+        foreach (var h in lexical)
+        {
+            lexicalList.Add((h.DocumentId, h.Ordinal, h.Score));
+            byKey[(h.DocumentId, h.Ordinal)] = h;
+        }
         bool situated = mode != SearchModes.Dense;
         var queryVector = HybridRetriever.QueryVector(dense, query, lexicalList, situated, Options);
         var seen = new HashSet<long>();
@@ -73,7 +96,7 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
             var fused = HybridRetriever.Hybrid(dense, queryVector, lexicalList, situated, Options);
             foreach (var f in fused.Hits)
             {
-                var components = byKey.TryGetValue((f.DocumentId, f.Ordinal), out var lh) ? LexicalComponents(lh) : new Dictionary<string, double>();
+                var components = byKey.TryGetValue((f.DocumentId, f.Ordinal), out var lh) ? LexicalComponents(lh) : [];
                 components["bm25_rank"] = f.LexicalRank;
                 components["dense"] = double.IsNaN(f.DenseScore) ? 0 : f.DenseScore;
                 components["dense_rank"] = f.DenseRank;
@@ -103,12 +126,19 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
     /// <summary>Ranked document ids only (for evaluation): one entry per document, best first.</summary>
     public async Task<IReadOnlyList<(string DocumentId, double Score)>> RankDocumentsAsync(string collection, string query, int k, string mode = SearchModes.Bm25, CancellationToken ct = default)
     {
-        var index = await indexes.GetCurrentAsync(collection, ct);
-        var ranked = await RetrieveAsync(collection, index, query, mode, k, groupByDocument: true, null, ct);
-        var result = new List<(string, double)>(ranked.Count);
-        foreach (var h in ranked)
-            if (index.Documents.TryGetValue(h.DocumentId, out var doc)) result.Add((doc.ExternalId, h.Score));
-        return result;
+        var generation = await indexes.AcquireAsync(collection, ct);
+        try
+        {
+            var ranked = Retrieve(collection, generation, query, mode, k, groupByDocument: true, null, []);
+            var result = new List<(string, double)>(ranked.Count);
+            foreach (var h in ranked)
+                if (generation.Documents.TryGet(h.DocumentId, out var doc)) result.Add((doc.ExternalId, h.Score));
+            return result;
+        }
+        finally
+        {
+            generation.Release();
+        }
     }
 
     private static void Validate(SearchRequest request)
@@ -117,32 +147,5 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         if (request.Query.Length > 10_000) throw new ArgumentException("the query is longer than 10,000 characters");
         if (request.K is < 1 or > MaxK) throw new ArgumentException($"k must be between 1 and {MaxK}");
         if (!SearchModes.All.Contains(request.Mode)) throw new ArgumentException($"unknown mode '{request.Mode}'; supported: {string.Join(", ", SearchModes.All)}");
-    }
-
-    /// <summary>True when every filter key is present in the metadata with an equal value (for arrays: an equal element).</summary>
-    public static bool Matches(JsonElement metadata, IReadOnlyDictionary<string, string> filters)
-    {
-        if (metadata.ValueKind != JsonValueKind.Object) return false;
-        foreach (var (key, expected) in filters)
-        {
-            if (!metadata.TryGetProperty(key, out var value) || !ValueEquals(value, expected)) return false;
-        }
-        return true;
-    }
-
-    private static bool ValueEquals(JsonElement value, string expected)
-    {
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.String: return string.Equals(value.GetString(), expected, StringComparison.Ordinal);
-            case JsonValueKind.Number:
-            case JsonValueKind.True:
-            case JsonValueKind.False: return string.Equals(value.GetRawText(), expected, StringComparison.OrdinalIgnoreCase);
-            case JsonValueKind.Array:
-                foreach (var e in value.EnumerateArray())
-                    if (ValueEquals(e, expected)) return true;
-                return false;
-            default: return false;
-        }
     }
 }

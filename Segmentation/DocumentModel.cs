@@ -39,8 +39,8 @@ public sealed record ExtractedDocument(string Title, string MediaType, DocumentK
 /// <summary>A titled topical stretch of a transcript (a podcast or meeting chapter), longer than a segment.</summary>
 public sealed record Chapter(int Ordinal, string Title, double? StartSeconds, double? EndSeconds);
 
-/// <summary>A retrieval unit cut from a document, before it is stored; in a transcript it lies inside one chapter.</summary>
-public sealed record SegmentDraft(
+/// <summary>A retrieval unit cut from a document: its text, where it sits (offsets, section path, times, speaker) and, in a transcript, the chapter it lies in.</summary>
+public sealed record Segment(
     int Ordinal,
     string Text,
     int StartChar,

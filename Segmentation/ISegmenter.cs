@@ -7,5 +7,5 @@ public interface ISegmenter
     /// Segments in reading order; character offsets refer to <see cref="DocumentText.Compose"/> of the same blocks.
     /// <paramref name="collection"/>, when given, says how common words are in the collection the document joins.
     /// </summary>
-    IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, Analysis.ITermStatistics? collection = null);
+    IReadOnlyList<Segment> Segment(ExtractedDocument document, Analysis.ITermStatistics? collection = null);
 }

@@ -21,13 +21,13 @@ public sealed class StructuralSegmenter : ISegmenter
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, Analysis.ITermStatistics? collection = null) => Segment(document, topicStarts: null);
+    public IReadOnlyList<Segment> Segment(ExtractedDocument document, Analysis.ITermStatistics? collection = null) => Segment(document, topicStarts: null);
 
     /// <summary>
     /// Segments with extra places to cut: the indices of blocks that start a new topic, and offsets in the
     /// composed text inside over-long blocks where one starts (those blocks are split there first, then by size).
     /// </summary>
-    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, IReadOnlySet<int>? topicStarts, IReadOnlySet<int>? topicCuts = null)
+    public IReadOnlyList<Segment> Segment(ExtractedDocument document, IReadOnlySet<int>? topicStarts, IReadOnlySet<int>? topicCuts = null)
     {
         var blocks = document.Blocks;
         string text = DocumentText.Compose(blocks, out int[] starts);
@@ -65,7 +65,7 @@ public sealed class StructuralSegmenter : ISegmenter
             after += tokens[i];
         }
 
-        var output = new List<SegmentDraft>();
+        var output = new List<Segment>();
         var outputRuns = new List<int>(); // the run of each segment; 0 for a heading's own segment
         var group = new List<int>();
         int groupTokens = 0;
@@ -125,7 +125,7 @@ public sealed class StructuralSegmenter : ISegmenter
     /// A segment under the minimum (left beside a split long block, say) joins the smaller of its
     /// neighbours in the same run when the two together stay within the maximum.
     /// </summary>
-    private List<SegmentDraft> JoinSmallPieces(List<SegmentDraft> segments, List<int> runs, string text)
+    private List<Segment> JoinSmallPieces(List<Segment> segments, List<int> runs, string text)
     {
         int min = _options.EffectiveMinTokens, max = _options.MaxTokens;
         var sizes = new List<int>(segments.Count);
@@ -150,7 +150,7 @@ public sealed class StructuralSegmenter : ISegmenter
         return segments;
     }
 
-    private static SegmentDraft Join(SegmentDraft a, SegmentDraft b, string text) => a with
+    private static Segment Join(Segment a, Segment b, string text) => a with
     {
         Text = text[a.StartChar..b.EndChar],
         EndChar = b.EndChar,
@@ -176,7 +176,7 @@ public sealed class StructuralSegmenter : ISegmenter
         return true;
     }
 
-    private static void Emit(List<SegmentDraft> output, string text, int start, int end, IReadOnlyList<TextBlock> blocks, List<int> members)
+    private static void Emit(List<Segment> output, string text, int start, int end, IReadOnlyList<TextBlock> blocks, List<int> members)
     {
         double? startSec = null, endSec = null;
         string? speaker = blocks[members[0]].Speaker;
@@ -190,12 +190,12 @@ public sealed class StructuralSegmenter : ISegmenter
         AddTrimmed(output, text, start, end, string.Join(PathSeparator, blocks[members[0]].SectionPath), startSec, endSec, speaker);
     }
 
-    private static void AddTrimmed(List<SegmentDraft> output, string text, int start, int end, string path, double? startSec, double? endSec, string? speaker)
+    private static void AddTrimmed(List<Segment> output, string text, int start, int end, string path, double? startSec, double? endSec, string? speaker)
     {
         while (start < end && char.IsWhiteSpace(text[start])) start++;
         while (end > start && char.IsWhiteSpace(text[end - 1])) end--;
         if (end <= start) return;
-        output.Add(new SegmentDraft(output.Count, text[start..end], start, end, path, startSec, endSec, speaker));
+        output.Add(new Segment(output.Count, text[start..end], start, end, path, startSec, endSec, speaker));
     }
 
     /// <summary>
@@ -203,7 +203,7 @@ public sealed class StructuralSegmenter : ISegmenter
     /// part after the last sentence end in the second half of a piece (or between tokens when there is none);
     /// the last two pieces of a part share what is left evenly rather than leave a fragment under the minimum.
     /// </summary>
-    private void SplitLongBlock(List<SegmentDraft> output, string text, int blockStart, TextBlock block, IReadOnlySet<int>? topicCuts)
+    private void SplitLongBlock(List<Segment> output, string text, int blockStart, TextBlock block, IReadOnlySet<int>? topicCuts)
     {
         string body = block.RenderedText;
         string path = string.Join(PathSeparator, block.SectionPath);

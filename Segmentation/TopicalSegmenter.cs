@@ -25,7 +25,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
     private readonly int _targetTokens = (options ?? new SegmenterOptions()).TargetTokens;
 
     /// <inheritdoc />
-    public IReadOnlyList<SegmentDraft> Segment(ExtractedDocument document, ITermStatistics? collection = null)
+    public IReadOnlyList<Segment> Segment(ExtractedDocument document, ITermStatistics? collection = null)
     {
         var segmenter = new DescriptionLengthSegmenter(Analyzer.English, DescriptionLengthOptions.ForKind(document.Kind), collection?.WordClasses);
         var blocks = document.Blocks;
@@ -140,7 +140,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
     }
 
     /// <summary>Chapters are the transcript's topical stretches; each segment is tagged with the chapter its first cue is in.</summary>
-    private static IReadOnlyList<SegmentDraft> WithChapters(ExtractedDocument document, HashSet<int> topicStarts, IReadOnlyList<SegmentDraft> segments, ITermStatistics? collection)
+    private static IReadOnlyList<Segment> WithChapters(ExtractedDocument document, HashSet<int> topicStarts, IReadOnlyList<Segment> segments, ITermStatistics? collection)
     {
         var blocks = document.Blocks;
         DocumentText.Compose(blocks, out int[] blockStarts);
@@ -170,7 +170,7 @@ public sealed class TopicalSegmenter(SegmenterOptions? options = null) : ISegmen
             }
             chapters[c] = new Chapter(c, titles[c], start, stop);
         }
-        var result = new List<SegmentDraft>(segments.Count);
+        var result = new List<Segment>(segments.Count);
         foreach (var segment in segments)
         {
             int block = Array.BinarySearch(blockStarts, segment.StartChar);

@@ -1,17 +1,18 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Search.Core.Checksums;
 
 namespace Search.GpuAttention.Caching;
 
 /// <summary>
 /// The cache file format: a header (magic "BKVCACHE", version, payload length), the payload (entry count, then per
 /// entry block id, layer, position and keys and values as precision, shape and raw little-endian elements) and a
-/// trailing CRC-32 of the payload. Both directions stream, so caches larger than memory buffers are fine.
+/// trailing CRC-32C of the payload. Both directions stream, so caches larger than memory buffers are fine.
 /// </summary>
 internal static class KvCacheFile
 {
-    public const int Version = 1;
+    public const int Version = 2;
     private static readonly byte[] Magic = "BKVCACHE"u8.ToArray();
     private const int HeaderBytes = 8 + 4 + 8;
 
@@ -42,8 +43,10 @@ internal static class KvCacheFile
             }
         }
         if (payload.Count != length) throw new InvalidOperationException($"wrote {payload.Count} payload bytes, announced {length}");
+        uint checksum = payload.Checksum;
+        payload.Flush();
         Span<byte> trailer = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer, payload.Checksum);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, checksum);
         stream.Write(trailer);
     }
 

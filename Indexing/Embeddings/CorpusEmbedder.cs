@@ -1,3 +1,4 @@
+using Search.Core.IO;
 using System.Buffers.Binary;
 using Microsoft.Extensions.AI;
 using Search.Segmentation.Analysis;
@@ -105,29 +106,21 @@ public sealed class CorpusEmbedder : IEmbeddingGenerator<string, Embedding<float
     /// <inheritdoc />
     public void Dispose() { }
 
-    /// <summary>Writes the model: terms, idf and term vectors, with a CRC-32C trailer.</summary>
-    public void Save(Stream stream)
+    /// <summary>Writes the model: terms, idf and term vectors, as a checksummed record.</summary>
+    public void Save(Stream stream) => ChecksummedFile.WriteTo(stream, body =>
     {
-        using var body = new MemoryStream();
-        using (var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            w.Write(Magic);
-            w.Write(FileVersion);
-            w.Write(Dimension);
-            w.Write(_terms.Count);
-            w.Write(Metadata.DefaultModelId ?? "");
-            var ordered = new string[_terms.Count];
-            foreach (var (term, id) in _terms) ordered[id] = term;
-            foreach (var term in ordered) w.Write(term);
-            foreach (float f in _idf) w.Write(f);
-            foreach (float f in _termVectors) w.Write(f);
-        }
-        var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
-        stream.Write(bytes);
-        Span<byte> crc = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(crc, Lexical.Codec.Crc32C.Compute(bytes));
-        stream.Write(crc);
-    }
+        using var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true);
+        w.Write(Magic);
+        w.Write(FileVersion);
+        w.Write(Dimension);
+        w.Write(_terms.Count);
+        w.Write(Metadata.DefaultModelId ?? "");
+        var ordered = new string[_terms.Count];
+        foreach (var (term, id) in _terms) ordered[id] = term;
+        foreach (var term in ordered) w.Write(term);
+        foreach (float f in _idf) w.Write(f);
+        foreach (float f in _termVectors) w.Write(f);
+    });
 
     /// <summary>Reads a model written by <see cref="Save"/>; a damaged file is refused.</summary>
     public static CorpusEmbedder Load(Stream stream, Analyzer analyzer)
@@ -135,9 +128,8 @@ public sealed class CorpusEmbedder : IEmbeddingGenerator<string, Embedding<float
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         var all = copy.GetBuffer().AsSpan(0, (int)copy.Length);
-        if (all.Length < Magic.Length + 4 || !all.StartsWith(Magic)) throw new InvalidDataException("not an embedding model file");
-        var body = all[..^4];
-        if (BinaryPrimitives.ReadUInt32LittleEndian(all[^4..]) != Lexical.Codec.Crc32C.Compute(body)) throw new InvalidDataException("embedding model file is damaged (checksum mismatch)");
+        if (all.Length < Magic.Length + ChecksummedFile.TrailerBytes || !all.StartsWith(Magic)) throw new InvalidDataException("not an embedding model file");
+        var body = ChecksummedFile.Verify(all, "embedding model file");
         using var r = new BinaryReader(new MemoryStream(body.ToArray()), System.Text.Encoding.UTF8);
         r.ReadBytes(Magic.Length);
         if (r.ReadInt32() != FileVersion) throw new InvalidDataException("unsupported embedding model version");

@@ -38,8 +38,8 @@ public sealed class BulkTaskRunner(IDocumentStore store, IngestionPipeline pipel
                         return await store.GetTaskAsync(taskId, CancellationToken.None) ?? task;
                     }
                     progress?.Report(new TaskProgress(done, failed, task.Total, Describe(item)));
-                    var (state, error, documentId) = await ProcessAsync(task.Collection, item, ct);
-                    await store.CompleteTaskItemAsync(taskId, item.Ordinal, state, error, documentId, ct);
+                    var (state, error, documentId, sequence) = await ProcessAsync(task.Collection, item, ct);
+                    await store.CompleteTaskItemAsync(taskId, item.Ordinal, state, error, documentId, sequence, ct);
                     if (state == TaskItemState.Done) done++;
                     else failed++;
                     from = item.Ordinal + 1;
@@ -48,7 +48,9 @@ public sealed class BulkTaskRunner(IDocumentStore store, IngestionPipeline pipel
         }
         catch (NotFoundException e)
         {
-            await store.SetTaskStateAsync(taskId, TaskState.Failed, e.Message, CancellationToken.None);
+            // A deleted collection cancels its tasks; an item that was running when it went is not a failure of the task.
+            bool cancelled = (await store.GetTaskAsync(taskId, CancellationToken.None))?.CancelRequested ?? false;
+            await store.SetTaskStateAsync(taskId, cancelled ? TaskState.Cancelled : TaskState.Failed, cancelled ? null : e.Message, CancellationToken.None);
             return await store.GetTaskAsync(taskId, CancellationToken.None) ?? task;
         }
         progress?.Report(new TaskProgress(done, failed, task.Total, null));
@@ -59,7 +61,8 @@ public sealed class BulkTaskRunner(IDocumentStore store, IngestionPipeline pipel
 
     private static string Describe(TaskItem item) => item.Kind == TaskItemKind.Path ? item.Payload : $"line {item.Ordinal + 1}";
 
-    private async Task<(TaskItemState, string?, string?)> ProcessAsync(string collection, TaskItem item, CancellationToken ct)
+    /// <summary>An item's outcome: its state, error, the document id it wrote (one document) and the change sequence its documents need searchable.</summary>
+    private async Task<(TaskItemState, string?, string?, long)> ProcessAsync(string collection, TaskItem item, CancellationToken ct)
     {
         try
         {
@@ -67,21 +70,27 @@ public sealed class BulkTaskRunner(IDocumentStore store, IngestionPipeline pipel
             {
                 var input = JsonDocumentReader.Parse(item.Payload, $"line {item.Ordinal + 1}", $"document {item.Ordinal + 1}");
                 var outcome = await pipeline.IngestJsonAsync(collection, input, explicitId: true, ct);
-                return (TaskItemState.Done, null, outcome.ExternalId);
+                return (TaskItemState.Done, null, outcome.ExternalId, outcome.Sequence);
             }
             var results = await pipeline.IngestFileAsync(collection, item.Payload, ct);
-            var errors = results.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
-            if (errors.Count == 0) return (TaskItemState.Done, null, results.Count == 1 ? results[0].Outcome!.ExternalId : null);
+            var errors = new List<string>();
+            long sequence = 0;
+            foreach (var r in results)
+            {
+                if (r.Error is not null) errors.Add(r.Error);
+                if (r.Outcome is { } o) sequence = Math.Max(sequence, o.Sequence);
+            }
+            if (errors.Count == 0) return (TaskItemState.Done, null, results.Count == 1 ? results[0].Outcome!.ExternalId : null, sequence);
             string summary = $"{errors.Count} of {results.Count} documents failed: " + string.Join("; ", errors.Take(5)) + (errors.Count > 5 ? "; …" : "");
-            return (TaskItemState.Failed, summary, null);
+            return (TaskItemState.Failed, summary, null, sequence);
         }
         catch (ExtractionException e)
         {
-            return (TaskItemState.Failed, e.Message, null);
+            return (TaskItemState.Failed, e.Message, null, 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (TaskItemState.Failed, $"{item.Payload}: {e.Message}", null);
+            return (TaskItemState.Failed, $"{item.Payload}: {e.Message}", null, 0);
         }
     }
 }

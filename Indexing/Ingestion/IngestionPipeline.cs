@@ -4,7 +4,7 @@ using System.Text.Json;
 using Search.Indexing.Extraction;
 using Search.Indexing.Storage;
 using Search.Segmentation;
-using Search.Segmentation.Analysis;
+using Search.Indexing.Statistics;
 using Search.Segmentation.Structure;
 
 namespace Search.Indexing.Ingestion;
@@ -13,20 +13,20 @@ namespace Search.Indexing.Ingestion;
 /// <param name="MaxDocumentBytes">The largest file (or JSON line) accepted as one document; 32 MiB holds a long book many times over.</param>
 public sealed record IngestionOptions(long MaxDocumentBytes = 32L << 20);
 
-/// <summary>What happened to one ingested document.</summary>
-public sealed record IngestOutcome(string ExternalId, WriteOutcome Outcome, StoredDocument Document);
+/// <summary>What happened to one ingested document, and the change sequence after which it is what it is now (what to wait for before it is searchable).</summary>
+public sealed record IngestOutcome(string ExternalId, WriteOutcome Outcome, StoredDocument Document, long Sequence);
 
 /// <summary>The result for one document of a file: an outcome, or the error that stopped it.</summary>
 public sealed record IngestResult(string Item, IngestOutcome? Outcome, string? Error);
 
 /// <summary>
 /// The path of a document into the store: extract text and structure, segment, hash, and write the
-/// document with its segments in one transaction. Indexes catch up from the store's change log.
-/// <paramref name="collectionStatistics"/>, when given, tells the segmenter how common words are in the
-/// collection a document joins (null for a collection without them).
+/// document with its segments in one transaction. Indexes follow from the store's change log.
+/// Segmentation is a function of the document and the statistics its collection has published
+/// (<paramref name="statistics"/>; none when null), so every process cuts a document the same way.
 /// </summary>
 public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry extractors, ISegmenter segmenter, IngestionOptions options,
-    Func<string, ITermStatistics?>? collectionStatistics = null)
+    PublishedStatistics? statistics = null)
 {
     private static readonly JsonSerializerOptions StructureJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
@@ -124,13 +124,13 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
     {
         // Contracts and terms of service arrive as HTML, Markdown or DOCX too: the text decides, not the format.
         if (document.Kind == DocumentKind.Prose && LegalNumbering.LooksLegal(document.Blocks.Select(b => b.Text))) document = document with { Kind = DocumentKind.Legal };
-        var segments = segmenter.Segment(document, collectionStatistics?.Invoke(collection));
+        var segments = segmenter.Segment(document, statistics is null ? null : await statistics.GetAsync(collection, ct));
         string hash = ContentHash(document, metadataJson);
         string id = externalId ?? "sha256:" + hash[..32];
         var write = new DocumentWrite(id, explicitId && externalId is not null, document.Title, source, document.MediaType, document.Kind,
             metadataJson, hash, JsonSerializer.Serialize(document.Blocks, StructureJson), segments);
         var result = await store.UpsertDocumentAsync(collection, write, ct);
-        return new IngestOutcome(result.Document.ExternalId, result.Outcome, result.Document);
+        return new IngestOutcome(result.Document.ExternalId, result.Outcome, result.Document, result.Sequence);
     }
 
     private void CheckSize(long bytes, string where)

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
+using Search.Core.IO;
 using Search.Indexing.Lexical.Codec;
 
 namespace Search.Indexing.Lexical;
@@ -10,8 +10,8 @@ public sealed record ManifestSegment(string Name, int Documents, uint Checksum, 
 
 /// <summary>
 /// The commit point of an index directory: which segment files and deletes files make up the index, and
-/// the store change sequence it reflects. Written to a temporary file, fsynced, renamed over
-/// <see cref="FileName"/>, and the directory fsynced — so a reader sees the old commit or the new one.
+/// the store change sequence it reflects. A checksummed file replaced durably, so a reader sees the old
+/// commit or the new one.
 /// </summary>
 public sealed record IndexManifest(long Sequence, int NextSegment, IReadOnlyList<ManifestSegment> Segments)
 {
@@ -20,26 +20,24 @@ public sealed record IndexManifest(long Sequence, int NextSegment, IReadOnlyList
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    /// <summary>The manifest's bytes: JSON, a newline, and the CRC-32C of the JSON in hex.</summary>
-    public byte[] Serialize()
-    {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(this, Json);
-        string crc = Crc32C.Compute(json).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-        return [.. json, (byte)'\n', .. Encoding.ASCII.GetBytes(crc), (byte)'\n'];
-    }
+    /// <summary>Writes the manifest (a checksummed file) durably over the last one.</summary>
+    public void Write(IDurableFileSystem fs, string path) => ChecksummedFile.Write(fs, path, body => JsonSerializer.Serialize(body, this, Json));
 
     /// <summary>Reads a manifest; throws <see cref="CorruptIndexException"/> when it fails its checksum or does not parse.</summary>
     public static IndexManifest Read(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
-        int newline = Array.IndexOf(bytes, (byte)'\n');
-        if (newline < 0 || bytes.Length != newline + 10 || bytes[^1] != (byte)'\n') throw new CorruptIndexException($"{path}: truncated or malformed manifest");
-        string stored = Encoding.ASCII.GetString(bytes, newline + 1, 8);
-        string actual = Crc32C.Compute(bytes.AsSpan(0, newline)).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-        if (stored != actual) throw new CorruptIndexException($"{path}: manifest checksum mismatch");
+        byte[] bytes;
         try
         {
-            return JsonSerializer.Deserialize<IndexManifest>(bytes.AsSpan(0, newline), Json) ?? throw new CorruptIndexException($"{path}: empty manifest");
+            bytes = ChecksummedFile.ReadBody(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptIndexException($"manifest: {e.Message}");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<IndexManifest>(bytes, Json) ?? throw new CorruptIndexException($"{path}: empty manifest");
         }
         catch (JsonException e)
         {
@@ -54,30 +52,36 @@ public static class DeletesFile
     /// <summary>The file name for a segment's deletes at a generation.</summary>
     public static string Name(string segment, int generation) => $"{segment}_{generation}.del";
 
-    /// <summary>Writes the bitset.</summary>
-    public static void Write(Stream output, ulong[] bits, int count)
+    /// <summary>Writes the bitset as a checksummed record.</summary>
+    public static void Write(Stream output, ulong[] bits, int count) => ChecksummedFile.WriteTo(output, body =>
     {
-        var bytes = new byte[4 + bits.Length * 8 + 4];
+        var bytes = new byte[4 + bits.Length * 8];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, count);
         for (int i = 0; i < bits.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(4 + 8 * i), bits[i]);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Crc32C.Compute(bytes.AsSpan(0, bytes.Length - 4)));
-        output.Write(bytes);
-    }
+        body.Write(bytes);
+    });
 
     /// <summary>Reads a bitset for a segment of <paramref name="documents"/> documents, checking size, count and checksum.</summary>
     public static (ulong[] Bits, int Count) Read(string path, int documents)
     {
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] record = File.ReadAllBytes(path);
         int words = (documents + 63) / 64;
-        if (bytes.Length != 4 + words * 8 + 4) throw new CorruptIndexException($"{path}: wrong size for {documents} documents");
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
-        if (stored != Crc32C.Compute(bytes.AsSpan(0, bytes.Length - 4))) throw new CorruptIndexException($"{path}: checksum mismatch");
+        if (record.Length != 4 + words * 8 + ChecksummedFile.TrailerBytes) throw new CorruptIndexException($"{path}: wrong size for {documents} documents");
+        ReadOnlySpan<byte> bytes;
+        try
+        {
+            bytes = ChecksummedFile.Verify(record, path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptIndexException(e.Message);
+        }
         int count = BinaryPrimitives.ReadInt32LittleEndian(bytes);
         var bits = new ulong[words];
         int actual = 0;
         for (int i = 0; i < words; i++)
         {
-            bits[i] = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(4 + 8 * i));
+            bits[i] = BinaryPrimitives.ReadUInt64LittleEndian(bytes[(4 + 8 * i)..]);
             actual += System.Numerics.BitOperations.PopCount(bits[i]);
         }
         if (actual != count) throw new CorruptIndexException($"{path}: deleted count {count} does not match the bitset ({actual})");

@@ -1,5 +1,6 @@
 using System.Text;
 using Search.Segmentation.Analysis;
+using Search.Core.IO;
 using Search.Indexing.Lexical.Codec;
 
 namespace Search.Indexing.Lexical;
@@ -38,7 +39,7 @@ public sealed class LexicalIndex : ILexicalIndex
     private readonly string? _directory;
     private readonly Analyzer _analyzer;
     private readonly Bm25Searcher _searcher;
-    private readonly IIndexFileSystem _fs;
+    private readonly IDurableFileSystem _fs;
     private readonly LexicalIndexOptions _options;
     private readonly Lock _writeLock = new();
     private readonly List<WriterSegment> _segments = [];
@@ -52,6 +53,7 @@ public sealed class LexicalIndex : ILexicalIndex
     public const string LockFileName = "write.lock";
     private int _nextSegment;
     private bool _disposed;
+    private bool _readOnly;
 
     /// <summary>The store change sequence the last commit reflects (0 for a new index).</summary>
     public long CommittedSequence { get; private set; }
@@ -59,7 +61,7 @@ public sealed class LexicalIndex : ILexicalIndex
     /// <summary>Where the index lives on disk, or null when in memory only.</summary>
     public string? Directory => _directory;
 
-    private LexicalIndex(string? directory, Analyzer analyzer, Bm25Parameters parameters, IIndexFileSystem fs, LexicalIndexOptions options)
+    private LexicalIndex(string? directory, Analyzer analyzer, Bm25Parameters parameters, IDurableFileSystem fs, LexicalIndexOptions options)
     {
         parameters.Validate();
         _directory = directory;
@@ -77,7 +79,7 @@ public sealed class LexicalIndex : ILexicalIndex
     /// Opens the index committed in <paramref name="directory"/> (an empty one if there is none), verifying
     /// every file; throws <see cref="CorruptIndexException"/> when anything fails its checks.
     /// </summary>
-    public static LexicalIndex Open(string directory, Analyzer analyzer, Bm25Parameters parameters, IIndexFileSystem? fs = null, LexicalIndexOptions? options = null)
+    public static LexicalIndex Open(string directory, Analyzer analyzer, Bm25Parameters parameters, IDurableFileSystem? fs = null, LexicalIndexOptions? options = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var index = new LexicalIndex(directory, analyzer, parameters, fs ?? DiskFileSystem.Instance, options ?? new LexicalIndexOptions());
@@ -91,6 +93,26 @@ public sealed class LexicalIndex : ILexicalIndex
             {
                 throw new IndexLockedException($"{directory} is in use by another process ({e.Message})");
             }
+            index.Load();
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+        return index;
+    }
+
+    /// <summary>
+    /// Opens the last commit of an index another process writes, for searching only: no lock is taken, no file is
+    /// deleted, and every write throws. Throws <see cref="FileNotFoundException"/> when the writer replaced the commit
+    /// (and removed a file of it) while it was being read: opening again reads the newer one.
+    /// </summary>
+    public static LexicalIndex OpenReadOnly(string directory, Analyzer analyzer, Bm25Parameters parameters)
+    {
+        var index = new LexicalIndex(directory, analyzer, parameters, DiskFileSystem.Instance, new LexicalIndexOptions()) { _readOnly = true };
+        try
+        {
             index.Load();
         }
         catch
@@ -129,9 +151,12 @@ public sealed class LexicalIndex : ILexicalIndex
             _nextSegment = manifest.NextSegment;
         }
         foreach (var ws in _segments) IndexLocations(ws);
-        // Files no commit refers to are leftovers of an interrupted commit or a finished merge.
-        foreach (var file in System.IO.Directory.EnumerateFiles(_directory!))
-            if (!referenced.Contains(Path.GetFileName(file))) _fs.Delete(file);
+        // Files no commit refers to are leftovers of an interrupted commit or a finished merge (the writer's to remove).
+        if (!_readOnly)
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(_directory!))
+                if (!referenced.Contains(Path.GetFileName(file))) _fs.Delete(file);
+        }
         Publish();
     }
 
@@ -245,6 +270,7 @@ public sealed class LexicalIndex : ILexicalIndex
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_readOnly) throw new InvalidOperationException("the index is open read-only");
             if (_mergeFailure is { } failure) throw new InvalidOperationException("a background merge failed", failure);
             foreach (long id in replaced) Tombstone(id);
             if (bytes is not null)
@@ -488,6 +514,7 @@ public sealed class LexicalIndex : ILexicalIndex
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_readOnly) throw new InvalidOperationException("the index is open read-only");
             if (_directory is null)
             {
                 CommittedSequence = sequence;
@@ -517,11 +544,7 @@ public sealed class LexicalIndex : ILexicalIndex
                 entries.Add(new ManifestSegment(ws.Name, ws.Shared.Reader.DocumentCount, ws.Shared.Reader.Checksum, generation, ws.DeletedCount));
             }
             var manifest = new IndexManifest(sequence, _nextSegment, entries);
-            byte[] bytes = manifest.Serialize();
-            string temp = Path.Combine(_directory, IndexManifest.FileName + ".tmp");
-            _fs.WriteDurably(temp, s => s.Write(bytes));
-            _fs.Rename(temp, Path.Combine(_directory, IndexManifest.FileName));
-            _fs.SyncDirectory(_directory);
+            manifest.Write(_fs, Path.Combine(_directory, IndexManifest.FileName));
             // Committed: only now do the in-memory generations move on and unreferenced files go.
             for (int i = 0; i < _segments.Count; i++)
             {
@@ -566,6 +589,39 @@ public sealed class LexicalIndex : ILexicalIndex
         try
         {
             return snapshot.DocumentFrequency(System.Text.Encoding.UTF8.GetBytes(terms[0]));
+        }
+        finally
+        {
+            snapshot.Release();
+        }
+    }
+
+    /// <summary>
+    /// The live segment count and the terms in at least <paramref name="minimumFrequency"/> segments with their
+    /// segment frequencies (counted as <see cref="SegmentFrequency"/> counts them), most frequent first, at most
+    /// <paramref name="maxTerms"/>: a summary of the collection's vocabulary that other processes can weigh words with.
+    /// </summary>
+    public (long Segments, List<(string Term, long Frequency)> Terms) TermStatistics(int maxTerms, int minimumFrequency)
+    {
+        var snapshot = AcquireSnapshot();
+        try
+        {
+            var frequencies = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var s in snapshot.Segments)
+            {
+                var reader = s.Segment.Reader;
+                for (int rank = 0; rank < reader.TermCount; rank++)
+                {
+                    string term = reader.Term(rank);
+                    frequencies[term] = frequencies.GetValueOrDefault(term) + reader.DocumentFrequency(rank);
+                }
+            }
+            var terms = new List<(string Term, long Frequency)>();
+            foreach (var (term, frequency) in frequencies)
+                if (frequency >= minimumFrequency) terms.Add((term, frequency));
+            terms.Sort((a, b) => b.Frequency != a.Frequency ? b.Frequency.CompareTo(a.Frequency) : string.CompareOrdinal(a.Term, b.Term));
+            if (terms.Count > maxTerms) terms.RemoveRange(maxTerms, terms.Count - maxTerms);
+            return (snapshot.LiveCount, terms);
         }
         finally
         {

@@ -6,6 +6,9 @@ namespace Search.Indexing.Storage;
 /// </summary>
 public interface IDocumentStore : IAsyncDisposable
 {
+    /// <summary>Raised after a write that added to a collection's change log has committed (in this process; others are found by polling the log).</summary>
+    event EventHandler<CollectionChangedEventArgs>? CollectionChanged;
+
     /// <summary>Creates or upgrades the schema; safe to call from several processes.</summary>
     Task MigrateAsync(CancellationToken ct = default);
 
@@ -21,7 +24,16 @@ public interface IDocumentStore : IAsyncDisposable
     /// <summary>One collection, or null.</summary>
     Task<Collection?> GetCollectionAsync(string name, CancellationToken ct = default);
 
-    /// <summary>Deletes a collection with its documents, segments and tasks; false when it did not exist.</summary>
+    /// <summary>A collection's id (a re-created collection gets a new one), or null; cheaper than <see cref="GetCollectionAsync"/>, which counts documents.</summary>
+    Task<long?> GetCollectionIdAsync(string name, CancellationToken ct = default);
+
+    /// <summary>Every collection's id and name, by name.</summary>
+    Task<IReadOnlyList<CollectionKey>> ListCollectionKeysAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Deletes a collection with its documents and segments; its queued and running tasks are cancelled in the same
+    /// transaction and every task keeps its history (under the collection's name). False when it did not exist.
+    /// </summary>
     Task<bool> DeleteCollectionAsync(string name, CancellationToken ct = default);
 
     /// <summary>
@@ -42,8 +54,8 @@ public interface IDocumentStore : IAsyncDisposable
     /// <summary>Documents with an internal id above <paramref name="afterId"/>, by id (keyset paging that concurrent writes cannot shift).</summary>
     Task<IReadOnlyList<StoredDocument>> GetDocumentsAfterAsync(string collection, long afterId, int limit, CancellationToken ct = default);
 
-    /// <summary>Deletes a document and its segments; false when it did not exist.</summary>
-    Task<bool> DeleteDocumentAsync(string collection, string externalId, CancellationToken ct = default);
+    /// <summary>Deletes a document and its segments; returns the change sequence of the deletion, or null when it did not exist.</summary>
+    Task<long?> DeleteDocumentAsync(string collection, string externalId, CancellationToken ct = default);
 
     /// <summary>The segments of the given documents, by document then ordinal.</summary>
     Task<IReadOnlyList<StoredSegment>> GetSegmentsAsync(IReadOnlyCollection<long> documentIds, CancellationToken ct = default);
@@ -56,6 +68,18 @@ public interface IDocumentStore : IAsyncDisposable
 
     /// <summary>Changes after <paramref name="afterSequence"/>, oldest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<ChangeRecord>> GetChangesAsync(string collection, long afterSequence, int limit, CancellationToken ct = default);
+
+    /// <summary>How many changes a collection has after <paramref name="afterSequence"/> (what an index at that sequence has not seen).</summary>
+    Task<long> CountChangesAsync(string collection, long afterSequence, CancellationToken ct = default);
+
+    /// <summary>The collection's published statistics, or null when none are.</summary>
+    Task<StoredStatistics?> GetStatisticsAsync(string collection, CancellationToken ct = default);
+
+    /// <summary>Which statistics the collection has published (version 0 when none), cheap enough to ask before every document.</summary>
+    Task<StatisticsVersion> GetStatisticsVersionAsync(string collection, CancellationToken ct = default);
+
+    /// <summary>Replaces the collection's statistics; returns their new version.</summary>
+    Task<int> PutStatisticsAsync(string collection, StatisticsWrite statistics, CancellationToken ct = default);
 
     /// <summary>Creates a queued task with its items.</summary>
     Task<IngestTask> CreateTaskAsync(string collection, IReadOnlyList<TaskItemInput> items, CancellationToken ct = default);
@@ -75,8 +99,14 @@ public interface IDocumentStore : IAsyncDisposable
     /// <summary>Sets a task's state (and error text).</summary>
     Task SetTaskStateAsync(string id, TaskState state, string? error, CancellationToken ct = default);
 
-    /// <summary>Records an item's outcome and updates the task's counts in one transaction.</summary>
-    Task CompleteTaskItemAsync(string taskId, int ordinal, TaskItemState state, string? error, string? documentId, CancellationToken ct = default);
+    /// <summary>
+    /// Records an item's outcome and updates the task's counts in one transaction; <paramref name="sequence"/> is the
+    /// change sequence that made the item's documents what they are (0 when it wrote none).
+    /// </summary>
+    Task CompleteTaskItemAsync(string taskId, int ordinal, TaskItemState state, string? error, string? documentId, long sequence, CancellationToken ct = default);
+
+    /// <summary>The task's done items whose writes are at or before <paramref name="throughSequence"/> (searchable in an index at that sequence).</summary>
+    Task<int> CountTaskItemsThroughAsync(string taskId, long throughSequence, CancellationToken ct = default);
 
     /// <summary>Asks a queued or running task to stop; false when it is unknown or already finished.</summary>
     Task<bool> RequestCancelAsync(string id, CancellationToken ct = default);

@@ -54,5 +54,20 @@ public static class Migrations
             $"ALTER TABLE segments ADD COLUMN chapter_start {d.DoubleType}",
             $"ALTER TABLE segments ADD COLUMN chapter_end {d.DoubleType}",
         ],
+        [
+            // A task outlives its collection (deleting a collection cancels its tasks and keeps their history), and
+            // each finished item records the change sequence of its write, so a task can say what is searchable.
+            .. d.KeepTaskHistory,
+            "ALTER TABLE task_items ADD COLUMN sequence BIGINT",
+            // A write that changed nothing answers with the document's last change, found through this index.
+            "CREATE INDEX changes_by_document ON changes (document_id, seq)",
+            // What ingestion segments a collection's new documents with, published by its indexing pipeline.
+            $"""
+            CREATE TABLE collection_statistics (
+              collection_id BIGINT PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+              version INTEGER NOT NULL, through_seq BIGINT NOT NULL, documents BIGINT NOT NULL, embedder TEXT NOT NULL,
+              payload {d.BlobType} NOT NULL, created_ms BIGINT NOT NULL)
+            """,
+        ],
     ];
 }

@@ -14,8 +14,17 @@ public abstract class SqlDialect
     /// <summary>The column type of a double.</summary>
     public abstract string DoubleType { get; }
 
+    /// <summary>The column type of a byte array.</summary>
+    public abstract string BlobType { get; }
+
     /// <summary>A parameter reference usable as a JSON value.</summary>
     public abstract string JsonParameter(string name);
+
+    /// <summary>
+    /// Statements of schema version 3 that let tasks outlive their collection: the collection's name kept on the task,
+    /// and a reference set to null (instead of a cascade) when the collection goes.
+    /// </summary>
+    public abstract IReadOnlyList<string> KeepTaskHistory { get; }
 
     /// <summary>A JSON column read back as text.</summary>
     public abstract string JsonAsText(string column);
@@ -43,6 +52,38 @@ public sealed class SqliteDialect : SqlDialect
     /// <inheritdoc />
     public override string DoubleType => "REAL";
     /// <inheritdoc />
+    public override string BlobType => "BLOB";
+    /// <inheritdoc />
+    // SQLite cannot change a foreign key in place: the tables are rebuilt. task_items is renamed first, so dropping the
+    // old tasks table (which deletes its rows first) cascades into nothing.
+    public override IReadOnlyList<string> KeepTaskHistory =>
+    [
+        "ALTER TABLE task_items RENAME TO task_items_v2",
+        "ALTER TABLE tasks RENAME TO tasks_v2",
+        """
+        CREATE TABLE tasks (
+          id TEXT PRIMARY KEY,
+          collection_id BIGINT REFERENCES collections(id) ON DELETE SET NULL, collection TEXT NOT NULL,
+          state TEXT NOT NULL, total INTEGER NOT NULL, done INTEGER NOT NULL, failed INTEGER NOT NULL,
+          cancel_requested INTEGER NOT NULL, error TEXT, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL)
+        """,
+        """
+        INSERT INTO tasks (id, collection_id, collection, state, total, done, failed, cancel_requested, error, created_ms, updated_ms)
+        SELECT t.id, t.collection_id, c.name, t.state, t.total, t.done, t.failed, t.cancel_requested, t.error, t.created_ms, t.updated_ms
+        FROM tasks_v2 t JOIN collections c ON c.id = t.collection_id
+        """,
+        """
+        CREATE TABLE task_items (
+          task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+          ordinal INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
+          error TEXT, document_id TEXT,
+          PRIMARY KEY (task_id, ordinal))
+        """,
+        "INSERT INTO task_items SELECT * FROM task_items_v2",
+        "DROP TABLE task_items_v2",
+        "DROP TABLE tasks_v2",
+    ];
+    /// <inheritdoc />
     public override string JsonParameter(string name) => "@" + name;
     /// <inheritdoc />
     public override string JsonAsText(string column) => column;
@@ -64,6 +105,18 @@ public sealed class PostgresDialect : SqlDialect
     public override string JsonType => "JSONB";
     /// <inheritdoc />
     public override string DoubleType => "DOUBLE PRECISION";
+    /// <inheritdoc />
+    public override string BlobType => "BYTEA";
+    /// <inheritdoc />
+    public override IReadOnlyList<string> KeepTaskHistory =>
+    [
+        "ALTER TABLE tasks ADD COLUMN collection TEXT",
+        "UPDATE tasks t SET collection = c.name FROM collections c WHERE c.id = t.collection_id",
+        "ALTER TABLE tasks ALTER COLUMN collection SET NOT NULL",
+        "ALTER TABLE tasks ALTER COLUMN collection_id DROP NOT NULL",
+        "ALTER TABLE tasks DROP CONSTRAINT tasks_collection_id_fkey",
+        "ALTER TABLE tasks ADD CONSTRAINT tasks_collection_id_fkey FOREIGN KEY (collection_id) REFERENCES collections(id) ON DELETE SET NULL",
+    ];
     /// <inheritdoc />
     public override string JsonParameter(string name) => "CAST(@" + name + " AS JSONB)";
     /// <inheritdoc />

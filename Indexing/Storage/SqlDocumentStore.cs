@@ -13,7 +13,7 @@ public abstract class SqlDocumentStore : IDocumentStore
 {
 
     private const string SegmentColumns = "document_id, ordinal, text, start_char, end_char, section_path, start_seconds, end_seconds, speaker, chapter_ordinal, chapter_title, chapter_start, chapter_end";
-    private const string TaskColumns = "t.id, c.name, t.state, t.total, t.done, t.failed, t.cancel_requested, t.error, t.created_ms, t.updated_ms";
+    private const string TaskColumns = "t.id, t.collection, t.state, t.total, t.done, t.failed, t.cancel_requested, t.error, t.created_ms, t.updated_ms";
 
     private readonly string _documentColumns;
 
@@ -27,6 +27,11 @@ public abstract class SqlDocumentStore : IDocumentStore
         _documentColumns = "d.id, c.name, d.external_id, d.title, d.source, d.media_type, d.kind, " + dialect.JsonAsText("d.metadata")
             + ", d.content_hash, d.version, d.created_ms, d.updated_ms, d.segment_count";
     }
+
+    /// <inheritdoc />
+    public event EventHandler<CollectionChangedEventArgs>? CollectionChanged;
+
+    private void Changed(string collection) => CollectionChanged?.Invoke(this, new CollectionChangedEventArgs(collection));
 
     /// <summary>Opens a new connection, ready for use.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken ct);
@@ -153,10 +158,34 @@ public abstract class SqlDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
+    public async Task<long?> GetCollectionIdAsync(string name, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        var id = await ScalarAsync(conn, null, "SELECT id FROM collections WHERE name = @n", ct, ("n", name));
+        return id is null ? null : Convert.ToInt64(id);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CollectionKey>> ListCollectionKeysAsync(CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        return await QueryAsync(conn, null, "SELECT id, name FROM collections ORDER BY name", r => new CollectionKey(r.GetInt64(0), r.GetString(1)), ct);
+    }
+
+    /// <inheritdoc />
     public async Task<bool> DeleteCollectionAsync(string name, CancellationToken ct = default)
     {
         return await InTransactionAsync(async (conn, tx) =>
-            await ExecAsync(conn, tx, "DELETE FROM collections WHERE name = @n", ct, ("n", name)) > 0, ct);
+        {
+            var id = await ScalarAsync(conn, tx, "SELECT id FROM collections WHERE name = @n", ct, ("n", name));
+            if (id is null) return false;
+            long now = NowMs();
+            // A queued task never starts; a running one stops at its next item (its runner sees the request).
+            await ExecAsync(conn, tx, "UPDATE tasks SET state = 'cancelled', cancel_requested = 1, updated_ms = @t WHERE collection_id = @c AND state = 'queued'", ct,
+                ("t", now), ("c", id));
+            await ExecAsync(conn, tx, "UPDATE tasks SET cancel_requested = 1, updated_ms = @t WHERE collection_id = @c AND state = 'running'", ct, ("t", now), ("c", id));
+            return await ExecAsync(conn, tx, "DELETE FROM collections WHERE id = @c", ct, ("c", id)) > 0;
+        }, ct);
     }
 
     /// <summary>Takes the collection's write lock where the dialect needs one; call before writing a change record.</summary>
@@ -188,7 +217,7 @@ public abstract class SqlDocumentStore : IDocumentStore
     /// <inheritdoc />
     public async Task<UpsertResult> UpsertDocumentAsync(string collection, DocumentWrite document, CancellationToken ct = default)
     {
-        return await InTransactionAsync(async (conn, tx) =>
+        var result = await InTransactionAsync(async (conn, tx) =>
         {
             long cid = await CollectionIdAsync(conn, tx, collection, ct);
             await LockCollectionAsync(conn, tx, cid, ct);
@@ -196,10 +225,10 @@ public abstract class SqlDocumentStore : IDocumentStore
             {
                 var same = await DocumentWhereAsync(conn, tx, "d.collection_id = @c AND d.content_hash = @h ORDER BY d.id LIMIT 1", ct,
                     ("c", cid), ("h", document.ContentHash));
-                if (same is not null) return new UpsertResult(same, WriteOutcome.Unchanged);
+                if (same is not null) return new UpsertResult(same, WriteOutcome.Unchanged, await LastChangeOfAsync(conn, tx, same.Id, ct));
             }
             var existing = await DocumentWhereAsync(conn, tx, "d.collection_id = @c AND d.external_id = @e", ct, ("c", cid), ("e", document.ExternalId));
-            if (existing is not null && existing.ContentHash == document.ContentHash) return new UpsertResult(existing, WriteOutcome.Unchanged);
+            if (existing is not null && existing.ContentHash == document.ContentHash) return new UpsertResult(existing, WriteOutcome.Unchanged, await LastChangeOfAsync(conn, tx, existing.Id, ct));
 
             long now = NowMs();
             long id;
@@ -228,11 +257,20 @@ public abstract class SqlDocumentStore : IDocumentStore
                 await ExecAsync(conn, tx, "DELETE FROM segments WHERE document_id = @id", ct, ("id", id));
             }
             await InsertSegmentsAsync(conn, tx, id, document, ct);
-            await ExecAsync(conn, tx, "INSERT INTO changes (collection_id, document_id, deleted) VALUES (@c, @d, 0)", ct, ("c", cid), ("d", id));
+            long sequence = await RecordChangeAsync(conn, tx, cid, id, deleted: false, ct);
             var stored = await DocumentWhereAsync(conn, tx, "d.id = @id", ct, ("id", id));
-            return new UpsertResult(stored!, existing is null ? WriteOutcome.Created : WriteOutcome.Updated);
+            return new UpsertResult(stored!, existing is null ? WriteOutcome.Created : WriteOutcome.Updated, sequence);
         }, ct);
+        if (result.Outcome != WriteOutcome.Unchanged) Changed(collection);
+        return result;
     }
+
+    private static async Task<long> RecordChangeAsync(DbConnection conn, DbTransaction tx, long collectionId, long documentId, bool deleted, CancellationToken ct) =>
+        Convert.ToInt64(await ScalarAsync(conn, tx, "INSERT INTO changes (collection_id, document_id, deleted) VALUES (@c, @d, @x) RETURNING seq", ct,
+            ("c", collectionId), ("d", documentId), ("x", deleted ? 1 : 0)));
+
+    private static async Task<long> LastChangeOfAsync(DbConnection conn, DbTransaction tx, long documentId, CancellationToken ct) =>
+        Convert.ToInt64(await ScalarAsync(conn, tx, "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = @d", ct, ("d", documentId)) ?? 0L);
 
     private static async Task InsertSegmentsAsync(DbConnection conn, DbTransaction tx, long documentId, DocumentWrite document, CancellationToken ct)
     {
@@ -320,26 +358,27 @@ public abstract class SqlDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> DeleteDocumentAsync(string collection, string externalId, CancellationToken ct = default)
+    public async Task<long?> DeleteDocumentAsync(string collection, string externalId, CancellationToken ct = default)
     {
-        return await InTransactionAsync(async (conn, tx) =>
+        var sequence = await InTransactionAsync<long?>(async (conn, tx) =>
         {
             long cid = await CollectionIdAsync(conn, tx, collection, ct);
             await LockCollectionAsync(conn, tx, cid, ct);
             var id = await ScalarAsync(conn, tx, "SELECT id FROM documents WHERE collection_id = @c AND external_id = @e", ct, ("c", cid), ("e", externalId));
-            if (id is null) return false;
+            if (id is null) return null;
             await ExecAsync(conn, tx, "DELETE FROM documents WHERE id = @d", ct, ("d", id));
-            await ExecAsync(conn, tx, "INSERT INTO changes (collection_id, document_id, deleted) VALUES (@c, @d, 1)", ct, ("c", cid), ("d", id));
-            return true;
+            return await RecordChangeAsync(conn, tx, cid, Convert.ToInt64(id), deleted: true, ct);
         }, ct);
+        if (sequence is not null) Changed(collection);
+        return sequence;
     }
 
     // ---- segments ----
 
-    private static StoredSegment ReadSegment(DbDataReader r) => new(
-        r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetString(5),
+    private static StoredSegment ReadSegment(DbDataReader r) => new(r.GetInt64(0), new Segment(
+        r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetString(5),
         r.IsDBNull(6) ? null : r.GetDouble(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.IsDBNull(8) ? null : r.GetString(8),
-        r.IsDBNull(9) ? null : new Chapter(r.GetInt32(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12)));
+        r.IsDBNull(9) ? null : new Chapter(r.GetInt32(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetDouble(11), r.IsDBNull(12) ? null : r.GetDouble(12))));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredSegment>> GetSegmentsAsync(IReadOnlyCollection<long> documentIds, CancellationToken ct = default)
@@ -398,13 +437,58 @@ public abstract class SqlDocumentStore : IDocumentStore
             r => new ChangeRecord(r.GetInt64(0), r.GetInt64(1), r.GetInt32(2) != 0), ct, ("c", cid), ("s", afterSequence), ("l", limit));
     }
 
+    /// <inheritdoc />
+    public async Task<long> CountChangesAsync(string collection, long afterSequence, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        long cid = await CollectionIdAsync(conn, null, collection, ct);
+        return Convert.ToInt64(await ScalarAsync(conn, null, "SELECT COUNT(*) FROM changes WHERE collection_id = @c AND seq > @s", ct, ("c", cid), ("s", afterSequence)) ?? 0L);
+    }
+
+    // ---- statistics ----
+
+    /// <inheritdoc />
+    public async Task<StoredStatistics?> GetStatisticsAsync(string collection, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        long cid = await CollectionIdAsync(conn, null, collection, ct);
+        var list = await QueryAsync(conn, null, "SELECT version, through_seq, documents, embedder, payload, created_ms FROM collection_statistics WHERE collection_id = @c",
+            r => new StoredStatistics(r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), (byte[])r.GetValue(4), FromMs(r.GetInt64(5))), ct, ("c", cid));
+        return list.Count == 0 ? null : list[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<StatisticsVersion> GetStatisticsVersionAsync(string collection, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        var rows = await QueryAsync(conn, null,
+            "SELECT c.id, COALESCE(s.version, 0) FROM collections c LEFT JOIN collection_statistics s ON s.collection_id = c.id WHERE c.name = @n",
+            r => new StatisticsVersion(r.GetInt64(0), r.GetInt32(1)), ct, ("n", collection));
+        return rows.Count == 0 ? throw new NotFoundException($"collection '{collection}' does not exist") : rows[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<int> PutStatisticsAsync(string collection, StatisticsWrite statistics, CancellationToken ct = default)
+    {
+        return await InTransactionAsync(async (conn, tx) =>
+        {
+            long cid = await CollectionIdAsync(conn, tx, collection, ct);
+            int version = Convert.ToInt32(await ScalarAsync(conn, tx, "SELECT COALESCE(MAX(version), 0) FROM collection_statistics WHERE collection_id = @c", ct, ("c", cid)) ?? 0) + 1;
+            await ExecAsync(conn, tx, "DELETE FROM collection_statistics WHERE collection_id = @c", ct, ("c", cid));
+            await ExecAsync(conn, tx,
+                "INSERT INTO collection_statistics (collection_id, version, through_seq, documents, embedder, payload, created_ms) VALUES (@c, @v, @s, @d, @e, @p, @t)", ct,
+                ("c", cid), ("v", version), ("s", statistics.Through), ("d", statistics.Documents), ("e", statistics.Embedder), ("p", statistics.Payload), ("t", NowMs()));
+            return version;
+        }, ct);
+    }
+
     // ---- tasks ----
 
     private static IngestTask ReadTask(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), Enum.Parse<TaskState>(r.GetString(2), ignoreCase: true), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5),
         r.GetInt32(6) != 0, r.IsDBNull(7) ? null : r.GetString(7), FromMs(r.GetInt64(8)), FromMs(r.GetInt64(9)));
 
-    private const string TaskSelect = "SELECT " + TaskColumns + " FROM tasks t JOIN collections c ON c.id = t.collection_id";
+    private const string TaskSelect = "SELECT " + TaskColumns + " FROM tasks t";
 
     private static string StateName<T>(T state) where T : struct, Enum => state.ToString().ToLowerInvariant();
 
@@ -417,8 +501,8 @@ public abstract class SqlDocumentStore : IDocumentStore
             long cid = await CollectionIdAsync(conn, tx, collection, ct);
             long now = NowMs();
             await ExecAsync(conn, tx,
-                "INSERT INTO tasks (id, collection_id, state, total, done, failed, cancel_requested, error, created_ms, updated_ms) VALUES (@i, @c, @s, @n, 0, 0, 0, NULL, @t, @t)",
-                ct, ("i", id), ("c", cid), ("s", StateName(TaskState.Queued)), ("n", items.Count), ("t", now));
+                "INSERT INTO tasks (id, collection_id, collection, state, total, done, failed, cancel_requested, error, created_ms, updated_ms) VALUES (@i, @c, @cn, @s, @n, 0, 0, 0, NULL, @t, @t)",
+                ct, ("i", id), ("c", cid), ("cn", collection), ("s", StateName(TaskState.Queued)), ("n", items.Count), ("t", now));
             int ordinal = 0;
             foreach (var chunk in items.Chunk(200))
             {
@@ -484,18 +568,26 @@ public abstract class SqlDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
-    public async Task CompleteTaskItemAsync(string taskId, int ordinal, TaskItemState state, string? error, string? documentId, CancellationToken ct = default)
+    public async Task CompleteTaskItemAsync(string taskId, int ordinal, TaskItemState state, string? error, string? documentId, long sequence, CancellationToken ct = default)
     {
         await InTransactionAsync(async (conn, tx) =>
         {
             // Only a pending item counts, so replaying an item after a restart never counts it twice.
             int changed = await ExecAsync(conn, tx,
-                "UPDATE task_items SET state = @s, error = @e, document_id = @d WHERE task_id = @i AND ordinal = @o AND state = 'pending'", ct,
-                ("s", StateName(state)), ("e", error), ("d", documentId), ("i", taskId), ("o", ordinal));
+                "UPDATE task_items SET state = @s, error = @e, document_id = @d, sequence = @q WHERE task_id = @i AND ordinal = @o AND state = 'pending'", ct,
+                ("s", StateName(state)), ("e", error), ("d", documentId), ("q", sequence), ("i", taskId), ("o", ordinal));
             if (changed == 0) return 0;
             string counter = state == TaskItemState.Done ? "done" : "failed";
             return await ExecAsync(conn, tx, $"UPDATE tasks SET {counter} = {counter} + 1, updated_ms = @t WHERE id = @i", ct, ("t", NowMs()), ("i", taskId));
         }, ct);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountTaskItemsThroughAsync(string taskId, long throughSequence, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        return Convert.ToInt32(await ScalarAsync(conn, null,
+            "SELECT COUNT(*) FROM task_items WHERE task_id = @i AND state = 'done' AND COALESCE(sequence, 0) <= @s", ct, ("i", taskId), ("s", throughSequence)) ?? 0);
     }
 
     /// <inheritdoc />

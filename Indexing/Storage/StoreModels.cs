@@ -5,6 +5,16 @@ namespace Search.Indexing.Storage;
 /// <summary>A named set of documents searched together.</summary>
 public sealed record Collection(long Id, string Name, DateTimeOffset CreatedAt, long DocumentCount);
 
+/// <summary>A collection's id and name.</summary>
+public sealed record CollectionKey(long Id, string Name);
+
+/// <summary>Names the collection whose change log a committed write added to.</summary>
+public sealed class CollectionChangedEventArgs(string collection) : EventArgs
+{
+    /// <summary>The collection.</summary>
+    public string Collection { get; } = collection;
+}
+
 /// <summary>A stored document's record (without its segments).</summary>
 public sealed record StoredDocument(
     long Id,
@@ -21,18 +31,8 @@ public sealed record StoredDocument(
     DateTimeOffset UpdatedAt,
     int SegmentCount);
 
-/// <summary>A stored segment: the retrieval unit, with the transcript chapter it lies in.</summary>
-public sealed record StoredSegment(
-    long DocumentId,
-    int Ordinal,
-    string Text,
-    int StartChar,
-    int EndChar,
-    string SectionPath,
-    double? StartSeconds,
-    double? EndSeconds,
-    string? Speaker,
-    Chapter? Chapter = null);
+/// <summary>A segment as stored: the document it belongs to and the segment itself.</summary>
+public sealed record StoredSegment(long DocumentId, Segment Segment);
 
 /// <summary>Everything needed to write one document and its segments.</summary>
 /// <param name="ExplicitId">True when the caller named the document; only then is identical content under another id stored twice.</param>
@@ -46,7 +46,7 @@ public sealed record DocumentWrite(
     string MetadataJson,
     string ContentHash,
     string StructureJson,
-    IReadOnlyList<SegmentDraft> Segments);
+    IReadOnlyList<Segment> Segments);
 
 /// <summary>What a write did.</summary>
 public enum WriteOutcome
@@ -56,8 +56,8 @@ public enum WriteOutcome
     Unchanged,
 }
 
-/// <summary>The result of an upsert: the document as stored and what changed.</summary>
-public sealed record UpsertResult(StoredDocument Document, WriteOutcome Outcome);
+/// <summary>The result of an upsert: the document as stored, what changed, and the change sequence that made it so (the write's own, or the document's last when nothing changed).</summary>
+public sealed record UpsertResult(StoredDocument Document, WriteOutcome Outcome, long Sequence);
 
 /// <summary>A document's change, in commit order; indexes derived from the store replay these.</summary>
 public sealed record ChangeRecord(long Sequence, long DocumentId, bool Deleted);
@@ -87,7 +87,21 @@ public enum TaskItemKind
     Json,
 }
 
-/// <summary>A bulk ingestion task and its counts.</summary>
+/// <summary>A collection's published statistics: how common its words are and its word classes, as ingestion segments with them.</summary>
+/// <param name="Version">Increases with every publication.</param>
+/// <param name="Through">The change sequence the statistics reflect.</param>
+/// <param name="Documents">Documents the collection had then.</param>
+/// <param name="Embedder">What the word classes came from (so a relearned embedder publishes anew).</param>
+/// <param name="Payload">The serialised statistics.</param>
+public sealed record StoredStatistics(int Version, long Through, long Documents, string Embedder, byte[] Payload, DateTimeOffset CreatedAt);
+
+/// <summary>Names published statistics: a re-created collection has another id, so its versions never pass for the old one's.</summary>
+public readonly record struct StatisticsVersion(long CollectionId, int Version);
+
+/// <summary>Statistics to publish.</summary>
+public sealed record StatisticsWrite(long Through, long Documents, string Embedder, byte[] Payload);
+
+/// <summary>A bulk ingestion task and its counts; <paramref name="Collection"/> is kept after the collection is deleted.</summary>
 public sealed record IngestTask(
     string Id,
     string Collection,

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
-using Search.Indexing.Lexical;
-using Search.Indexing.Lexical.Codec;
+using Search.Core.IO;
 
 namespace Search.Indexing.Vectors;
 
@@ -18,8 +17,7 @@ public readonly record struct VectorFileHeader(VectorFileKind Kind, int Version,
 
 /// <summary>
 /// The container shared by both index kinds: a 32-byte header (magic, format version, kind, dimension,
-/// payload length), the payload, and a CRC-32C of everything before it. Written to a temporary file,
-/// fsynced, renamed, directory fsynced — a crash leaves the old file or the new one.
+/// payload length) and the payload, as a <see cref="ChecksummedFile"/> — a crash leaves the old file or the new one.
 /// </summary>
 public static class VectorFile
 {
@@ -32,37 +30,20 @@ public static class VectorFile
     public static void Save(string path, VectorFileKind kind, int dimension, long payloadLength, Action<Stream> writePayload)
     {
         string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(directory);
-        string temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        var fs = DiskFileSystem.Instance;
-        try
+        Directory.CreateDirectory(Path.GetDirectoryName(full) ?? ".");
+        ChecksummedFile.Write(DiskFileSystem.Instance, full, body =>
         {
-            fs.WriteDurably(temp, stream =>
-            {
-                var header = new byte[HeaderBytes];
-                BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
-                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), Version);
-                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), (int)kind);
-                BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), dimension);
-                BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), payloadLength);
-                var crc = new CrcStream(stream);
-                crc.Write(header);
-                writePayload(crc);
-                if (crc.Position != HeaderBytes + payloadLength)
-                    throw new InvalidOperationException($"vector payload was {crc.Position - HeaderBytes} bytes, declared {payloadLength}");
-                Span<byte> footer = stackalloc byte[FooterBytes];
-                BinaryPrimitives.WriteUInt32LittleEndian(footer, crc.Checksum);
-                stream.Write(footer);
-            });
-            fs.Rename(temp, full);
-            fs.SyncDirectory(directory);
-        }
-        catch
-        {
-            fs.Delete(temp);
-            throw;
-        }
+            var header = new byte[HeaderBytes];
+            BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), Version);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), (int)kind);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), dimension);
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), payloadLength);
+            body.Write(header);
+            writePayload(body);
+            if (body.Position != HeaderBytes + payloadLength)
+                throw new InvalidOperationException($"vector payload was {body.Position - HeaderBytes} bytes, declared {payloadLength}");
+        });
     }
 
     /// <summary>Reads and validates the header (not the checksum).</summary>
@@ -73,42 +54,25 @@ public static class VectorFile
     }
 
     /// <summary>
-    /// Opens the file, validates the header and length, lets <paramref name="readPayload"/> consume exactly the
-    /// payload, then checks the CRC; a mismatch disposes the result and throws.
+    /// Validates the header and length, lets <paramref name="readPayload"/> consume exactly the payload, then
+    /// checks the CRC; a mismatch disposes the result and throws.
     /// </summary>
     public static T Read<T>(string path, VectorFileKind kind, Func<VectorFileHeader, Stream, T> readPayload) where T : IDisposable
     {
-        using var stream = OpenRead(path);
-        var header = ReadHeader(path, stream);
+        var header = ReadHeader(path);
         if (header.Kind != kind) throw new VectorIndexException($"{path}: a {header.Kind} vector index, expected {kind}");
-        var crc = new CrcStream(stream);
-        stream.Position = 0;
-        var skip = new byte[HeaderBytes];
-        crc.ReadExactly(skip);
-        T result;
         try
         {
-            result = readPayload(header, crc);
+            return ChecksummedFile.Read(path, (body, _) =>
+            {
+                body.ReadExactly(new byte[HeaderBytes]);
+                return readPayload(header, body);
+            });
         }
-        catch (EndOfStreamException e)
+        catch (InvalidDataException e)
         {
-            throw new VectorIndexException($"{path}: truncated vector index", e);
+            throw new VectorIndexException($"{path}: corrupt vector index ({e.Message})", e);
         }
-        try
-        {
-            if (crc.Position != HeaderBytes + header.PayloadLength)
-                throw new VectorIndexException($"{path}: corrupt vector index (payload size does not match its header)");
-            Span<byte> footer = stackalloc byte[FooterBytes];
-            stream.ReadExactly(footer);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(footer) != crc.Checksum)
-                throw new VectorIndexException($"{path}: corrupt vector index (checksum mismatch)");
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
-        return result;
     }
 
     private static FileStream OpenRead(string path)
@@ -138,35 +102,5 @@ public static class VectorFile
         if (stream.Length != HeaderBytes + payload + FooterBytes)
             throw new VectorIndexException($"{path}: truncated or padded vector index ({stream.Length} bytes, header says {HeaderBytes + payload + FooterBytes})");
         return new VectorFileHeader(kind, version, dimension, payload);
-    }
-
-    /// <summary>Passes bytes through while keeping a running CRC-32C and count.</summary>
-    private sealed class CrcStream(Stream inner) : Stream
-    {
-        private long _position;
-        public uint Checksum { get; private set; }
-        public override bool CanRead => inner.CanRead;
-        public override bool CanSeek => false;
-        public override bool CanWrite => inner.CanWrite;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            int n = inner.Read(buffer);
-            Checksum = Crc32C.Append(Checksum, buffer[..n]);
-            _position += n;
-            return n;
-        }
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            inner.Write(buffer);
-            Checksum = Crc32C.Append(Checksum, buffer);
-            _position += buffer.Length;
-        }
     }
 }

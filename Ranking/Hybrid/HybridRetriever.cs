@@ -1,3 +1,4 @@
+using Search.Indexing.Dense;
 using Search.Indexing.Embeddings;
 
 namespace Search.Ranking.Hybrid;

@@ -1,3 +1,4 @@
+using Search.Indexing.Dense;
 using System.Buffers;
 using System.Numerics.Tensors;
 

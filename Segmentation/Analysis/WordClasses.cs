@@ -27,6 +27,15 @@ public sealed class WordClasses
     /// <summary>Number of words with a class.</summary>
     public int Words => _classOf.Count;
 
+    /// <summary>Every word with its class, in ordinal order of the words (so a serialisation is deterministic).</summary>
+    public IReadOnlyList<(string Word, int Class)> All()
+    {
+        var all = new List<(string, int)>(_classOf.Count);
+        foreach (var (word, wordClass) in _classOf) all.Add((word, wordClass));
+        all.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return all;
+    }
+
     /// <summary>The class of <paramref name="word"/>; false for a word the collection has no class for.</summary>
     public bool TryGetClass(ReadOnlySpan<char> word, out int wordClass) => _lookup.TryGetValue(word, out wordClass);
 }

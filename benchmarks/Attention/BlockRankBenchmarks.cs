@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Search.GpuAttention.Benchmarking;
+using Search.Benchmarks.Workloads;
 
 namespace Search.Benchmarks.Attention;
 

@@ -41,7 +41,7 @@ public class CliTests
         var r = await SearchProcess.RunAsync(dir.Path, "eval", "--data", Path.Combine(RepoPaths.Shared, "data", "med"), "--mode", "bm25", "--run", run);
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
-        foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50" })
+        foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50", "query_ms_p99", "query_ms_max", "query_ms_first" })
             Assert.True(json.RootElement.TryGetProperty(key, out _), $"missing {key}");
         Assert.Equal(30, json.RootElement.GetProperty("queries").GetInt32());
         var lines = File.ReadAllLines(run);
@@ -97,11 +97,12 @@ public class CliTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
         Assert.Equal(3000, json.RootElement.GetProperty("segments").GetInt32());
-        Assert.True(json.RootElement.GetProperty("embed_segments_per_s").GetDouble() > 0);
+        // Times and rates are reported, not judged: a test does not depend on how fast the machine is.
+        foreach (var key in new[] { "train_seconds", "embed_segments_per_s", "embed_segments_per_s_one_core", "word_class_seconds" })
+            Assert.True(json.RootElement.GetProperty(key).GetDouble() is >= 0 and < double.PositiveInfinity, key);
         // 16 words a class over the corpus's words seen in 3 segments or more.
         int classes = json.RootElement.GetProperty("word_classes").GetInt32();
         Assert.InRange(classes, 2, 1024);
-        Assert.True(json.RootElement.GetProperty("word_class_seconds").GetDouble() > 0);
     }
 
     [Fact]

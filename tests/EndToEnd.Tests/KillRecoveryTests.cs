@@ -1,44 +1,52 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Search.TestSupport;
 
 namespace Search.EndToEnd.Tests;
 
-/// <summary>kill -9 of the real service during ingestion: every acknowledged write survives, and the bulk task resumes without duplicates.</summary>
+/// <summary>
+/// kill -9 of the real service while a bulk task is held at a known item (a named pipe, whose reader blocks until
+/// the test writes to it): the persisted task says it was running and how far it got, and after a restart and the
+/// release every acknowledged single write and every bulk item is searchable exactly once.
+/// </summary>
 public class KillRecoveryTests
 {
+    private const int BulkFiles = 40, HeldAt = 20, Singles = 10;
+
     [Fact]
-    public async Task Acknowledged_documents_survive_a_kill_and_the_bulk_task_resumes()
+    public async Task Acknowledged_writes_survive_a_kill_and_the_held_bulk_task_resumes_where_it_stopped()
     {
         using var dir = new TempDirectory();
         string data = dir.File("data");
-        const int bulkCount = 6000;
-        var (server, http) = await SearchProcess.ServeAsync(data);
+        var paths = new List<string>();
+        for (int i = 0; i < BulkFiles; i++)
+        {
+            if (i == HeldAt) paths.Add(MakeFifo(dir.File("held.md")));
+            paths.Add(dir.Write($"bulk/{i:00}.md", $"# Bulk {i}\n\nBulk note with its own marker bx{i}."));
+        }
         var acknowledged = new List<string>();
         string taskId;
-        int doneAtKill;
+        var (server, http) = await SearchProcess.ServeAsync(data);
         try
         {
             Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/collections", new { name = "k" })).StatusCode);
-            var ndjson = new StringBuilder();
-            for (int i = 0; i < bulkCount; i++) ndjson.Append($"{{\"id\": \"bulk-{i}\", \"title\": \"Bulk {i}\", \"text\": \"bulk body number b{i} with some words\"}}\n");
-            var bulk = await http.PostAsync("/collections/k/bulk", new StringContent(ndjson.ToString(), Encoding.UTF8, "application/x-ndjson"));
+            var bulk = await http.PostAsJsonAsync("/collections/k/bulk", new { paths });
             Assert.Equal(HttpStatusCode.Accepted, bulk.StatusCode);
             taskId = (await bulk.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-
-            // Single-document writes alongside the bulk task; the service dies while they are in flight.
-            for (int i = 0; ; i++)
+            // The runner stops at the named pipe: everything before it is done, and nothing after it can be.
+            while ((await http.GetFromJsonAsync<JsonElement>($"/tasks/{taskId}")).GetProperty("task").GetProperty("done").GetInt32() < HeldAt)
+                await Task.Delay(20);
+            for (int i = 0; i < Singles; i++)
             {
-                var task = await http.GetFromJsonAsync<JsonElement>($"/tasks/{taskId}");
-                doneAtKill = task.GetProperty("task").GetProperty("done").GetInt32();
-                if ((doneAtKill >= 50 && acknowledged.Count >= 3) || i > 5000) break;
-                var r = await http.PostAsJsonAsync("/collections/k/documents", new { id = $"single-{i}", title = $"Single {i}", text = $"single body s{i}" });
-                if (r.StatusCode == HttpStatusCode.Created) acknowledged.Add($"single-{i}");
+                // Half wait until searchable, half are only stored when acknowledged: both must survive.
+                string wait = i % 2 == 0 ? "?wait=indexed" : "";
+                var r = await http.PostAsJsonAsync($"/collections/k/documents{wait}", new { id = $"single-{i}", title = $"Single {i}", text = $"single body with marker sx{i}" });
+                Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+                acknowledged.Add($"single-{i}");
             }
-            Assert.True(acknowledged.Count > 0);
-            Assert.True(doneAtKill < bulkCount, "the bulk task finished before the kill, so resumption was not exercised");
+            Assert.Equal(HeldAt, (await http.GetFromJsonAsync<JsonElement>($"/tasks/{taskId}")).GetProperty("task").GetProperty("done").GetInt32());
         }
         finally
         {
@@ -47,28 +55,39 @@ public class KillRecoveryTests
             http.Dispose();
         }
 
+        // What the killed service left in the store: the task was running and stopped at the held item.
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(data, "search.db")};Pooling=false"))
+        {
+            await db.OpenAsync();
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT state, done, failed, total FROM tasks WHERE id = $id";
+            cmd.Parameters.AddWithValue("$id", taskId);
+            await using var row = await cmd.ExecuteReaderAsync();
+            Assert.True(await row.ReadAsync());
+            Assert.Equal(("running", HeldAt, 0, BulkFiles + 1), (row.GetString(0), row.GetInt32(1), row.GetInt32(2), row.GetInt32(3)));
+        }
+
         var (restarted, client) = await SearchProcess.ServeAsync(data);
         try
         {
-            JsonElement view = default;
-            for (int i = 0; i < 1200; i++)
-            {
-                view = await client.GetFromJsonAsync<JsonElement>($"/tasks/{taskId}");
-                if (view.GetProperty("task").GetProperty("state").GetString() == "succeeded") break;
-                await Task.Delay(100);
-            }
-            Assert.Equal(("succeeded", bulkCount, 0), (view.GetProperty("task").GetProperty("state").GetString(),
-                view.GetProperty("task").GetProperty("done").GetInt32(), view.GetProperty("task").GetProperty("failed").GetInt32()));
+            // The restarted runner resumes at the held item and waits on the pipe again; the test now releases it.
+            await File.WriteAllTextAsync(dir.File("held.md"), "# Held\n\nThe held note with marker hx.");
+            var view = await client.GetFromJsonAsync<JsonElement>($"/tasks/{taskId}?wait=indexed");
+            var task = view.GetProperty("task");
+            Assert.Equal(("succeeded", BulkFiles + 1, 0), (task.GetProperty("state").GetString(), task.GetProperty("done").GetInt32(), task.GetProperty("failed").GetInt32()));
+            Assert.Equal(BulkFiles + 1, view.GetProperty("searchable").GetProperty("lexical").GetInt32());
             var collection = await client.GetFromJsonAsync<JsonElement>("/collections/k");
-            long count = collection.GetProperty("documents").GetInt64();
-            Assert.InRange(count, bulkCount + acknowledged.Count, bulkCount + acknowledged.Count + 1); // at most the one write in flight at the kill
-            foreach (var id in acknowledged)
-                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/collections/k/documents/{id}")).StatusCode);
-            string last = acknowledged[^1];
-            var hits = (await client.GetFromJsonAsync<JsonElement>($"/collections/k/search?q=s{last["single-".Length..]}")).GetProperty("hits");
-            Assert.Equal(last, hits[0].GetProperty("documentId").GetString());
-            var bulkHits = (await client.GetFromJsonAsync<JsonElement>($"/collections/k/search?q=b{bulkCount - 1}")).GetProperty("hits");
-            Assert.Equal(1, bulkHits.GetArrayLength());
+            Assert.Equal(BulkFiles + 1 + Singles, collection.GetProperty("documents").GetInt64());
+            // Every document is found exactly once by its own marker.
+            async Task AssertOnce(string marker, Func<string, bool> isExpected)
+            {
+                var hits = (await client.GetFromJsonAsync<JsonElement>($"/collections/k/search?q={marker}&k=10")).GetProperty("hits");
+                Assert.Equal(1, hits.GetArrayLength());
+                Assert.True(isExpected(hits[0].GetProperty("documentId").GetString()!), $"{marker} found in {hits[0].GetProperty("documentId").GetString()}");
+            }
+            for (int i = 0; i < Singles; i++) await AssertOnce("sx" + i, id => id == acknowledged[i]);
+            for (int i = 0; i < BulkFiles; i++) await AssertOnce("bx" + i, id => id.EndsWith($"{i:00}.md", StringComparison.Ordinal));
+            await AssertOnce("hx", id => id.EndsWith("held.md", StringComparison.Ordinal));
         }
         finally
         {
@@ -76,5 +95,13 @@ public class KillRecoveryTests
             await restarted.WaitForExitAsync();
             client.Dispose();
         }
+    }
+
+    private static string MakeFifo(string path)
+    {
+        using var p = System.Diagnostics.Process.Start("mkfifo", [path])!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return path;
     }
 }

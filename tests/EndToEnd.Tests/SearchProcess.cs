@@ -7,7 +7,7 @@ namespace Search.EndToEnd.Tests;
 /// <summary>Runs the real command-line program (the same binary ./search runs) as a child process.</summary>
 public static class SearchProcess
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Search.Api.dll");
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Search.Cli.dll");
 
     /// <summary>The result of one command.</summary>
     public sealed record Result(int ExitCode, string Stdout, string Stderr)

@@ -39,7 +39,7 @@ public sealed class BulkIngestionTests : IAsyncLifetime
         var changed = (await _pipeline.IngestFileAsync("c", path))[0].Outcome!;
         Assert.Equal(WriteOutcome.Updated, changed.Outcome);
         var segments = await _store.GetSegmentsAsync([changed.Document.Id]);
-        Assert.Equal(["second version text", "extra"], segments.Select(s => s.Text));
+        Assert.Equal(["second version text", "extra"], segments.Select(s => s.Segment.Text));
         Assert.Equal(1, (await _store.GetCollectionAsync("c"))!.DocumentCount);
     }
 

@@ -1,3 +1,4 @@
+using Search.Core.Checksums;
 using Search.Indexing.Lexical.Codec;
 
 namespace Search.Indexing.Tests;

@@ -1,3 +1,4 @@
+using Search.Core.IO;
 using Search.Segmentation.Analysis;
 using Search.Indexing.Lexical;
 using Search.Indexing.Lexical.Codec;
@@ -107,7 +108,7 @@ public sealed class LexicalIndexTests : IDisposable
     }
 
     /// <summary>Fails the Nth file operation; a failing write leaves a torn file behind, as a crash would.</summary>
-    private sealed class FaultyFileSystem(int failAt) : IIndexFileSystem
+    private sealed class FaultyFileSystem(int failAt) : IDurableFileSystem
     {
         public int Operations { get; private set; }
 

@@ -22,7 +22,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     protected static DocumentWrite Doc(string id, string text, bool explicitId = true, string metadata = "{}", int segments = 2) => new(
         id, explicitId, "Title " + id, "src/" + id, "text/plain", DocumentKind.Prose, metadata,
         "hash-" + text, "[]",
-        Enumerable.Range(0, segments).Select(i => new SegmentDraft(i, $"{text} part {i}", i * 100, i * 100 + 50, "A > B", i == 0 ? null : 1.5 * i, i == 0 ? null : 2.5 * i, i == 0 ? null : "Ann")).ToList());
+        Enumerable.Range(0, segments).Select(i => new Segment(i, $"{text} part {i}", i * 100, i * 100 + 50, "A > B", i == 0 ? null : 1.5 * i, i == 0 ? null : 2.5 * i, i == 0 ? null : "Ann")).ToList());
 
     [Fact]
     public async Task Migration_is_idempotent_and_versioned()
@@ -62,9 +62,9 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, changed.Document.Version);
         Assert.Equal(first.Document.Id, changed.Document.Id);
         var segments = await Store.GetSegmentsAsync([changed.Document.Id]);
-        Assert.Equal(["two part 0", "two part 1"], segments.Select(s => s.Text));
-        Assert.Equal((1.5, 2.5, "Ann", "A > B", 100, 150), (segments[1].StartSeconds, segments[1].EndSeconds, segments[1].Speaker, segments[1].SectionPath, segments[1].StartChar, segments[1].EndChar));
-        Assert.Null(segments[0].StartSeconds);
+        Assert.Equal(["two part 0", "two part 1"], segments.Select(s => s.Segment.Text));
+        Assert.Equal((1.5, 2.5, "Ann", "A > B", 100, 150), (segments[1].Segment.StartSeconds, segments[1].Segment.EndSeconds, segments[1].Segment.Speaker, segments[1].Segment.SectionPath, segments[1].Segment.StartChar, segments[1].Segment.EndChar));
+        Assert.Null(segments[0].Segment.StartSeconds);
         var stored = await Store.GetDocumentAsync("c", "d");
         Assert.Contains("\"lang\"", stored!.MetadataJson, StringComparison.Ordinal);
         Assert.Equal(2, stored.SegmentCount);
@@ -101,9 +101,11 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.UpsertDocumentAsync("other", Doc("o", "z"));
         await Store.UpsertDocumentAsync("c", Doc("d1", "x2"));
         await Store.UpsertDocumentAsync("c", Doc("d1", "x2")); // unchanged: no change record
-        Assert.True(await Store.DeleteDocumentAsync("c", "d2"));
-        Assert.False(await Store.DeleteDocumentAsync("c", "d2"));
+        long? deleted = await Store.DeleteDocumentAsync("c", "d2");
+        Assert.NotNull(deleted);
+        Assert.Null(await Store.DeleteDocumentAsync("c", "d2"));
         var changes = await Store.GetChangesAsync("c", 0, 100);
+        Assert.Equal(changes[^1].Sequence, deleted);
         Assert.Equal([(d1.Document.Id, false), (d2.Document.Id, false), (d1.Document.Id, false), (d2.Document.Id, true)], changes.Select(c => (c.DocumentId, c.Deleted)));
         Assert.True(changes.Zip(changes.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
         Assert.Equal(changes[^1].Sequence, await Store.GetLastChangeAsync("c"));
@@ -121,7 +123,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(30, (await Store.GetDocumentsAsync(ids)).Count);
         Assert.Equal(90, (await Store.GetSegmentsAsync(ids)).Count);
         var picked = await Store.GetSegmentsAsync([(ids[3], 2), (ids[7], 0), (ids[7], 9)]);
-        Assert.Equal(["t3 part 2", "t7 part 0"], picked.Select(s => s.Text).Order());
+        Assert.Equal(["t3 part 2", "t7 part 0"], picked.Select(s => s.Segment.Text).Order());
         var page = await Store.ListDocumentsAsync("c", 10, 5);
         Assert.Equal(["d10", "d11", "d12", "d13", "d14"], page.Select(d => d.ExternalId));
     }
@@ -144,14 +146,17 @@ public abstract class StoreContractTests : IAsyncLifetime
         var task = await Store.CreateTaskAsync("c", Enumerable.Range(0, 450).Select(i => new TaskItemInput(i % 2 == 0 ? TaskItemKind.Path : TaskItemKind.Json, "item" + i)).ToList());
         Assert.Equal((TaskState.Queued, 450, 0, 0), (task.State, task.Total, task.Done, task.Failed));
         await Store.SetTaskStateAsync(task.Id, TaskState.Running, null);
-        await Store.CompleteTaskItemAsync(task.Id, 0, TaskItemState.Done, null, "doc0");
-        await Store.CompleteTaskItemAsync(task.Id, 0, TaskItemState.Done, null, "doc0"); // a replay after restart counts nothing
-        await Store.CompleteTaskItemAsync(task.Id, 1, TaskItemState.Failed, "bad input", null);
+        await Store.CompleteTaskItemAsync(task.Id, 0, TaskItemState.Done, null, "doc0", 7);
+        await Store.CompleteTaskItemAsync(task.Id, 0, TaskItemState.Done, null, "doc0", 7); // a replay after restart counts nothing
+        await Store.CompleteTaskItemAsync(task.Id, 1, TaskItemState.Failed, "bad input", null, 0);
+        await Store.CompleteTaskItemAsync(task.Id, 2, TaskItemState.Done, null, "doc2", 9);
+        // Done items whose writes an index at a sequence has seen: what of the task is searchable there.
+        Assert.Equal((0, 1, 2), (await Store.CountTaskItemsThroughAsync(task.Id, 6), await Store.CountTaskItemsThroughAsync(task.Id, 8), await Store.CountTaskItemsThroughAsync(task.Id, 9)));
         var now = await Store.GetTaskAsync(task.Id);
-        Assert.Equal((TaskState.Running, 1, 1), (now!.State, now.Done, now.Failed));
+        Assert.Equal((TaskState.Running, 2, 1), (now!.State, now.Done, now.Failed));
         var pending = await Store.GetTaskItemsAsync(task.Id, TaskItemState.Pending, 0, 1000);
-        Assert.Equal(448, pending.Count);
-        Assert.Equal((2, TaskItemKind.Path, "item2"), (pending[0].Ordinal, pending[0].Kind, pending[0].Payload));
+        Assert.Equal(447, pending.Count);
+        Assert.Equal((3, TaskItemKind.Json, "item3"), (pending[0].Ordinal, pending[0].Kind, pending[0].Payload));
         var failed = Assert.Single(await Store.GetTaskItemsAsync(task.Id, TaskItemState.Failed, 0, 10));
         Assert.Equal("bad input", failed.Error);
         Assert.Single(await Store.GetUnfinishedTasksAsync());
@@ -169,12 +174,82 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         await Store.CreateCollectionAsync("c");
         string tricky = "quotes ' \" ; -- DROP TABLE documents; emoji 🦜 null\u0001 tab\t newline\n Ελληνικά";
-        var write = Doc("weird/id with spaces ü", "x") with { Title = tricky, Segments = [new SegmentDraft(0, tricky, 0, tricky.Length, tricky, null, null, tricky)] };
+        var write = Doc("weird/id with spaces ü", "x") with { Title = tricky, Segments = [new Segment(0, tricky, 0, tricky.Length, tricky, null, null, tricky)] };
         await Store.UpsertDocumentAsync("c", write);
         var doc = await Store.GetDocumentAsync("c", "weird/id with spaces ü");
         Assert.Equal(tricky, doc!.Title);
         var seg = Assert.Single(await Store.GetSegmentsAsync([doc.Id]));
-        Assert.Equal((tricky, tricky, tricky), (seg.Text, seg.SectionPath, seg.Speaker));
+        Assert.Equal((tricky, tricky, tricky), (seg.Segment.Text, seg.Segment.SectionPath, seg.Segment.Speaker));
+    }
+
+    [Fact]
+    public async Task Writes_answer_with_the_change_that_made_the_document_what_it_is()
+    {
+        await Store.CreateCollectionAsync("c");
+        var changed = new List<string>();
+        Store.CollectionChanged += (_, e) => changed.Add(e.Collection);
+        var created = await Store.UpsertDocumentAsync("c", Doc("d", "one"));
+        await Store.UpsertDocumentAsync("c", Doc("e", "other"));
+        var unchanged = await Store.UpsertDocumentAsync("c", Doc("d", "one"));
+        Assert.Equal(WriteOutcome.Unchanged, unchanged.Outcome);
+        Assert.Equal(created.Sequence, unchanged.Sequence); // not the collection's latest change, which is e's
+        Assert.True(unchanged.Sequence < await Store.GetLastChangeAsync("c"));
+        var sameContent = await Store.UpsertDocumentAsync("c", Doc("other-name", "one", explicitId: false));
+        Assert.Equal((WriteOutcome.Unchanged, created.Sequence), (sameContent.Outcome, sameContent.Sequence));
+        Assert.Equal(["c", "c"], changed); // only writes that added a change are announced
+        Assert.Equal(1, await Store.CountChangesAsync("c", created.Sequence));
+        Assert.Equal(0, await Store.CountChangesAsync("c", await Store.GetLastChangeAsync("c")));
+        Assert.Equal([new CollectionKey((await Store.GetCollectionIdAsync("c"))!.Value, "c")], await Store.ListCollectionKeysAsync());
+        Assert.Null(await Store.GetCollectionIdAsync("nope"));
+    }
+
+    [Fact]
+    public async Task Published_statistics_replace_the_last_and_a_recreated_collection_starts_without_them()
+    {
+        await Store.CreateCollectionAsync("c");
+        var none = await Store.GetStatisticsVersionAsync("c");
+        Assert.Equal(0, none.Version);
+        Assert.Null(await Store.GetStatisticsAsync("c"));
+        Assert.Equal(1, await Store.PutStatisticsAsync("c", new StatisticsWrite(5, 3, "corpus@5", [1, 2, 3])));
+        Assert.Equal(2, await Store.PutStatisticsAsync("c", new StatisticsWrite(9, 4, "corpus@9", [4, 5])));
+        var stored = await Store.GetStatisticsAsync("c");
+        Assert.Equal((2, 9L, 4L, "corpus@9"), (stored!.Version, stored.Through, stored.Documents, stored.Embedder));
+        Assert.Equal([4, 5], stored.Payload);
+        var version = await Store.GetStatisticsVersionAsync("c");
+        Assert.Equal(2, version.Version);
+        await Store.DeleteCollectionAsync("c");
+        await Store.CreateCollectionAsync("c");
+        var fresh = await Store.GetStatisticsVersionAsync("c");
+        Assert.Equal(0, fresh.Version);
+        Assert.NotEqual(version.CollectionId, fresh.CollectionId);
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.GetStatisticsVersionAsync("nope"));
+    }
+
+    [Fact]
+    public async Task Deleting_a_collection_cancels_its_tasks_and_keeps_their_history()
+    {
+        await Store.CreateCollectionAsync("c");
+        await Store.CreateCollectionAsync("kept");
+        var running = await Store.CreateTaskAsync("c", [new TaskItemInput(TaskItemKind.Json, "{}"), new TaskItemInput(TaskItemKind.Json, "{}")]);
+        await Store.SetTaskStateAsync(running.Id, TaskState.Running, null);
+        await Store.CompleteTaskItemAsync(running.Id, 0, TaskItemState.Done, null, "d", 1);
+        var queued = await Store.CreateTaskAsync("c", [new TaskItemInput(TaskItemKind.Json, "{}")]);
+        var finished = await Store.CreateTaskAsync("c", [new TaskItemInput(TaskItemKind.Json, "{}")]);
+        await Store.SetTaskStateAsync(finished.Id, TaskState.Succeeded, null);
+        var other = await Store.CreateTaskAsync("kept", [new TaskItemInput(TaskItemKind.Json, "{}")]);
+
+        Assert.True(await Store.DeleteCollectionAsync("c"));
+        var r = (await Store.GetTaskAsync(running.Id))!;
+        Assert.Equal(("c", TaskState.Running, true, 1), (r.Collection, r.State, r.CancelRequested, r.Done)); // its runner stops at its next item
+        var q = (await Store.GetTaskAsync(queued.Id))!;
+        Assert.Equal(("c", TaskState.Cancelled), (q.Collection, q.State));
+        Assert.Equal(TaskState.Succeeded, (await Store.GetTaskAsync(finished.Id))!.State);
+        Assert.Equal((TaskState.Queued, false), ((await Store.GetTaskAsync(other.Id))!.State, (await Store.GetTaskAsync(other.Id))!.CancelRequested));
+        Assert.Single(await Store.GetTaskItemsAsync(running.Id, TaskItemState.Done, 0, 10));
+        Assert.Equal(4, (await Store.ListTasksAsync(10)).Count);
+        // A new collection of the same name does not inherit them.
+        await Store.CreateCollectionAsync("c");
+        Assert.Equal([other.Id], (await Store.GetUnfinishedTasksAsync()).Select(t => t.Id).Where(id => id != running.Id));
     }
 }
 

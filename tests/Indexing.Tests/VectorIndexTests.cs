@@ -1,3 +1,4 @@
+using Search.Benchmarks.Workloads;
 using Search.Indexing.Vectors;
 using Search.TestSupport;
 

@@ -1,5 +1,5 @@
-using Search.Ranking.Embeddings;
-using Search.Ranking.Hybrid;
+using Search.Indexing.Dense;
+using Search.Indexing.Embeddings;
 using Search.TestSupport;
 
 using static Search.Ranking.Tests.TopicCorpus;
@@ -15,10 +15,15 @@ public sealed class ConfiguredModelDenseTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private Task<SearchEngine> OpenAsync(bool withModel) =>
-        SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path, EmbeddingModelDirectory = withModel ? TinyBert : null });
+        SearchEngine.OpenAsync(EngineTest.OnDemand(_dir.Path) with { EmbeddingModelDirectory = withModel ? TinyBert : null });
 
-    private static async Task<DenseCollectionIndex> DenseAsync(SearchEngine engine) =>
-        await engine.Indexes.GetDenseAsync("c", await engine.Indexes.GetCurrentAsync("c", default), default);
+    private static async Task<DenseCollectionIndex> DenseAsync(SearchEngine engine)
+    {
+        await engine.Indexes.CatchUpAsync("c", default);
+        var generation = await engine.Indexes.AcquireAsync("c", default);
+        try { return generation.Dense!; }
+        finally { generation.Release(); }
+    }
 
     [Fact]
     public async Task The_model_embeds_segments_and_queries_and_its_vectors_are_kept_only_for_it()
@@ -28,6 +33,7 @@ public sealed class ConfiguredModelDenseTests : IDisposable
         {
             await engine.Store.CreateCollectionAsync("c");
             for (int i = 0; i < 8; i++) await TestDocuments.AddAsync(engine, "d" + i, Text(rng, i % 4));
+            await engine.Indexes.CatchUpAsync("c", default);
             var hits = (await engine.Search.SearchAsync("c", new SearchRequest("gearbox rotor", K: 3, Mode: SearchModes.Hybrid))).Hits;
             Assert.Equal(3, hits.Count);
             var status = await engine.Indexes.DenseStatusAsync("c", default);
@@ -37,7 +43,7 @@ public sealed class ConfiguredModelDenseTests : IDisposable
             // A segment's plain vector is the model's embedding of its text, unit length.
             var dense = await DenseAsync(engine);
             var stored = await engine.Store.GetDocumentAsync("c", "d3");
-            var segment = (await engine.Store.GetSegmentsAsync([stored!.Id]))[0];
+            var segment = (await engine.Store.GetSegmentsAsync([stored!.Id]))[0].Segment;
             using var model = TransformerEmbeddingGenerator.Load(TinyBert);
             float[] expected = (await model.GenerateAsync([segment.Text]))[0].Vector.ToArray();
             float[] actual = dense.Vector(stored.Id, segment.Ordinal, situated: false).ToArray();
@@ -50,7 +56,6 @@ public sealed class ConfiguredModelDenseTests : IDisposable
         }
         await using (var engine = await OpenAsync(withModel: true))
         {
-            await DenseAsync(engine);
             var status = await engine.Indexes.DenseStatusAsync("c", default);
             Assert.Equal(("model:tiny-bert", 20, true), (status.Embedder, status.Segments, status.LoadedFromDisk));
         }

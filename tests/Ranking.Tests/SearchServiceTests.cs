@@ -1,4 +1,4 @@
-using Search.Indexing.Ingestion;
+using Search.Indexing.Pipeline;
 using Search.Indexing.Storage;
 using Search.TestSupport;
 
@@ -11,16 +11,18 @@ public sealed class SearchServiceTests : EngineTest
             System.Text.Json.JsonSerializer.Serialize(new { id, title, text, metadata = System.Text.Json.JsonDocument.Parse(metadata).RootElement }), id, id), explicitId: true);
 
     [Fact]
-    public async Task Writes_from_anotherEngine_on_the_same_store_are_found_and_deletes_disappear()
+    public async Task Writes_from_another_engine_on_the_same_store_are_found_and_deletes_disappear()
     {
         await Add("a", "Wind power", "Turbines convert wind into electricity.");
-        Assert.Single((await Engine.Search.SearchAsync("c", new SearchRequest("turbines"))).Hits);
-        await using (var other = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = Dir.Path }))
+        Assert.Single((await SearchAsync(new SearchRequest("turbines"))).Hits);
+        await using (var other = await SearchEngine.OpenAsync(OnDemand(Dir.Path)))
         {
             await other.Ingestion.IngestJsonAsync("c", Indexing.Extraction.JsonDocumentReader.Parse("""{"id": "b", "title": "More turbines", "text": "Offshore turbines."}""", "b", "b"), true);
-            Assert.True(await other.Store.DeleteDocumentAsync("c", "a"));
+            Assert.NotNull(await other.Store.DeleteDocumentAsync("c", "a"));
+            // This engine owns the indexes, so the other one only reads them: it indexes nothing.
+            Assert.False(await other.Indexes.OwnsAsync("c", default));
         }
-        var hits = (await Engine.Search.SearchAsync("c", new SearchRequest("turbines"))).Hits;
+        var hits = (await SearchAsync(new SearchRequest("turbines"))).Hits;
         Assert.Equal(["b"], hits.Select(h => h.DocumentId));
     }
 
@@ -28,7 +30,7 @@ public sealed class SearchServiceTests : EngineTest
     public async Task Hits_carry_passage_place_score_and_components()
     {
         await Add("doc", "Report", "Solar output rose sharply this year.");
-        var hit = Assert.Single((await Engine.Search.SearchAsync("c", new SearchRequest("solar output"))).Hits);
+        var hit = Assert.Single((await SearchAsync(new SearchRequest("solar output"))).Hits);
         Assert.Equal((1, "doc", "Report", 0, "Solar output rose sharply this year."), (hit.Rank, hit.DocumentId, hit.Title, hit.Segment, hit.Text));
         Assert.Equal(hit.Score, hit.Components["bm25"]);
         Assert.Equal(hit.Score, hit.Components["bm25_title"] + hit.Components["bm25_section"] + hit.Components["bm25_body"], 9);
@@ -41,7 +43,7 @@ public sealed class SearchServiceTests : EngineTest
         await Add("2", "Two", "shared words", """{"lang": "fr", "year": 2021, "tags": ["legal"]}""");
         await Add("3", "Three", "shared words", "{}");
         async Task<string[]> Ids(Dictionary<string, string> f) =>
-            (await Engine.Search.SearchAsync("c", new SearchRequest("shared", Filters: f))).Hits.Select(h => h.DocumentId).Order().ToArray();
+            (await SearchAsync(new SearchRequest("shared", Filters: f))).Hits.Select(h => h.DocumentId).Order().ToArray();
         Assert.Equal(["1"], await Ids(new() { ["lang"] = "en" }));
         Assert.Equal(["2"], await Ids(new() { ["year"] = "2021" }));
         Assert.Equal(["1", "2"], await Ids(new() { ["tags"] = "legal" }));
@@ -55,9 +57,9 @@ public sealed class SearchServiceTests : EngineTest
     [InlineData("q", 1001, "k must be")]
     public async Task Invalid_requests_are_rejected(string q, int k, string message)
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => Engine.Search.SearchAsync("c", new SearchRequest(q, k)));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => SearchAsync(new SearchRequest(q, k)));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ArgumentException>(() => Engine.Search.SearchAsync("c", new SearchRequest("q", Mode: "magic")));
+        await Assert.ThrowsAsync<ArgumentException>(() => SearchAsync(new SearchRequest("q", Mode: "magic")));
         await Assert.ThrowsAsync<NotFoundException>(() => Engine.Search.SearchAsync("nope", new SearchRequest("q")));
     }
 
@@ -65,10 +67,10 @@ public sealed class SearchServiceTests : EngineTest
     public async Task A_recreated_collection_does_not_see_the_old_documents()
     {
         await Add("old", "Old", "ancient text");
-        Assert.Single((await Engine.Search.SearchAsync("c", new SearchRequest("ancient"))).Hits);
-        await Engine.Store.DeleteCollectionAsync("c");
+        Assert.Single((await SearchAsync(new SearchRequest("ancient"))).Hits);
+        await Engine.Collections.DeleteAsync("c", default);
         await Engine.Store.CreateCollectionAsync("c");
-        Assert.Empty((await Engine.Search.SearchAsync("c", new SearchRequest("ancient"))).Hits);
+        Assert.Empty((await SearchAsync(new SearchRequest("ancient"))).Hits);
     }
 }
 
@@ -79,38 +81,57 @@ public sealed class PersistentIndexTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task A_restartedEngine_resumes_from_the_commit_and_replays_later_writes()
+    private async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchEngine engine, string query)
     {
-        await using (var first = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path }))
+        await engine.Indexes.CatchUpAsync("c", default);
+        return (await engine.Search.SearchAsync("c", new SearchRequest(query, 10))).Hits;
+    }
+
+    [Fact]
+    public async Task A_restarted_engine_resumes_from_the_commit_and_applies_later_writes()
+    {
+        await using (var first = await SearchEngine.OpenAsync(EngineTest.OnDemand(_dir.Path)))
         {
             await first.Store.CreateCollectionAsync("c");
             for (int i = 0; i < 5; i++) await TestDocuments.AddAsync(first, "d" + i, "shared word w" + i);
-            Assert.Equal(5, (await first.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits.Count);
+            Assert.Equal(5, (await SearchAsync(first, "shared")).Count);
         }
         Assert.Single(Directory.GetFiles(Path.Combine(_dir.Path, "index", "sqlite"), "manifest", SearchOption.AllDirectories));
-        await using var second = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
+        await using var second = await SearchEngine.OpenAsync(EngineTest.OnDemand(_dir.Path));
+        // Opening reads the commit: what was searchable is, before anything is applied.
+        Assert.Equal(5, (await second.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits.Count);
         await TestDocuments.AddAsync(second, "d5", "shared word w5");
-        Assert.True(await second.Store.DeleteDocumentAsync("c", "d0"));
-        var hits = (await second.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits;
+        Assert.NotNull(await second.Store.DeleteDocumentAsync("c", "d0"));
+        var hits = await SearchAsync(second, "shared");
         Assert.Equal(["d1", "d2", "d3", "d4", "d5"], hits.Select(h => h.DocumentId).Order());
         Assert.All(hits, h => Assert.Equal("Title " + h.DocumentId, h.Title));
     }
 
     [Fact]
-    public async Task A_corrupt_index_is_rebuilt_from_the_store()
+    public async Task A_corrupt_index_is_rebuilt_from_the_store_and_committed_at_once()
     {
-        await using (var first = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path }))
+        await using (var first = await SearchEngine.OpenAsync(EngineTest.OnDemand(_dir.Path)))
         {
             await first.Store.CreateCollectionAsync("c");
             for (int i = 0; i < 5; i++) await TestDocuments.AddAsync(first, "d" + i, "shared word w" + i);
-            await first.Search.SearchAsync("c", new SearchRequest("shared", 10));
+            await SearchAsync(first, "shared");
         }
         var segment = Directory.GetFiles(Path.Combine(_dir.Path, "index"), "*.sgi", SearchOption.AllDirectories).First();
         var bytes = File.ReadAllBytes(segment);
         bytes[bytes.Length / 2] ^= 0x40;
         File.WriteAllBytes(segment, bytes);
-        await using var second = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path });
+        // In the background, with commits due only hourly: the rebuild still commits as soon as it is built.
+        var background = new EngineOptions
+        {
+            DataDirectory = _dir.Path,
+            Indexing = new IndexingOptions { LexicalCommitInterval = TimeSpan.FromHours(1), DenseCommitInterval = TimeSpan.FromHours(1) },
+        };
+        await using var second = await SearchEngine.OpenAsync(background);
+        await second.Indexes.StartAsync(default);
+        long latest = await second.Store.GetLastChangeAsync("c");
+        await second.Indexes.WaitIndexedAsync("c", latest, default);
         Assert.Equal(5, (await second.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits.Count);
+        string manifest = Directory.GetFiles(Path.Combine(_dir.Path, "index"), "manifest", SearchOption.AllDirectories).Single();
+        Assert.Equal(latest, Indexing.Lexical.IndexManifest.Read(manifest).Sequence);
     }
 }

@@ -1,4 +1,4 @@
-using Search.Ranking.Hybrid;
+using Search.Indexing.Dense;
 
 namespace Search.Ranking.Tests;
 

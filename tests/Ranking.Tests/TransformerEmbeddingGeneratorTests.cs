@@ -1,7 +1,7 @@
 using Microsoft.Extensions.AI;
 using Search.Indexing.Storage;
 using Search.Models;
-using Search.Ranking.Embeddings;
+using Search.Indexing.Embeddings;
 using Search.TestSupport;
 
 namespace Search.Ranking.Tests;

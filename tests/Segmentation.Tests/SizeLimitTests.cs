@@ -7,7 +7,7 @@ public class SizeLimitTests
 {
     private static readonly SegmenterOptions Defaults = new();
 
-    private static void AssertWithinLimits(ExtractedDocument doc, IReadOnlyList<SegmentDraft> segments)
+    private static void AssertWithinLimits(ExtractedDocument doc, IReadOnlyList<Segment> segments)
     {
         string text = DocumentText.Compose(doc.Blocks, out _);
         int previousEnd = 0;

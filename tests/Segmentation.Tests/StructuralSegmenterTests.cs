@@ -21,7 +21,7 @@ public class StructuralSegmenterTests
         return sb.ToString();
     }
 
-    private static void AssertInvariants(ExtractedDocument doc, IReadOnlyList<SegmentDraft> segments, SegmenterOptions options)
+    private static void AssertInvariants(ExtractedDocument doc, IReadOnlyList<Segment> segments, SegmenterOptions options)
     {
         string text = DocumentText.Compose(doc.Blocks, out _);
         int previousEnd = 0;

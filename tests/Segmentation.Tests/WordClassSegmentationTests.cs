@@ -54,7 +54,7 @@ public class WordClassSegmentationTests
         var blocks = Space.Concat(Music).Select(t => new TextBlock(BlockKind.Paragraph, t, [])).ToList();
         var document = new ExtractedDocument("Notes", "text/plain", DocumentKind.Prose, blocks);
         var segmenter = new TopicalSegmenter();
-        static bool SplitAtTheTopicChange(IReadOnlyList<SegmentDraft> segments) => segments.Count == 2
+        static bool SplitAtTheTopicChange(IReadOnlyList<Segment> segments) => segments.Count == 2
             && segments[0].Text.StartsWith("The rover", StringComparison.Ordinal) && segments[0].Text.EndsWith("highlands.", StringComparison.Ordinal)
             && segments[1].Text.StartsWith("The violinist", StringComparison.Ordinal) && segments[1].Text.EndsWith("chorale.", StringComparison.Ordinal);
         Assert.False(SplitAtTheTopicChange(segmenter.Segment(document)));

@@ -1,3 +1,4 @@
+using Search.Core.Checksums;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -408,67 +409,5 @@ internal sealed class PostingsWriter
             _impacts[g] = (pairs[first].Tf, pairs[last].Length); // highest tf and shortest length of the group
         }
         return groups;
-    }
-}
-
-/// <summary>A write-only stream wrapper that tracks position and a running CRC-32C.</summary>
-public sealed class ChecksumStream(Stream inner)
-{
-    private readonly byte[] _buffer = new byte[1 << 16];
-    private int _used;
-
-    /// <summary>Bytes written so far.</summary>
-    public long Position { get; private set; }
-
-    /// <summary>CRC-32C of everything written so far.</summary>
-    public uint Checksum
-    {
-        get
-        {
-            FlushBuffer();
-            return _crc;
-        }
-    }
-
-    private uint _crc;
-
-    /// <summary>Appends bytes.</summary>
-    public void Write(ReadOnlySpan<byte> data)
-    {
-        Position += data.Length;
-        if (data.Length > _buffer.Length - _used)
-        {
-            FlushBuffer();
-            if (data.Length > _buffer.Length)
-            {
-                _crc = Crc32C.Append(_crc, data);
-                inner.Write(data);
-                return;
-            }
-        }
-        data.CopyTo(_buffer.AsSpan(_used));
-        _used += data.Length;
-    }
-
-    /// <summary>Appends an integer in little-endian byte order.</summary>
-    public void WriteLittleEndian<T>(T value) where T : System.Numerics.IBinaryInteger<T>
-    {
-        Span<byte> b = stackalloc byte[16];
-        Write(b[..value.WriteLittleEndian(b)]);
-    }
-
-    /// <summary>Pushes buffered bytes to the inner stream.</summary>
-    public void Flush()
-    {
-        FlushBuffer();
-        inner.Flush();
-    }
-
-    private void FlushBuffer()
-    {
-        if (_used == 0) return;
-        _crc = Crc32C.Append(_crc, _buffer.AsSpan(0, _used));
-        inner.Write(_buffer, 0, _used);
-        _used = 0;
     }
 }

@@ -1,3 +1,4 @@
+using Search.Core.Checksums;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text;

@@ -1,1 +1,0 @@
-return await Search.Api.Cli.Commands.RunAsync(args);

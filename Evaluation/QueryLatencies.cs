@@ -1,0 +1,25 @@
+namespace Search.Evaluation;
+
+/// <summary>The latencies of an evaluation's queries, in the order they ran.</summary>
+public sealed class QueryLatencies
+{
+    private readonly List<double> _milliseconds = [];
+
+    /// <summary>Records one query.</summary>
+    public void Add(double milliseconds) => _milliseconds.Add(milliseconds);
+
+    /// <summary>The first query's latency (0 when none ran): it shows whether a query waited for any indexing.</summary>
+    public double First => _milliseconds.Count == 0 ? 0 : _milliseconds[0];
+
+    /// <summary>The slowest query (0 when none ran).</summary>
+    public double Max => _milliseconds.Count == 0 ? 0 : _milliseconds.Max();
+
+    /// <summary>The p-quantile (nearest rank), 0 when none ran.</summary>
+    public double Percentile(double p)
+    {
+        if (_milliseconds.Count == 0) return 0;
+        var sorted = new List<double>(_milliseconds);
+        sorted.Sort();
+        return sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(p * sorted.Count))];
+    }
+}

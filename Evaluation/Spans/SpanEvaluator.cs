@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Search.Indexing.Extraction;
+using Search.Ranking;
+using Search.Segmentation;
+
+namespace Search.Evaluation.Spans;
+
+/// <summary>The result of a span evaluation.</summary>
+public sealed record SpanEvaluationReport(SpanMetricValues Metrics, int Documents, int Segments, double IndexSeconds, QueryLatencies Latencies, string Mode);
+
+/// <summary>
+/// <c>./search eval-spans</c>: ingests meeting transcripts (documents.jsonl with speaker turns) through
+/// the real ingestion path and segmenter, answers every query (queries.jsonl) with the top 10 segments
+/// of the whole collection, maps each segment back to the turns it covers, writes the run
+/// (<c>{"query", "hits": [{"doc", "first_turn", "last_turn", "score"}]}</c> a line) and scores it against
+/// qrels.jsonl as the shared span scorer does.
+/// </summary>
+public static class SpanEvaluator
+{
+    /// <summary>Runs the evaluation in <paramref name="engine"/>'s store under a new collection.</summary>
+    public static async Task<SpanEvaluationReport> RunAsync(SearchEngine engine, string dataDirectory, string mode, string runPath, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
+    {
+        if (!SearchModes.All.Contains(mode)) throw new ArgumentException($"unknown mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
+        string documentsPath = Path.Combine(dataDirectory, "documents.jsonl"), queriesPath = Path.Combine(dataDirectory, "queries.jsonl"), qrelsPath = Path.Combine(dataDirectory, "qrels.jsonl");
+        foreach (var p in new[] { documentsPath, queriesPath, qrelsPath })
+            if (!File.Exists(p)) throw new FileNotFoundException($"{p}: missing (a span set has documents.jsonl, queries.jsonl and qrels.jsonl)");
+        string collection = "spans-" + Guid.NewGuid().ToString("N")[..8];
+        await engine.Store.CreateCollectionAsync(collection, ct);
+        var clock = Stopwatch.StartNew();
+        // (document, segment ordinal) → the turns the segment covers.
+        var turnsOf = new Dictionary<(string, int), (int First, int Last)>();
+        var lines = File.ReadAllLines(documentsPath);
+        int documents = 0, segments = 0;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            string where = $"{documentsPath}:{i + 1}";
+            var input = JsonDocumentReader.Parse(lines[i], where, "");
+            string id = input.Id ?? throw new FormatException($"{where}: a meeting needs an '_id'");
+            await engine.Ingestion.StoreAsync(collection, input.Document, id, explicitId: true, input.MetadataJson, input.Source, ct);
+            var blockTurns = BlockTurns(lines[i], where);
+            if (blockTurns.Count != input.Document.Blocks.Count) throw new FormatException($"{where}: turns and blocks disagree");
+            DocumentText.Compose(input.Document.Blocks, out int[] blockStarts);
+            var stored = await engine.Store.GetDocumentAsync(collection, id, ct) ?? throw new InvalidOperationException($"{id} was not stored");
+            foreach (var segment in await engine.Store.GetSegmentsAsync([stored.Id], ct))
+            {
+                var s = segment.Segment;
+                int first = BlockAt(blockStarts, s.StartChar), last = BlockAt(blockStarts, Math.Max(s.StartChar, s.EndChar - 1));
+                turnsOf[(id, s.Ordinal)] = (blockTurns[first], blockTurns[last]);
+                segments++;
+            }
+            documents++;
+            progress?.Report((i + 1, lines.Length));
+        }
+        await engine.Indexes.CatchUpAsync(collection, ct);
+        double indexSeconds = clock.Elapsed.TotalSeconds;
+
+        var qrels = ReadQrels(qrelsPath);
+        var run = new Dictionary<string, List<SpanHit>>();
+        var latencies = new QueryLatencies();
+        await using (var writer = new StreamWriter(runPath))
+        {
+            foreach (var line in File.ReadLines(queriesPath))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                using var q = JsonDocument.Parse(line);
+                string qid = q.RootElement.GetProperty("_id").GetString()!, text = q.RootElement.GetProperty("text").GetString()!;
+                if (!qrels.ContainsKey(qid)) continue;
+                var timer = Stopwatch.StartNew();
+                var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, K: 10, Mode: mode), ct);
+                latencies.Add(timer.Elapsed.TotalMilliseconds);
+                var hits = new List<SpanHit>();
+                foreach (var h in response.Hits)
+                    if (turnsOf.TryGetValue((h.DocumentId, h.Segment), out var t)) hits.Add(new SpanHit(h.DocumentId, t.First, t.Last, h.Score));
+                run[qid] = hits;
+                writer.Write(JsonSerializer.Serialize(new
+                {
+                    query = qid,
+                    hits = hits.Select(x => new { doc = x.Document, first_turn = x.FirstTurn, last_turn = x.LastTurn, score = x.Score }),
+                }));
+                writer.Write('\n');
+            }
+        }
+        return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, latencies, mode);
+    }
+
+    /// <summary>The report as the JSON last line of the verb.</summary>
+    public static string ToJson(SpanEvaluationReport r) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["ndcg@10"] = r.Metrics.Ndcg10,
+        ["ndcg@10_once"] = r.Metrics.Ndcg10Once,
+        ["hit@10"] = r.Metrics.Hit10,
+        ["recall@10"] = r.Metrics.Recall10,
+        ["dochit@1"] = r.Metrics.DocHit1,
+        ["turns_per_hit"] = r.Metrics.TurnsPerHit,
+        ["n_ndcg_gt1"] = r.Metrics.NdcgAboveOne,
+        ["queries"] = r.Metrics.Queries,
+        ["documents"] = r.Documents,
+        ["segments"] = r.Segments,
+        ["index_seconds"] = Math.Round(r.IndexSeconds, 3),
+        ["query_ms_p50"] = Math.Round(r.Latencies.Percentile(0.5), 3),
+        ["query_ms_max"] = Math.Round(r.Latencies.Max, 3),
+        ["query_ms_first"] = Math.Round(r.Latencies.First, 3),
+        ["mode"] = r.Mode,
+    });
+
+    // The turn index of each block the reader keeps: it drops turns whose text is empty after collapsing white space.
+    private static List<int> BlockTurns(string line, string where)
+    {
+        using var doc = JsonDocument.Parse(line);
+        var result = new List<int>();
+        int index = 0;
+        foreach (var turn in doc.RootElement.GetProperty("turns").EnumerateArray())
+        {
+            string text = turn.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
+            if (TextDecoding.CollapseWhitespace(text).Length > 0) result.Add(index);
+            index++;
+        }
+        if (result.Count == 0) throw new FormatException($"{where}: the meeting has no turns with text");
+        return result;
+    }
+
+    private static int BlockAt(int[] blockStarts, int offset)
+    {
+        int i = Array.BinarySearch(blockStarts, offset);
+        return i >= 0 ? i : Math.Max(0, ~i - 1);
+    }
+
+    private static Dictionary<string, (string Document, List<(int First, int Last)> Spans)> ReadQrels(string path)
+    {
+        var qrels = new Dictionary<string, (string, List<(int, int)>)>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            var spans = new List<(int, int)>();
+            foreach (var s in root.GetProperty("spans").EnumerateArray()) spans.Add((s[0].GetInt32(), s[1].GetInt32()));
+            qrels[root.GetProperty("query").GetString()!] = (root.GetProperty("doc").GetString()!, spans);
+        }
+        return qrels;
+    }
+}

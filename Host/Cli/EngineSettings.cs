@@ -1,0 +1,50 @@
+using System.Globalization;
+using Search.Indexing.Lexical;
+using Search.Indexing.Pipeline;
+using Search.Ranking;
+
+namespace Search.Cli;
+
+/// <summary>Engine options from the command line and the environment: the one place below which nothing reads either.</summary>
+public static class EngineSettings
+{
+    /// <summary>The options every verb shares; <paramref name="mode"/> says who indexes in this process.</summary>
+    public static EngineOptions From(CliArguments a, IndexingMode mode, bool durable = true)
+    {
+        string store = a.Get("store") ?? Environment.GetEnvironmentVariable("SEARCH_STORE") ?? "sqlite";
+        var kind = store.ToLowerInvariant() switch
+        {
+            "sqlite" => StoreKind.Sqlite,
+            "postgres" or "postgresql" => StoreKind.Postgres,
+            _ => throw new UsageException("--store must be sqlite or postgres"),
+        };
+        string? postgres = a.Get("postgres") ?? Environment.GetEnvironmentVariable("SEARCH_POSTGRES");
+        if (kind == StoreKind.Postgres && string.IsNullOrEmpty(postgres)) throw new UsageException("a PostgreSQL store needs a connection string (--postgres or SEARCH_POSTGRES)");
+        return new EngineOptions
+        {
+            Store = kind,
+            DataDirectory = a.Get("data-dir") ?? Environment.GetEnvironmentVariable("SEARCH_DATA_DIR") ?? ".data",
+            PostgresConnectionString = postgres,
+            EmbeddingModelDirectory = a.Get("embedding-model") is { Length: > 0 } model ? model : Environment.GetEnvironmentVariable("SEARCH_EMBEDDING_MODEL") is { Length: > 0 } env ? env : null,
+            Durable = durable,
+            Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
+            Indexing = new IndexingOptions { Mode = mode },
+        };
+    }
+
+    /// <summary>The search mode named by --mode (bm25 when absent).</summary>
+    public static string Mode(CliArguments a)
+    {
+        string mode = a.Get("mode") ?? SearchModes.Bm25;
+        if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
+        return mode;
+    }
+
+    private static double Double(CliArguments a, string name, double fallback)
+    {
+        string? v = a.Get(name);
+        if (v is null) return fallback;
+        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d)
+            ? d : throw new UsageException($"--{name} must be a number");
+    }
+}

@@ -1,0 +1,1 @@
+return await Search.Cli.Verbs.RunAsync(args);

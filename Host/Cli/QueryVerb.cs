@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text.Json;
+using Search.Indexing.Pipeline;
+using Search.Ranking;
+
+namespace Search.Cli;
+
+/// <summary><c>./search query</c>: one search over the last commit of the collection's indexes (a query never indexes).</summary>
+public static class QueryVerb
+{
+    /// <summary>Runs the verb.</summary>
+    public static async Task<int> RunAsync(CliArguments a, CancellationToken ct)
+    {
+        string collection = a.Require("collection");
+        int k = a.GetInt("k", 10, 1, SearchService.MaxK);
+        bool documents = a.Flag("documents"), json = a.Flag("json");
+        string mode = EngineSettings.Mode(a);
+        var filters = SearchFilters.Parse(a.GetAll("filter"));
+        var options = EngineSettings.From(a, IndexingMode.ReadOnly);
+        a.RejectUnknown();
+        string text = string.Join(' ', a.Positional);
+        if (string.IsNullOrWhiteSpace(text)) throw new UsageException("give the query text");
+        await using var engine = await SearchEngine.OpenAsync(options, ct: ct);
+        var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, k, documents, filters, mode), ct);
+        foreach (var warning in response.Warnings) await Console.Error.WriteLineAsync("note: " + warning);
+        long behind = response.Index.LatestChange - Math.Min(response.Index.Lexical, mode == SearchModes.Bm25 ? long.MaxValue : response.Index.Dense);
+        if (behind > 0)
+            await Console.Error.WriteLineAsync($"note: the index of '{collection}' has not applied its last {behind} change(s) yet; they are searchable once the process that indexes it (./search serve, or ./search ingest) has");
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(response, Verbs.WebJson));
+            return 0;
+        }
+        if (response.Hits.Count == 0) Console.WriteLine("no results");
+        foreach (var h in response.Hits)
+        {
+            string where = h.SectionPath.Length > 0 ? $" › {h.SectionPath}" : "";
+            if (h.Chapter is { } chapter)
+                where += $" › {chapter.Title}" + (chapter.StartSeconds is double cs ? $" ({FormatTime(cs)}–{FormatTime(chapter.EndSeconds ?? cs)})" : "");
+            string time = h.StartSeconds is double s ? $" [{FormatTime(s)}–{FormatTime(h.EndSeconds ?? s)}]" : "";
+            Console.WriteLine($"{h.Rank,3}. {h.Score:0.000}  {h.Title}{where}{time}  ({h.DocumentId} #{h.Segment})");
+            string snippet = h.Text.Length > 300 ? h.Text[..300] + "…" : h.Text;
+            Console.WriteLine("     " + snippet.Replace('\n', ' '));
+        }
+        return 0;
+    }
+
+    private static string FormatTime(double seconds) => TimeSpan.FromSeconds(seconds).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
+}

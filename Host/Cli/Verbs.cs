@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Search.Indexing.Pipeline;
+using Search.Indexing.Storage;
+
+namespace Search.Cli;
+
+/// <summary>The verbs of <c>./search</c>: parses the verb, runs it, and turns failures into messages and exit codes.</summary>
+public static class Verbs
+{
+    /// <summary>The usage text.</summary>
+    public const string Usage = """
+        usage: ./search <verb> [options]
+
+        verbs:
+          serve      [--urls http://127.0.0.1:8080]             run the REST service (OpenAPI at /openapi/v1.json)
+          ingest     <files|dirs|globs>... --collection C [--wait]
+                                                                 ingest documents (the collection is created if needed) and index
+                                                                 them; when a running service maintains the collection's indexes,
+                                                                 it indexes them and --wait waits until they are searchable
+          query      "text" --collection C [--k 10] [--mode bm25|dense|situated|hybrid] [--documents] [--filter key:value]... [--json]
+          collections [C]                                        list collections, or show one with what each indexing stage has made searchable
+          reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
+          tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
+          eval       --data DIR --mode bm25|dense|situated|hybrid --run OUT.run   evaluate on a BEIR folder; last line is JSON metrics
+          eval-spans --data DIR --mode M --run OUT.jsonl       span retrieval over transcripts (documents/queries/qrels.jsonl); last line is JSON metrics
+          segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose] [--no-word-classes]
+                                                                 topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
+          bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
+                                                                 our BM25 engine against Lucene 8.8 on one synthetic corpus
+          bench attention [--quick] [--docs 100] [--prefill-layers 2]
+                                                                 dense vs block-sparse vs cached-query attention kernels, then
+                                                                 one-pass vs cached-document prefill of a random-weight decoder
+          bench vectors [--n 100000] [--dim 384] [--queries 1000] [--quick] [--ivf 0|1]
+                                                                 exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
+          bench embeddings [--segments 100000] [--dim 100] [--seed 42]
+                                                                 corpus embedder training, embedding throughput, word classes
+
+        store options (every verb):
+          --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
+          --store sqlite|postgres   (env SEARCH_STORE; default sqlite)
+          --postgres CONN      Npgsql connection string (env SEARCH_POSTGRES)
+          --embedding-model DIR  sentence-embedding model served at /v1/embeddings and used for dense search
+                               (env SEARCH_EMBEDDING_MODEL; default: an embedder learned from each collection)
+        ranking options (serve, query, eval): --k1 0.9 --b 0.4
+
+        exit codes: 0 success, 2 bad arguments or input, 1 other failure
+        """;
+
+    /// <summary>Options that take no value.</summary>
+    public static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene", "no-word-classes", "quick", "wait" };
+
+    /// <summary>JSON as the REST service writes it.</summary>
+    public static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Runs one command line and returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        try
+        {
+            var a = CliArguments.Parse(args[1..], Flags);
+            return args[0] switch
+            {
+                "serve" => await ServeVerb.RunAsync(a),
+                "ingest" => await IngestVerb.RunAsync(a, cts.Token),
+                "query" => await QueryVerb.RunAsync(a, cts.Token),
+                "collections" => await ListingVerbs.CollectionsAsync(a, cts.Token),
+                "tasks" => await ListingVerbs.TasksAsync(a, cts.Token),
+                "eval" => await EvaluationVerbs.EvalAsync(a, cts.Token),
+                "eval-spans" => await EvaluationVerbs.EvalSpansAsync(a, cts.Token),
+                "segment-eval" => EvaluationVerbs.SegmentEval(a),
+                "bench" => await BenchVerb.RunAsync(a, cts.Token),
+                "reindex" => await ReindexVerb.RunAsync(a, cts.Token),
+                _ => throw new UsageException($"unknown verb '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.Message}\nrun './search help' for usage");
+            return 2;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException
+            or NotFoundException or ConflictException or Indexing.Extraction.ExtractionException or JsonException)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is IndexingFailedException or IndexUnavailableException)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("search: interrupted");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    /// <inheritdoc />
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,48 @@
+using Search.Indexing.Storage;
+using Search.Ranking.Collections;
+using Search.Segmentation;
+
+namespace Search.Service;
+
+/// <summary>Body of POST /collections.</summary>
+public sealed record CreateCollectionRequest(string? Name);
+
+/// <summary>Body of POST /collections/{name}/search.</summary>
+public sealed record SearchBody(string? Q, int? K, string? Mode, string? Group, Dictionary<string, string>? Filters);
+
+/// <summary>Body of POST /collections/{name}/bulk with application/json: files, directories or globs on the server.</summary>
+public sealed record BulkPathsRequest(List<string>? Paths);
+
+/// <summary>A document as the API shows it.</summary>
+public sealed record DocumentView(string Id, string Collection, string Title, string? Source, string MediaType, string Kind,
+    System.Text.Json.JsonElement Metadata, string ContentHash, int Version, int Segments, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    /// <summary>From the store's record.</summary>
+    public static DocumentView From(StoredDocument d)
+    {
+        using var meta = System.Text.Json.JsonDocument.Parse(d.MetadataJson);
+        return new(d.ExternalId, d.Collection, d.Title, d.Source, d.MediaType, d.Kind, meta.RootElement.Clone(), d.ContentHash, d.Version, d.SegmentCount, d.CreatedAt, d.UpdatedAt);
+    }
+}
+
+/// <summary>A segment as the API shows it.</summary>
+public sealed record SegmentView(int Ordinal, string Text, int StartChar, int EndChar, string SectionPath, double? StartSeconds, double? EndSeconds, string? Speaker, Chapter? Chapter)
+{
+    /// <summary>From the stored segment.</summary>
+    public static SegmentView From(Segment s) => new(s.Ordinal, s.Text, s.StartChar, s.EndChar, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, s.Chapter);
+}
+
+/// <summary>A document with its segments.</summary>
+public sealed record DocumentWithSegmentsView(DocumentView Document, IReadOnlyList<SegmentView> Segments)
+{
+    /// <summary>From the document service's answer.</summary>
+    public static DocumentWithSegmentsView From(DocumentWithSegments d)
+    {
+        var segments = new List<SegmentView>(d.Segments.Count);
+        foreach (var s in d.Segments) segments.Add(SegmentView.From(s.Segment));
+        return new(DocumentView.From(d.Document), segments);
+    }
+}
+
+/// <summary>The result of a document write; <paramref name="Sequence"/> is the change to wait for before it is searchable.</summary>
+public sealed record WriteView(string Outcome, DocumentView Document, long Sequence);

@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json;
+using Search.Indexing.Extraction;
+using Search.Indexing.Ingestion;
+using Search.Indexing.Storage;
+using Search.Ranking;
+using Search.Ranking.Collections;
+
+namespace Search.Service;
+
+/// <summary>The REST surface: collections, documents, search, bulk tasks, admin and health. Each handler reads the request and calls one engine service.</summary>
+public static class Endpoints
+{
+    /// <summary>Maps every endpoint.</summary>
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/health", async (SearchEngine engine, CancellationToken ct) =>
+            Results.Ok(new { status = "ok", store = engine.Options.Store.ToString().ToLowerInvariant(), schemaVersion = await engine.Store.GetSchemaVersionAsync(ct) }));
+
+        var collections = app.MapGroup("/collections");
+        collections.MapPost("", async (CreateCollectionRequest? body, SearchEngine engine, CancellationToken ct) =>
+        {
+            var created = await engine.Collections.CreateAsync(body?.Name, ct);
+            return Results.Created($"/collections/{created.Name}", created);
+        });
+        collections.MapGet("", async (SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.ListAsync(ct)));
+        collections.MapGet("/{name}", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.GetAsync(name, ct)));
+        collections.MapDelete("/{name}", async (string name, SearchEngine engine, CancellationToken ct) =>
+        {
+            await engine.Collections.DeleteAsync(name, ct);
+            return Results.NoContent();
+        });
+
+        collections.MapPost("/{name}/documents", PostJsonDocument);
+        collections.MapPost("/{name}/documents/upload", UploadDocument).DisableAntiforgery();
+        collections.MapGet("/{name}/documents", async (string name, int? offset, int? limit, SearchEngine engine, CancellationToken ct) =>
+        {
+            var page = await engine.Documents.ListAsync(name, offset ?? 0, limit ?? 100, ct);
+            var views = new List<DocumentView>(page.Count);
+            foreach (var d in page) views.Add(DocumentView.From(d));
+            return Results.Ok(views);
+        });
+        collections.MapGet("/{name}/documents/{**id}", async (string name, string id, SearchEngine engine, CancellationToken ct) =>
+            Results.Ok(DocumentWithSegmentsView.From(await engine.Documents.GetAsync(name, DecodeSlashes(id), ct))));
+        collections.MapDelete("/{name}/documents/{**id}", async (string name, string id, string? wait, SearchEngine engine, CancellationToken ct) =>
+        {
+            await engine.Documents.DeleteAsync(name, DecodeSlashes(id), WaitIndexed(wait), ct);
+            return Results.NoContent();
+        });
+
+        collections.MapGet("/{name}/search", async (string name, string? q, int? k, string? mode, string? group, string[]? filter, SearchEngine engine, CancellationToken ct) =>
+            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(q, k, mode, group, SearchFilters.Parse(filter)), ct)));
+        collections.MapPost("/{name}/search", async (string name, SearchBody body, SearchEngine engine, CancellationToken ct) =>
+            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(body.Q, body.K, body.Mode, body.Group, body.Filters), ct)));
+
+        collections.MapPost("/{name}/bulk", PostBulk);
+
+        var admin = app.MapGroup("/admin/collections");
+        admin.MapPost("/{name}/reindex", async (string name, SearchEngine engine, IHostApplicationLifetime lifetime, ILogger<TaskWorker> log, CancellationToken ct) =>
+        {
+            // The build outlives this request: it stops with the service, not with the client.
+            var (started, completion) = await engine.Indexes.StartReindexAsync(name, lifetime.ApplicationStopping);
+            _ = completion.ContinueWith(t => log.LogError(t.Exception, "Reindex of {Collection} failed", name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return Results.Accepted($"/admin/collections/{name}/generations", started);
+        });
+        admin.MapGet("/{name}/generations", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.GenerationsAsync(name, ct)));
+        admin.MapGet("/{name}/dense", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.DenseStatusAsync(name, ct)));
+
+        app.MapGet("/tasks", async (int? limit, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Tasks.ListAsync(limit ?? 50, ct)));
+        app.MapGet("/tasks/{id}", async (string id, string? wait, SearchEngine engine, CancellationToken ct) =>
+            Results.Ok(WaitIndexed(wait) ? await engine.Tasks.WaitIndexedAsync(id, ct) : await engine.Tasks.GetAsync(id, ct)));
+        app.MapPost("/tasks/{id}/cancel", async (string id, SearchEngine engine, CancellationToken ct) =>
+            Results.Accepted($"/tasks/{id}", await engine.Tasks.CancelAsync(id, ct)));
+
+        EmbeddingEndpoints.Map(app);
+    }
+
+    /// <summary>Kestrel decodes a path except for %2F, so an id sent with an escaped slash arrives with it still escaped.</summary>
+    private static string DecodeSlashes(string id) => id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><c>?wait=indexed</c>: answer once the write is searchable.</summary>
+    private static bool WaitIndexed(string? wait) => wait switch
+    {
+        null or "" => false,
+        "indexed" => true,
+        _ => throw new ArgumentException("wait must be 'indexed'"),
+    };
+
+    private static SearchRequest MakeRequest(string? q, int? k, string? mode, string? group, IReadOnlyDictionary<string, string>? filters)
+    {
+        bool byDocument = group switch
+        {
+            null or "" or "segment" => false,
+            "document" => true,
+            _ => throw new ArgumentException("group must be 'segment' or 'document'"),
+        };
+        return new SearchRequest(q ?? "", k ?? 10, byDocument, filters, string.IsNullOrEmpty(mode) ? SearchModes.Bm25 : mode);
+    }
+
+    private static async Task<IResult> PostJsonDocument(string name, string? wait, HttpRequest request, SearchEngine engine, CancellationToken ct)
+    {
+        if (!request.HasJsonContentType()) throw new BadHttpRequestException("send the document as application/json, or a file to /documents/upload", StatusCodes.Status415UnsupportedMediaType);
+        using var doc = await JsonDocument.ParseAsync(request.Body, default, ct);
+        var input = JsonDocumentReader.Read(doc.RootElement, "document", "untitled");
+        return WriteResult(await engine.Documents.WriteAsync(name, input, WaitIndexed(wait), ct));
+    }
+
+    private static async Task<IResult> UploadDocument(string name, string? wait, HttpRequest request, SearchEngine engine, CancellationToken ct)
+    {
+        if (!request.HasFormContentType) throw new BadHttpRequestException("upload the file as multipart/form-data with a 'file' field", StatusCodes.Status415UnsupportedMediaType);
+        var form = await request.ReadFormAsync(ct);
+        var file = form.Files.GetFile("file") ?? throw new ArgumentException("the form has no 'file' field");
+        string fileName = Path.GetFileName(file.FileName);
+        if (string.IsNullOrEmpty(fileName)) throw new ArgumentException("the uploaded file has no name; its extension decides the format");
+        if (file.Length > engine.Options.Ingestion.MaxDocumentBytes)
+            throw new ExtractionException($"{fileName}: {file.Length / 1048576.0:0.0} MiB is over the {engine.Options.Ingestion.MaxDocumentBytes / 1048576.0:0.#} MiB limit for one document");
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, ct);
+        string? id = form["id"].FirstOrDefault();
+        var fields = new IngestionPipeline.UploadFields(string.IsNullOrEmpty(id) ? null : id, !string.IsNullOrEmpty(id), form["title"].FirstOrDefault(), form["metadata"].FirstOrDefault());
+        return WriteResult(await engine.Documents.UploadAsync(name, fileName, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), fields, WaitIndexed(wait), ct));
+    }
+
+    private static IResult WriteResult(IngestOutcome outcome)
+    {
+        var view = new WriteView(outcome.Outcome.ToString().ToLowerInvariant(), DocumentView.From(outcome.Document), outcome.Sequence);
+        string location = $"/collections/{outcome.Document.Collection}/documents/{Uri.EscapeDataString(outcome.ExternalId)}";
+        return outcome.Outcome == WriteOutcome.Created ? Results.Created(location, view) : Results.Ok(view);
+    }
+
+    private static async Task<IResult> PostBulk(string name, string? wait, HttpRequest request, SearchEngine engine, CancellationToken ct)
+    {
+        bool waitIndexed = WaitIndexed(wait);
+        if (await engine.Store.GetCollectionIdAsync(name, ct) is null) throw new NotFoundException($"collection '{name}' does not exist");
+        IngestTask task;
+        string contentType = request.ContentType ?? "";
+        if (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) || contentType.StartsWith("application/jsonl", StringComparison.OrdinalIgnoreCase))
+        {
+            var lines = new List<string>();
+            using var reader = new StreamReader(request.Body, new UTF8Encoding(false, true));
+            int lineNumber = 0;
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                lineNumber++;
+                if (line.Length > engine.Options.Ingestion.MaxDocumentBytes) throw new ArgumentException($"line {lineNumber} is over the size limit for one document");
+                if (!string.IsNullOrWhiteSpace(line)) lines.Add(line);
+            }
+            task = await engine.Tasks.QueueDocumentsAsync(name, lines, ct);
+        }
+        else if (request.HasJsonContentType())
+        {
+            var body = await request.ReadFromJsonAsync<BulkPathsRequest>(ct);
+            if (body?.Paths is not { Count: > 0 } paths) throw new ArgumentException("name the files in 'paths' (files, directories or globs on the server)");
+            task = await engine.Tasks.QueuePathsAsync(name, paths, ct);
+        }
+        else
+        {
+            throw new BadHttpRequestException("send application/json {\"paths\": [...]} or an application/x-ndjson body of documents", StatusCodes.Status415UnsupportedMediaType);
+        }
+        return waitIndexed ? Results.Ok(await engine.Tasks.WaitIndexedAsync(task.Id, ct)) : Results.Accepted($"/tasks/{task.Id}", task);
+    }
+}

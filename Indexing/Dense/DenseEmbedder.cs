@@ -1,0 +1,93 @@
+using Microsoft.Extensions.AI;
+using Search.Indexing.Embeddings;
+
+namespace Search.Indexing.Dense;
+
+/// <summary>
+/// What a dense index embeds text with: the embedder learned from the collection (the zero-download default,
+/// relearned as the collection changes) or a model the deployment configured — any
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>, such as a BERT-family encoder read from safetensors —
+/// which is used as it is.
+/// </summary>
+public sealed class DenseEmbedder
+{
+    /// <summary>The name a dense index records for the collection-learned embedder.</summary>
+    public const string CorpusName = "corpus";
+
+    // Texts sent to a model at a time: bounded, so a million segments are not one request.
+    private const int ModelBatch = 256;
+
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _model;
+
+    private DenseEmbedder(CorpusEmbedder? corpus, IEmbeddingGenerator<string, Embedding<float>>? model, string name, int dimension)
+    {
+        Corpus = corpus;
+        _model = model;
+        Name = name;
+        Dimension = dimension;
+    }
+
+    /// <summary>The collection-learned embedder.</summary>
+    public static DenseEmbedder Learned(CorpusEmbedder corpus) => new(corpus, null, CorpusName, corpus.Dimension);
+
+    /// <summary>A configured model; its dimension comes from its metadata or, failing that, from embedding one text.</summary>
+    public static DenseEmbedder FromModel(IEmbeddingGenerator<string, Embedding<float>> model)
+    {
+        var metadata = model.GetService<EmbeddingGeneratorMetadata>();
+        string name = "model:" + (metadata?.DefaultModelId ?? metadata?.ProviderName ?? "unnamed");
+        int dimension = metadata?.DefaultModelDimensions
+            ?? model.GenerateAsync(["dimension"]).GetAwaiter().GetResult()[0].Vector.Length;
+        if (dimension < 1) throw new InvalidOperationException($"{name} gives vectors without dimensions");
+        return new DenseEmbedder(null, model, name, dimension);
+    }
+
+    /// <summary>"corpus", or "model:" and the model's id: a saved index is reused only by the embedder that made it.</summary>
+    public string Name { get; }
+
+    /// <summary>Length of every vector.</summary>
+    public int Dimension { get; }
+
+    /// <summary>The learned embedder, or null for a configured model.</summary>
+    public CorpusEmbedder? Corpus { get; }
+
+    /// <summary>Whether the embedder is learned from the collection (and so relearned as it changes).</summary>
+    public bool IsLearned => Corpus is not null;
+
+    /// <summary>The unit-length vector of one text.</summary>
+    public float[] Embed(string text)
+    {
+        var vector = new float[Dimension];
+        Embed([text], vector);
+        return vector;
+    }
+
+    /// <summary>Unit-length vectors of <paramref name="texts"/>, row after row, into <paramref name="vectors"/>.</summary>
+    public void Embed(IReadOnlyList<string> texts, float[] vectors)
+    {
+        int d = Dimension;
+        if (vectors.Length < texts.Count * d) throw new ArgumentException("one row per text is required", nameof(vectors));
+        if (Corpus is { } corpus)
+        {
+            if (texts.Count == 1) corpus.Embed(texts[0], vectors.AsSpan(0, d));
+            else Parallel.For(0, texts.Count, i => corpus.Embed(texts[i], vectors.AsSpan(i * d, d)));
+            return;
+        }
+        var batch = new List<string>(Math.Min(ModelBatch, texts.Count));
+        for (int start = 0; start < texts.Count; start += ModelBatch)
+        {
+            batch.Clear();
+            for (int i = start; i < Math.Min(texts.Count, start + ModelBatch); i++) batch.Add(texts[i]);
+            // Waiting is safe: ASP.NET Core has no synchronisation context to deadlock on, and index writes run on background threads.
+            var embeddings = _model!.GenerateAsync(batch).GetAwaiter().GetResult();
+            if (embeddings.Count != batch.Count) throw new InvalidOperationException($"{Name} returned {embeddings.Count} vectors for {batch.Count} texts");
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var v = embeddings[i].Vector.Span;
+                if (v.Length != d) throw new InvalidOperationException($"{Name} returned a vector of {v.Length} dimensions, not {d}");
+                var row = vectors.AsSpan((start + i) * d, d);
+                v.CopyTo(row);
+                EmbeddingVectors.Normalize(row);
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using Search.Core.IO;
+using Search.Indexing.Dense;
+using Search.Indexing.Embeddings;
+
+namespace Search.Indexing.Pipeline;
+
+/// <summary>
+/// The second stage: plain and situated vectors of every segment. With nothing yet it learns the collection's
+/// embedder (or takes the configured model) from a snapshot of the store and embeds every segment; after that it
+/// embeds only the documents the change log names, with the model it has. Once the changes reach
+/// <see cref="IndexingOptions.RelearnAfter"/> of what a learned embedder was learned from, it learns a new one from
+/// the store, catches it up and swaps it in while the old one keeps serving. A learning is committed at once.
+/// </summary>
+public sealed class DenseStage : IndexingStage
+{
+    private readonly IndexGeneration _generation;
+    private readonly IndexingOptions _options;
+    private volatile bool _learning;
+
+    /// <summary>The stage of <paramref name="generation"/>, resuming at the dense index the generation opened with (if any).</summary>
+    public DenseStage(IndexGeneration generation, IndexingOptions options)
+    {
+        _generation = generation;
+        _options = options;
+        if (generation.Dense is { } dense) Resume(dense.Sequence);
+    }
+
+    /// <summary>The stage's name.</summary>
+    public const string StageName = "dense";
+
+    /// <inheritdoc />
+    public override string Name => StageName;
+
+    /// <inheritdoc />
+    public override long Documents => _generation.Dense?.DocumentCount ?? 0;
+
+    /// <summary>Whether a new embedder is being learned now.</summary>
+    public bool Learning => _learning;
+
+    /// <inheritdoc />
+    public override async Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct)
+    {
+        var dense = _generation.Dense;
+        if (dense is null) return await LearnAsync(feed, ct);
+        if (dense.Embedder.IsLearned && dense.SegmentsEmbeddedSinceLearning > _options.RelearnAfter * Math.Max(1, dense.LearnedSegments))
+            return await LearnAsync(feed, ct);
+        var batch = await feed.NextAsync(Position, ct);
+        if (batch is null) return false;
+        await Task.Run(() => Apply(dense, batch), ct);
+        Advance(batch.Through, batch.Upserts.Count + batch.Removals.Count);
+        return true;
+    }
+
+    private static void Apply(DenseCollectionIndex dense, ChangeBatch batch)
+    {
+        var touched = new List<long>(batch.Upserts.Count + batch.Removals.Count);
+        foreach (var d in batch.Upserts) touched.Add(d.Document.Id);
+        touched.AddRange(batch.Removals);
+        var segments = new List<DenseSegment>();
+        IndexedForms.AddDense(batch.Upserts, segments);
+        dense.Update(touched, segments, batch.Through);
+    }
+
+    /// <summary>Learns (or, with a model, embeds) a new dense index from the store, catches it up with the log and swaps it in.</summary>
+    private async Task<bool> LearnAsync(ChangeFeed feed, CancellationToken ct)
+    {
+        bool first = _generation.Dense is null;
+        _learning = true;
+        try
+        {
+            if (first) Progress = 0;
+            var segments = new List<DenseSegment>();
+            long done = 0;
+            long through = await feed.SnapshotAsync((page, total) =>
+            {
+                IndexedForms.AddDense(page, segments);
+                done += page.Count;
+                if (first) Progress = total == 0 ? 0.5 : 0.5 * Math.Min(1, (double)done / total);
+                return Task.CompletedTask;
+            }, ct);
+            if (segments.Count == 0)
+            {
+                // Nothing to learn from yet: the stage has seen the log that far, and learns once there is text.
+                Progress = 1;
+                if (through <= Position) return false;
+                Advance(through, 0);
+                return true;
+            }
+            var fresh = await Task.Run(() => DenseCollectionIndex.Build(segments, through, new CorpusEmbedderOptions(), _options.ApproximateFrom, _options.DenseModel), ct);
+            segments.Clear();
+            // Writes made while it learned are embedded before it serves.
+            while (await feed.NextAsync(fresh.Sequence, ct) is { } batch) await Task.Run(() => Apply(fresh, batch), ct);
+            // The index it replaces is left to the collector: a search may still be reading it.
+            _generation.Dense = fresh;
+            Progress = 1;
+            Advance(fresh.Sequence, (int)Math.Min(int.MaxValue, done));
+            Commit();
+            return true;
+        }
+        finally
+        {
+            _learning = false;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void CommitAt(long sequence)
+    {
+        if (_generation.Directory is not { } directory || _generation.Dense is not { } dense || dense.SavedSequence == dense.Sequence) return;
+        dense.Save(directory, DiskFileSystem.Instance);
+    }
+}

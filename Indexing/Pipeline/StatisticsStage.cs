@@ -1,0 +1,77 @@
+using Search.Indexing.Embeddings;
+using Search.Indexing.Statistics;
+using Search.Indexing.Storage;
+
+namespace Search.Indexing.Pipeline;
+
+/// <summary>
+/// The last stage: publishes the collection's statistics to the store — how common its words are (from the lexical
+/// index) and the word classes of its learned embedder (from the dense index) — which ingestion segments new
+/// documents with, whatever process ingests them. It publishes when there are none, when the dense stage learned a
+/// new embedder, and when <see cref="IndexingOptions.RelearnAfter"/> of the documents have been written since the
+/// last publication; otherwise a step costs one count query. Its position is what the published statistics reflect;
+/// a publication is durable when the store commits it.
+/// </summary>
+public sealed class StatisticsStage(IndexGeneration generation, IDocumentStore store, IndexingOptions options) : IndexingStage
+{
+    private StoredStatistics? _published;
+    private int _wordClasses;
+    private bool _loaded;
+
+    /// <summary>The stage's name.</summary>
+    public const string StageName = "statistics";
+
+    /// <inheritdoc />
+    public override string Name => StageName;
+
+    /// <inheritdoc />
+    public override long Documents => _published?.Documents ?? 0;
+
+    /// <summary>Word classes in the last publication this stage made or found (0 when none, or for a configured model).</summary>
+    public int WordClasses => _wordClasses;
+
+    /// <inheritdoc />
+    public override async Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct)
+    {
+        if (!_loaded)
+        {
+            _published = await store.GetStatisticsAsync(feed.Collection, ct);
+            if (_published is not null)
+            {
+                Resume(_published.Through);
+                try { _wordClasses = CollectionStatistics.Deserialize(_published.Payload, options.Analyzer).WordClasses?.Count ?? 0; }
+                catch (InvalidDataException) { _published = null; } // damaged: published anew
+            }
+            _loaded = true;
+        }
+        var lexical = generation.Lexical;
+        long through = generation.LexicalStage?.Position ?? lexical.CommittedSequence;
+        if (through == 0 || lexical.SegmentCount == 0) return false;
+        var dense = generation.Dense;
+        string embedder = dense?.EmbedderTag ?? "none";
+        if (_published is not null && _published.Embedder == embedder)
+        {
+            long written = await store.CountChangesAsync(feed.Collection, _published.Through, ct);
+            if (written <= options.RelearnAfter * Math.Max(1, _published.Documents)) return false;
+        }
+        var statistics = await Task.Run(() =>
+        {
+            var (segments, terms) = lexical.TermStatistics(CollectionStatistics.MaxTerms, CollectionStatistics.MinimumFrequency);
+            var classes = dense?.Embedder.Corpus is { } corpus ? WordClassLearner.Learn(corpus, dense.LearnedSegments, cancellationToken: ct) : null;
+            return new CollectionStatistics(segments, terms, classes, options.Analyzer);
+        }, ct);
+        var write = new StatisticsWrite(through, generation.Documents.Count, embedder, statistics.Serialize());
+        int version = await store.PutStatisticsAsync(feed.Collection, write, ct);
+        _published = new StoredStatistics(version, write.Through, write.Documents, write.Embedder, write.Payload, DateTimeOffset.UtcNow);
+        _wordClasses = statistics.WordClasses?.Count ?? 0;
+        Advance(through, 0);
+        Commit();
+        return true;
+    }
+
+    /// <inheritdoc />
+    protected override void CommitAt(long sequence)
+    {
+        // The store committed the publication.
+    }
+}

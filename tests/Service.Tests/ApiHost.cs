@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Search.Service;
+using Search.Ranking;
+using Search.TestSupport;
+
+namespace Search.Service.Tests;
+
+/// <summary>The real service on Kestrel at 127.0.0.1 with a free port and its own embedded store.</summary>
+public sealed class ApiHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    /// <summary>The engine behind the service.</summary>
+    public SearchEngine Engine { get; }
+
+    /// <summary>A client for the service's base address.</summary>
+    public HttpClient Client { get; }
+
+    private ApiHost(WebApplication app, SearchEngine engine)
+    {
+        _app = app;
+        Engine = engine;
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>Starts a service over the store in <paramref name="dataDirectory"/>.</summary>
+    public static async Task<ApiHost> StartAsync(string dataDirectory)
+    {
+        var engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = dataDirectory });
+        var app = WebHost.Build(engine, "http://127.0.0.1:0");
+        await app.StartAsync();
+        return new ApiHost(app, engine);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Engine.DisposeAsync();
+    }
+}
+
+/// <summary>A test class's service and data folder.</summary>
+public abstract class ApiTestBase : IAsyncLifetime
+{
+    protected TempDirectory Dir { get; } = new();
+    protected ApiHost Host { get; private set; } = null!;
+    protected HttpClient Http => Host.Client;
+
+    public async Task InitializeAsync() => Host = await ApiHost.StartAsync(Dir.Path);
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Dir.Dispose();
+    }
+}
