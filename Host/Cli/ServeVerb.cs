@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Search.Indexing.Pipeline;
 using Search.Ranking;

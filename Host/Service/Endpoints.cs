@@ -4,7 +4,6 @@ using Search.Indexing.Extraction;
 using Search.Indexing.Ingestion;
 using Search.Indexing.Storage;
 using Search.Ranking;
-using Search.Ranking.Collections;
 
 namespace Search.Service;
 

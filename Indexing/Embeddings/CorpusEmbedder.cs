@@ -1,5 +1,4 @@
 using Search.Core.IO;
-using System.Buffers.Binary;
 using Microsoft.Extensions.AI;
 using Search.Segmentation.Analysis;
 

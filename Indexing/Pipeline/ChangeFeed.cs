@@ -51,8 +51,9 @@ public sealed class ChangeFeed(IDocumentStore store, string collection, int batc
     }
 
     /// <summary>
-    /// Every document of the collection with its segments, a page at a time, by id; <paramref name="through"/> is the
-    /// latest change before the first page is read, so replaying the log after it covers whatever the pages missed.
+    /// Every document of the collection with its segments, a page at a time (with the collection's document count), by
+    /// id; returns the latest change before the first page was read, so replaying the log after it covers whatever the
+    /// pages missed.
     /// </summary>
     public async Task<long> SnapshotAsync(Func<IReadOnlyList<ChangedDocument>, long, Task> page, CancellationToken ct)
     {

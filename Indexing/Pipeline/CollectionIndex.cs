@@ -305,12 +305,12 @@ internal sealed class CollectionIndex : IAsyncDisposable
         {
             var serving = Serving;
             if (serving.IsReadOnly) return;
-            await StepUntilCaughtUpAsync(serving, serving.Stages, ct);
+            await StepUntilCaughtUpAsync(serving.Stages, ct);
         }
         finally { _stepping.Release(); }
     }
 
-    private async Task StepUntilCaughtUpAsync(IndexGeneration generation, IReadOnlyList<IndexingStage> stages, CancellationToken ct)
+    private async Task StepUntilCaughtUpAsync(IReadOnlyList<IndexingStage> stages, CancellationToken ct)
     {
         foreach (var stage in stages)
         {
@@ -386,7 +386,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
         {
             // Statistics are published by the generation that serves: the new one publishes once it does.
             var searchable = new IndexingStage[] { building.LexicalStage!, building.DenseStage! };
-            await StepUntilCaughtUpAsync(building, searchable, ct);
+            await StepUntilCaughtUpAsync(searchable, ct);
             await _stepping.WaitAsync(ct);
             try
             {
@@ -399,7 +399,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
                 var old = Serving;
                 foreach (var stage in old.Stages)
                     if (stage.Dirty) stage.Commit();
-                await StepUntilCaughtUpAsync(building, searchable, ct);
+                await StepUntilCaughtUpAsync(searchable, ct);
                 _home?.WriteCurrent(building.Id);
                 building.State = GenerationState.Serving;
                 Volatile.Write(ref _serving, building);

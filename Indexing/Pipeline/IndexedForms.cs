@@ -1,6 +1,5 @@
 using Search.Indexing.Dense;
 using Search.Indexing.Lexical;
-using Search.Indexing.Storage;
 using Search.Segmentation;
 
 namespace Search.Indexing.Pipeline;

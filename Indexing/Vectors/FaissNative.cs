@@ -34,13 +34,11 @@ internal static unsafe partial class FaissNative
         if (name != Library) return IntPtr.Zero;
         string? path = Locate();
         if (path is not null) return NativeLibrary.Load(path);
-        throw new VectorIndexException($"{FileName} not found next to the application, in $SEARCH_NATIVE_DIR or in infra/native/build; run infra/native/build.sh");
+        throw new VectorIndexException($"{FileName} not found next to the application or in infra/native/build; run infra/native/build.sh");
     }
 
     private static string? Locate()
     {
-        if (Environment.GetEnvironmentVariable("SEARCH_NATIVE_DIR") is { Length: > 0 } dir && File.Exists(Path.Combine(dir, FileName)))
-            return Path.Combine(dir, FileName);
         string beside = Path.Combine(AppContext.BaseDirectory, FileName);
         if (File.Exists(beside)) return beside;
         // Development runs from bin/ folders inside the repository: fall back to the freshly built shim.

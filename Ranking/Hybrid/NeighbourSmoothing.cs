@@ -1,4 +1,3 @@
-using Search.Indexing.Dense;
 using System.Buffers;
 using System.Numerics.Tensors;
 

@@ -1,4 +1,3 @@
-using Search.GpuAttention;
 namespace Search.Benchmarks.Workloads;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Search.GpuAttention;
 using System.Diagnostics;
 
 namespace Search.Benchmarks.Workloads;

@@ -1,4 +1,3 @@
-using Search.GpuAttention;
 using Search.GpuAttention.Cpu;
 
 namespace Search.Benchmarks.Workloads;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using Search.Evaluation.Retrieval;
-using Search.Ranking;
 using Search.TestSupport;
 
 namespace Search.Evaluation.Tests;

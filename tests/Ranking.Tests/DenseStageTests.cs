@@ -1,6 +1,5 @@
 using Search.Indexing.Dense;
 using Search.Indexing.Embeddings;
-using Search.TestSupport;
 
 using static Search.Ranking.Tests.TopicCorpus;
 

@@ -1,8 +1,6 @@
 using Search.Indexing.Embeddings;
-using Search.Indexing.Dense;
 using Search.Ranking.Hybrid;
 using Search.Segmentation.Analysis;
-using Search.TestSupport;
 
 namespace Search.Ranking.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Search.Segmentation;
 
 namespace Search.Segmentation.Tests;
 
