@@ -287,4 +287,36 @@ public sealed class LexicalIndexTests : IDisposable
         using var first = LexicalIndex.Open(dir, Plain, Parameters);
         Assert.Throws<IndexLockedException>(() => LexicalIndex.Open(dir, Plain, Parameters));
     }
+
+    [Fact]
+    public void A_reader_opens_the_writers_last_commit_without_its_lock_and_never_writes()
+    {
+        string dir = _dir.File("shared");
+        using var writer = LexicalIndex.Open(dir, Plain, Parameters, options: new LexicalIndexOptions(MaxSegments: 2, MergeFactor: 2));
+        for (int i = 0; i < 6; i++) writer.Upsert(Doc(i, "w" + i));
+        writer.Commit(6);
+        writer.Upsert(Doc(99, "uncommitted"));
+
+        using (var reader = LexicalIndex.OpenReadOnly(dir, Plain, Parameters))
+        {
+            Assert.Equal(6, reader.CommittedSequence);
+            Assert.Equal(6, All(reader).Count); // the commit, not what the writer holds in memory
+            Assert.Empty(reader.Search(new LexicalQuery("uncommitted", 10)));
+            Assert.Throws<InvalidOperationException>(() => reader.Upsert(Doc(7, "x")));
+            Assert.Throws<InvalidOperationException>(() => reader.Commit(7));
+            // The writer merges and commits on: the reader's open segments stay readable although their files go.
+            for (int i = 6; i < 12; i++) writer.Upsert(Doc(i, "w" + i));
+            writer.Commit(12);
+            writer.WaitForMerges();
+            writer.Commit(12);
+            Assert.Equal(6, All(reader).Count);
+        }
+        var files = Directory.GetFiles(dir).Select(Path.GetFileName).ToHashSet();
+        using (var again = LexicalIndex.OpenReadOnly(dir, Plain, Parameters))
+        {
+            Assert.Equal(12, again.CommittedSequence);
+            Assert.Equal(13, All(again).Count);
+        }
+        Assert.Equal(files, Directory.GetFiles(dir).Select(Path.GetFileName).ToHashSet()); // opening deleted nothing
+    }
 }
