@@ -11,6 +11,12 @@ public sealed class QueryLatencies
     /// <summary>The first query's latency (0 when none ran): it shows whether a query waited for any indexing.</summary>
     public double First => _milliseconds.Count == 0 ? 0 : _milliseconds[0];
 
+    /// <summary>
+    /// The first query run again at once (not counted among the others): set beside <see cref="First"/>, it tells what
+    /// the first run waited for (indexing) from what the query costs anyway (a long query is slow every time).
+    /// </summary>
+    public double FirstRepeated { get; set; }
+
     /// <summary>The slowest query (0 when none ran).</summary>
     public double Max => _milliseconds.Count == 0 ? 0 : _milliseconds.Max();
 

@@ -7,11 +7,16 @@ port="${SEARCH_PORT:-8080}"
 export SEARCH_DATA_DIR="${SEARCH_DATA_DIR:-$root/.data}"
 "$root/infra/setup.sh"
 
+# A service left by an earlier run would own the indexes; stop it so the ingest below indexes them itself.
+pidfile="$SEARCH_DATA_DIR/serve.pid"
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  kill "$(cat "$pidfile")"
+  while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.2; done
+fi
+
 echo "== ingesting samples/corpus into collection 'samples' (store: $SEARCH_DATA_DIR)"
 "$root/search" ingest "$root/samples/corpus" --collection samples
 
-pidfile="$SEARCH_DATA_DIR/serve.pid"
-if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill "$(cat "$pidfile")"; sleep 1; fi
 echo "== starting the service on http://127.0.0.1:$port (log: $SEARCH_DATA_DIR/serve.log)"
 nohup "$root/search" serve --urls "http://127.0.0.1:$port" >"$SEARCH_DATA_DIR/serve.log" 2>&1 &
 echo $! >"$pidfile"
@@ -47,9 +52,10 @@ cat <<TXT
 The service is running (pid $(cat "$pidfile")). Try:
   curl -s 'http://127.0.0.1:$port/collections/samples/search?q=varroa+mites&k=3'
   curl -s 'http://127.0.0.1:$port/collections/samples/search?q=gearbox&group=document'
-  curl -s -X POST http://127.0.0.1:$port/collections/samples/documents -H 'content-type: application/json' \\
+  curl -s -X POST 'http://127.0.0.1:$port/collections/samples/documents?wait=indexed' -H 'content-type: application/json' \\
        -d '{"id": "note-1", "title": "Note", "text": "Lighthouses use Fresnel lenses."}'
   curl -s -F file=@samples/corpus/annual-report.md http://127.0.0.1:$port/collections/samples/documents/upload
+  curl -s http://127.0.0.1:$port/collections/samples
   curl -s http://127.0.0.1:$port/openapi/v1.json
   ./search query "kinetic energy remote control" --collection samples
   ./search query "who decided the battery should be rechargeable" --collection samples --mode hybrid

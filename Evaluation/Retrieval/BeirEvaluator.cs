@@ -62,6 +62,12 @@ public static class BeirEvaluator
             var q = Stopwatch.StartNew();
             var ranked = await engine.Search.RankDocumentsAsync(collection, query, RunDepth, mode, ct);
             latencies.Add(q.Elapsed.TotalMilliseconds);
+            if (latencies.FirstRepeated == 0)
+            {
+                var again = Stopwatch.StartNew();
+                await engine.Search.RankDocumentsAsync(collection, query, RunDepth, mode, ct);
+                latencies.FirstRepeated = again.Elapsed.TotalMilliseconds;
+            }
             run.Add(qid, ranked);
         }
         run.Write(runPath, "search-" + mode);
@@ -100,6 +106,7 @@ public static class BeirEvaluator
         ["query_ms_p99"] = Math.Round(r.Latencies.Percentile(0.99), 3),
         ["query_ms_max"] = Math.Round(r.Latencies.Max, 3),
         ["query_ms_first"] = Math.Round(r.Latencies.First, 3),
+        ["query_ms_first_repeated"] = Math.Round(r.Latencies.FirstRepeated, 3),
         ["mode"] = r.Mode,
     });
 }

@@ -25,6 +25,7 @@ public static class SpanEvaluator
         string documentsPath = Path.Combine(dataDirectory, "documents.jsonl"), queriesPath = Path.Combine(dataDirectory, "queries.jsonl"), qrelsPath = Path.Combine(dataDirectory, "qrels.jsonl");
         foreach (var p in new[] { documentsPath, queriesPath, qrelsPath })
             if (!File.Exists(p)) throw new FileNotFoundException($"{p}: missing (a span set has documents.jsonl, queries.jsonl and qrels.jsonl)");
+        await WarmUpAsync(engine, documentsPath, queriesPath, mode, ct);
         string collection = "spans-" + Guid.NewGuid().ToString("N")[..8];
         await engine.Store.CreateCollectionAsync(collection, ct);
         var clock = Stopwatch.StartNew();
@@ -70,6 +71,12 @@ public static class SpanEvaluator
                 var timer = Stopwatch.StartNew();
                 var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, K: 10, Mode: mode), ct);
                 latencies.Add(timer.Elapsed.TotalMilliseconds);
+                if (latencies.FirstRepeated == 0)
+                {
+                    var again = Stopwatch.StartNew();
+                    await engine.Search.SearchAsync(collection, new SearchRequest(text, K: 10, Mode: mode), ct);
+                    latencies.FirstRepeated = again.Elapsed.TotalMilliseconds;
+                }
                 var hits = new List<SpanHit>();
                 foreach (var h in response.Hits)
                     if (turnsOf.TryGetValue((h.DocumentId, h.Segment), out var t)) hits.Add(new SpanHit(h.DocumentId, t.First, t.Last, h.Score));
@@ -83,6 +90,27 @@ public static class SpanEvaluator
             }
         }
         return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, latencies, mode);
+    }
+
+    /// <summary>The product path once, on a throwaway collection of the first meetings, before anything is timed (see <see cref="ScratchEngine.WarmUpAsync"/>).</summary>
+    private static async Task WarmUpAsync(SearchEngine engine, string documentsPath, string queriesPath, string mode, CancellationToken ct)
+    {
+        const int meetings = 2, queries = 5;
+        var documents = new List<JsonDocumentInput>();
+        foreach (var line in File.ReadLines(documentsPath))
+        {
+            if (documents.Count == meetings) break;
+            if (!string.IsNullOrWhiteSpace(line)) documents.Add(JsonDocumentReader.Parse(line, documentsPath, ""));
+        }
+        var texts = new List<string>();
+        foreach (var line in File.ReadLines(queriesPath))
+        {
+            if (texts.Count == queries) break;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var q = JsonDocument.Parse(line);
+            texts.Add(q.RootElement.GetProperty("text").GetString()!);
+        }
+        await ScratchEngine.WarmUpAsync(engine, documents, texts, mode, ct);
     }
 
     /// <summary>The report as the JSON last line of the verb.</summary>
@@ -102,6 +130,7 @@ public static class SpanEvaluator
         ["query_ms_p50"] = Math.Round(r.Latencies.Percentile(0.5), 3),
         ["query_ms_max"] = Math.Round(r.Latencies.Max, 3),
         ["query_ms_first"] = Math.Round(r.Latencies.First, 3),
+        ["query_ms_first_repeated"] = Math.Round(r.Latencies.FirstRepeated, 3),
         ["mode"] = r.Mode,
     });
 

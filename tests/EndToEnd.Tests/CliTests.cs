@@ -41,7 +41,7 @@ public class CliTests
         var r = await SearchProcess.RunAsync(dir.Path, "eval", "--data", Path.Combine(RepoPaths.Shared, "data", "med"), "--mode", "bm25", "--run", run);
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
-        foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50", "query_ms_p99", "query_ms_max", "query_ms_first" })
+        foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50", "query_ms_p99", "query_ms_max", "query_ms_first", "query_ms_first_repeated" })
             Assert.True(json.RootElement.TryGetProperty(key, out _), $"missing {key}");
         Assert.Equal(30, json.RootElement.GetProperty("queries").GetInt32());
         var lines = File.ReadAllLines(run);
