@@ -20,6 +20,16 @@ public sealed class QueryLatencies
     /// <summary>The slowest query (0 when none ran).</summary>
     public double Max => _milliseconds.Count == 0 ? 0 : _milliseconds.Max();
 
+    /// <summary>Adds the latency keys every evaluation's JSON last line carries.</summary>
+    public void AddTo(Dictionary<string, object> json)
+    {
+        json["query_ms_p50"] = Math.Round(Percentile(0.5), 3);
+        json["query_ms_p99"] = Math.Round(Percentile(0.99), 3);
+        json["query_ms_max"] = Math.Round(Max, 3);
+        json["query_ms_first"] = Math.Round(First, 3);
+        json["query_ms_first_repeated"] = Math.Round(FirstRepeated, 3);
+    }
+
     /// <summary>The p-quantile (nearest rank), 0 when none ran.</summary>
     public double Percentile(double p)
     {

@@ -90,23 +90,25 @@ public static class BeirEvaluator
     }
 
     /// <summary>The report as the harness's one-line JSON.</summary>
-    public static string ToJson(EvaluationReport r) => JsonSerializer.Serialize(new Dictionary<string, object>
+    public static string ToJson(EvaluationReport r) => JsonSerializer.Serialize(Json(r));
+
+    private static Dictionary<string, object> Json(EvaluationReport r)
     {
-        ["ndcg@10"] = r.Metrics.Ndcg10,
-        ["map"] = r.Metrics.Map,
-        ["recall@100"] = r.Metrics.Recall100,
-        ["p@10"] = r.Metrics.Precision10,
-        ["mrr@10"] = r.Metrics.Mrr10,
-        ["queries"] = r.Metrics.Queries,
-        ["documents"] = r.Documents,
-        ["failed_documents"] = r.FailedDocuments,
-        ["segments"] = r.Segments,
-        ["index_seconds"] = Math.Round(r.IndexSeconds, 3),
-        ["query_ms_p50"] = Math.Round(r.Latencies.Percentile(0.5), 3),
-        ["query_ms_p99"] = Math.Round(r.Latencies.Percentile(0.99), 3),
-        ["query_ms_max"] = Math.Round(r.Latencies.Max, 3),
-        ["query_ms_first"] = Math.Round(r.Latencies.First, 3),
-        ["query_ms_first_repeated"] = Math.Round(r.Latencies.FirstRepeated, 3),
-        ["mode"] = r.Mode,
-    });
+        var json = new Dictionary<string, object>
+        {
+            ["ndcg@10"] = r.Metrics.Ndcg10,
+            ["map"] = r.Metrics.Map,
+            ["recall@100"] = r.Metrics.Recall100,
+            ["p@10"] = r.Metrics.Precision10,
+            ["mrr@10"] = r.Metrics.Mrr10,
+            ["queries"] = r.Metrics.Queries,
+            ["documents"] = r.Documents,
+            ["failed_documents"] = r.FailedDocuments,
+            ["segments"] = r.Segments,
+            ["index_seconds"] = Math.Round(r.IndexSeconds, 3),
+        };
+        r.Latencies.AddTo(json);
+        json["mode"] = r.Mode;
+        return json;
+    }
 }

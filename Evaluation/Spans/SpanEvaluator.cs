@@ -114,25 +114,28 @@ public static class SpanEvaluator
     }
 
     /// <summary>The report as the JSON last line of the verb.</summary>
-    public static string ToJson(SpanEvaluationReport r) => JsonSerializer.Serialize(new Dictionary<string, object>
+    public static string ToJson(SpanEvaluationReport r) => JsonSerializer.Serialize(Json(r));
+
+    private static Dictionary<string, object> Json(SpanEvaluationReport r)
     {
-        ["ndcg@10"] = r.Metrics.Ndcg10,
-        ["ndcg@10_once"] = r.Metrics.Ndcg10Once,
-        ["hit@10"] = r.Metrics.Hit10,
-        ["recall@10"] = r.Metrics.Recall10,
-        ["dochit@1"] = r.Metrics.DocHit1,
-        ["turns_per_hit"] = r.Metrics.TurnsPerHit,
-        ["n_ndcg_gt1"] = r.Metrics.NdcgAboveOne,
-        ["queries"] = r.Metrics.Queries,
-        ["documents"] = r.Documents,
-        ["segments"] = r.Segments,
-        ["index_seconds"] = Math.Round(r.IndexSeconds, 3),
-        ["query_ms_p50"] = Math.Round(r.Latencies.Percentile(0.5), 3),
-        ["query_ms_max"] = Math.Round(r.Latencies.Max, 3),
-        ["query_ms_first"] = Math.Round(r.Latencies.First, 3),
-        ["query_ms_first_repeated"] = Math.Round(r.Latencies.FirstRepeated, 3),
-        ["mode"] = r.Mode,
-    });
+        var json = new Dictionary<string, object>
+        {
+            ["ndcg@10"] = r.Metrics.Ndcg10,
+            ["ndcg@10_once"] = r.Metrics.Ndcg10Once,
+            ["hit@10"] = r.Metrics.Hit10,
+            ["recall@10"] = r.Metrics.Recall10,
+            ["dochit@1"] = r.Metrics.DocHit1,
+            ["turns_per_hit"] = r.Metrics.TurnsPerHit,
+            ["n_ndcg_gt1"] = r.Metrics.NdcgAboveOne,
+            ["queries"] = r.Metrics.Queries,
+            ["documents"] = r.Documents,
+            ["segments"] = r.Segments,
+            ["index_seconds"] = Math.Round(r.IndexSeconds, 3),
+        };
+        r.Latencies.AddTo(json);
+        json["mode"] = r.Mode;
+        return json;
+    }
 
     // The turn index of each block the reader keeps: it drops turns whose text is empty after collapsing white space.
     private static List<int> BlockTurns(string line, string where)

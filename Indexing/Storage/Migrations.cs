@@ -3,6 +3,15 @@ namespace Search.Indexing.Storage;
 /// <summary>The versioned schema: migration N is applied once, in order, in one transaction.</summary>
 public static class Migrations
 {
+    /// <summary>The task items table as version 1 made it (SQLite's version 3 rebuilds it as it was).</summary>
+    public const string TaskItemsTable = """
+        CREATE TABLE task_items (
+          task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+          ordinal INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
+          error TEXT, document_id TEXT,
+          PRIMARY KEY (task_id, ordinal))
+        """;
+
     /// <summary>The statements of each migration, version 1 first.</summary>
     public static IReadOnlyList<string[]> For(SqlDialect d) =>
     [
@@ -39,13 +48,7 @@ public static class Migrations
               state TEXT NOT NULL, total INTEGER NOT NULL, done INTEGER NOT NULL, failed INTEGER NOT NULL,
               cancel_requested INTEGER NOT NULL, error TEXT, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL)
             """,
-            """
-            CREATE TABLE task_items (
-              task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
-              ordinal INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
-              error TEXT, document_id TEXT,
-              PRIMARY KEY (task_id, ordinal))
-            """,
+            TaskItemsTable,
         ],
         [
             // Transcript chapters: the titled topical stretch each segment lies in.

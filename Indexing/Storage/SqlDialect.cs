@@ -72,13 +72,7 @@ public sealed class SqliteDialect : SqlDialect
         SELECT t.id, t.collection_id, c.name, t.state, t.total, t.done, t.failed, t.cancel_requested, t.error, t.created_ms, t.updated_ms
         FROM tasks_v2 t JOIN collections c ON c.id = t.collection_id
         """,
-        """
-        CREATE TABLE task_items (
-          task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
-          ordinal INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
-          error TEXT, document_id TEXT,
-          PRIMARY KEY (task_id, ordinal))
-        """,
+        Migrations.TaskItemsTable,
         "INSERT INTO task_items SELECT * FROM task_items_v2",
         "DROP TABLE task_items_v2",
         "DROP TABLE tasks_v2",
