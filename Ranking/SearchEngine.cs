@@ -146,6 +146,10 @@ public sealed class SearchEngine : IAsyncDisposable
         return new SearchEngine(store, options, embedders, denseModel, loggers ?? NullLoggerFactory.Instance);
     }
 
+    /// <summary>The store's kind and schema version, for a health check (a store that cannot answer throws).</summary>
+    public async Task<(string Store, int SchemaVersion)> HealthAsync(CancellationToken ct) =>
+        (Options.Store.ToString().ToLowerInvariant(), await Store.GetSchemaVersionAsync(ct));
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using Search.Indexing.Ingestion;
 using Search.Indexing.Pipeline;
-using Search.Indexing.Storage;
 using Search.Ranking;
 
 namespace Search.Cli;
@@ -27,7 +26,7 @@ public static class IngestVerb
         var final = await engine.TaskRunner.RunAsync(task.Id, new SyncProgress<TaskProgress>(p => bar.Report(p.Done + p.Failed, p.Total, p.Failed, p.CurrentItem)), ct);
         bar.Finish();
         Console.WriteLine($"task {final.Id}: {final.State.ToString().ToLowerInvariant()}, {final.Done} ingested, {final.Failed} failed, {final.Total} total");
-        long latest = await engine.Store.GetLastChangeAsync(collection, ct);
+        long latest = await engine.Collections.LatestChangeAsync(collection, ct);
         if (await engine.Indexes.OwnsAsync(collection, ct))
         {
             Console.Error.WriteLine($"indexing '{collection}'…");
@@ -45,8 +44,8 @@ public static class IngestVerb
             Console.WriteLine($"stored; the service that maintains the indexes of '{collection}' makes them searchable (--wait waits for it)");
         }
         if (final.Failed == 0) return 0;
-        foreach (var item in await engine.Store.GetTaskItemsAsync(final.Id, TaskItemState.Failed, 0, 1000, ct))
-            await Console.Error.WriteLineAsync($"  failed: {item.Error}");
+        foreach (var error in (await engine.Tasks.GetAsync(final.Id, ct)).Errors)
+            await Console.Error.WriteLineAsync($"  failed: {error.Error}");
         return 2;
     }
 }

@@ -14,7 +14,10 @@ public static class Endpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/health", async (SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(new { status = "ok", store = engine.Options.Store.ToString().ToLowerInvariant(), schemaVersion = await engine.Store.GetSchemaVersionAsync(ct) }));
+        {
+            var (store, schemaVersion) = await engine.HealthAsync(ct);
+            return Results.Ok(new { status = "ok", store, schemaVersion });
+        });
 
         var collections = app.MapGroup("/collections");
         collections.MapPost("", async (CreateCollectionRequest? body, SearchEngine engine, CancellationToken ct) =>
@@ -130,7 +133,7 @@ public static class Endpoints
     private static async Task<IResult> PostBulk(string name, string? wait, HttpRequest request, SearchEngine engine, CancellationToken ct)
     {
         bool waitIndexed = WaitIndexed(wait);
-        if (await engine.Store.GetCollectionIdAsync(name, ct) is null) throw new NotFoundException($"collection '{name}' does not exist");
+        await engine.Collections.RequireAsync(name, ct);
         IngestTask task;
         string contentType = request.ContentType ?? "";
         if (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) || contentType.StartsWith("application/jsonl", StringComparison.OrdinalIgnoreCase))

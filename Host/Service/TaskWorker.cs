@@ -29,7 +29,7 @@ public sealed class TaskWorker : BackgroundService
         {
             try
             {
-                foreach (var task in await _engine.Store.GetUnfinishedTasksAsync(stoppingToken))
+                foreach (var task in await _engine.Tasks.UnfinishedAsync(stoppingToken))
                 {
                     _logger.LogInformation("Running task {Task} ({Total} items, {Done} done)", task.Id, task.Total, task.Done + task.Failed);
                     var final = await _engine.TaskRunner.RunAsync(task.Id, null, stoppingToken);

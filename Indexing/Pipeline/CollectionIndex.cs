@@ -31,6 +31,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
     private IndexGeneration? _building;
     private Task? _maintenance;
     private Task? _reindex;
+    private volatile bool _closed;
     private (int Current, DateTime Manifest, DateTime Dense) _readOnlyStamp;
     private DateTime _lastRefresh = DateTime.UtcNow;
 
@@ -189,11 +190,13 @@ internal sealed class CollectionIndex : IAsyncDisposable
     /// <summary>A reference to the serving generation that stays valid until released, even across a swap.</summary>
     public async ValueTask<IndexGeneration> AcquireAsync(CancellationToken ct)
     {
-        if (Serving.IsReadOnly && _directory is not null && DateTime.UtcNow - _lastRefresh >= RefreshInterval) await RefreshAsync(ct);
+        if (Serving.IsReadOnly && _directory is not null && DateTime.UtcNow - _lastRefresh >= RefreshInterval && !_closed) await RefreshAsync(ct);
         while (true)
         {
             var g = Serving;
             if (g.TryAcquire()) return g;
+            // A generation is released after the next one is published, so looking again finds it; unless these indexes are closed.
+            if (_closed) throw new NotFoundException($"the indexes of '{Name}' are closed (the collection was deleted, or the service is stopping)");
         }
     }
 
@@ -305,18 +308,27 @@ internal sealed class CollectionIndex : IAsyncDisposable
         {
             var serving = Serving;
             if (serving.IsReadOnly) return;
-            await StepUntilCaughtUpAsync(serving.Stages, ct);
+            await StepThroughAsync(serving.Stages, await Feed.LatestAsync(ct), ct);
         }
         finally { _stepping.Release(); }
     }
 
-    private async Task StepUntilCaughtUpAsync(IReadOnlyList<IndexingStage> stages, CancellationToken ct)
+    /// <summary>
+    /// Runs the stages in order until each has applied the change <paramref name="target"/> (the statistics stage,
+    /// which follows no position, steps once), committing as their intervals say and at the end. The target is fixed
+    /// when the caller starts: writes that keep arriving never keep a catch-up or a reindex from finishing.
+    /// </summary>
+    private async Task StepThroughAsync(IReadOnlyList<IndexingStage> stages, long target, CancellationToken ct)
     {
         foreach (var stage in stages)
         {
             var interval = StageRunner.CommitInterval(stage, _options);
-            while (await stage.StepAsync(Feed, ct))
-                if (stage.Dirty && DateTime.UtcNow - stage.LastCommit >= interval) stage.Commit();
+            if (stage is StatisticsStage) await stage.StepAsync(Feed, ct);
+            else
+            {
+                while ((stage.Position < target || stage.WorkDue) && await stage.StepAsync(Feed, ct))
+                    if (stage.Dirty && DateTime.UtcNow - stage.LastCommit >= interval) stage.Commit();
+            }
             if (stage.Dirty) stage.Commit();
         }
     }
@@ -386,7 +398,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
         {
             // Statistics are published by the generation that serves: the new one publishes once it does.
             var searchable = new IndexingStage[] { building.LexicalStage!, building.DenseStage! };
-            await StepUntilCaughtUpAsync(searchable, ct);
+            await StepThroughAsync(searchable, await Feed.LatestAsync(ct), ct);
             await _stepping.WaitAsync(ct);
             try
             {
@@ -399,7 +411,8 @@ internal sealed class CollectionIndex : IAsyncDisposable
                 var old = Serving;
                 foreach (var stage in old.Stages)
                     if (stage.Dirty) stage.Commit();
-                await StepUntilCaughtUpAsync(searchable, ct);
+                long target = Math.Max(await Feed.LatestAsync(ct), Math.Max(old.LexicalSequence, old.DenseSequence));
+                await StepThroughAsync(searchable, target, ct);
                 _home?.WriteCurrent(building.Id);
                 building.State = GenerationState.Serving;
                 Volatile.Write(ref _serving, building);
@@ -453,6 +466,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
     /// <summary>Stops the upkeep and, when owned, commits what the stages applied (a graceful stop); with <paramref name="deleteFiles"/> the indexes are removed instead (the collection was deleted).</summary>
     public async ValueTask DisposeAsync(bool deleteFiles)
     {
+        _closed = true;
         await _stop.CancelAsync();
         if (_maintenance is not null) await _maintenance;
         if (_reindex is { } reindex)

@@ -38,12 +38,16 @@ public sealed class DenseStage : IndexingStage
     public bool Learning => _learning;
 
     /// <inheritdoc />
+    public override bool WorkDue => _generation.Dense is { } dense && RelearnDue(dense);
+
+    private bool RelearnDue(DenseCollectionIndex dense) =>
+        dense.Embedder.IsLearned && dense.SegmentsEmbeddedSinceLearning > _options.RelearnAfter * Math.Max(1, dense.LearnedSegments);
+
+    /// <inheritdoc />
     public override async Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct)
     {
         var dense = _generation.Dense;
-        if (dense is null) return await LearnAsync(feed, ct);
-        if (dense.Embedder.IsLearned && dense.SegmentsEmbeddedSinceLearning > _options.RelearnAfter * Math.Max(1, dense.LearnedSegments))
-            return await LearnAsync(feed, ct);
+        if (dense is null || RelearnDue(dense)) return await LearnAsync(feed, ct);
         var batch = await feed.NextAsync(Position, ct);
         if (batch is null) return false;
         await Task.Run(() => Apply(dense, batch), ct);

@@ -57,6 +57,9 @@ public abstract class IndexingStage
     /// <summary>When the stage last committed.</summary>
     internal DateTime LastCommit { get; private set; } = DateTime.UtcNow;
 
+    /// <summary>Whether the stage has work due beyond following the log (a relearning), which a catch-up does too.</summary>
+    public virtual bool WorkDue => false;
+
     /// <summary>Whether applied work is not yet durable.</summary>
     public bool Dirty => Position != Checkpoint;
 

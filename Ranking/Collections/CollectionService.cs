@@ -54,6 +54,15 @@ public sealed partial class CollectionService(IDocumentStore store, CollectionIn
     /// <summary>Creates the collection unless it exists; true when it was created.</summary>
     public async Task<bool> EnsureAsync(string name, CancellationToken ct) => await store.CreateCollectionAsync(ValidateName(name), ct);
 
+    /// <summary>Throws <see cref="NotFoundException"/> unless the collection exists (cheaply: before a large request body is read).</summary>
+    public async Task RequireAsync(string name, CancellationToken ct)
+    {
+        if (await store.GetCollectionIdAsync(name, ct) is null) throw new NotFoundException($"collection '{name}' does not exist");
+    }
+
+    /// <summary>The change sequence of the collection's latest write (0 before any).</summary>
+    public Task<long> LatestChangeAsync(string name, CancellationToken ct) => store.GetLastChangeAsync(name, ct);
+
     /// <summary>Every collection with its stored document count.</summary>
     public async Task<IReadOnlyList<CollectionView>> ListAsync(CancellationToken ct)
     {

@@ -47,6 +47,9 @@ public sealed class TaskService(IDocumentStore store, IngestionPipeline ingestio
         return task;
     }
 
+    /// <summary>Tasks that were queued or running when a runner last stopped, oldest first: what a runner starting up carries out.</summary>
+    public Task<IReadOnlyList<IngestTask>> UnfinishedAsync(CancellationToken ct) => store.GetUnfinishedTasksAsync(ct);
+
     /// <summary>The most recent tasks first.</summary>
     public Task<IReadOnlyList<IngestTask>> ListAsync(int limit, CancellationToken ct)
     {
