@@ -131,6 +131,9 @@ public sealed class PersistentIndexTests : IDisposable
         long latest = await second.Store.GetLastChangeAsync("c");
         await second.Indexes.WaitIndexedAsync("c", latest, default);
         Assert.Equal(5, (await second.Search.SearchAsync("c", new SearchRequest("shared", 10))).Hits.Count);
+        // Searchable first, durable a moment later (never an hour later, when the next commit would be due).
+        while ((await second.Indexes.StatusAsync("c", default)).Serving.Stages.Single(s => s.Name == LexicalStage.StageName).Checkpoint < latest)
+            await Task.Delay(10);
         string manifest = Directory.GetFiles(Path.Combine(_dir.Path, "index"), "manifest", SearchOption.AllDirectories).Single();
         Assert.Equal(latest, Indexing.Lexical.IndexManifest.Read(manifest).Sequence);
     }
