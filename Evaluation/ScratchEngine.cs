@@ -20,7 +20,7 @@ public static class ScratchEngine
     public static async Task WarmUpAsync(SearchEngine engine, IReadOnlyList<Indexing.Extraction.JsonDocumentInput> documents, IReadOnlyList<string> queries, string mode, CancellationToken ct)
     {
         string collection = "warmup-" + Guid.NewGuid().ToString("N")[..8];
-        await engine.Store.CreateCollectionAsync(collection, ct);
+        await engine.Store.CreateCollectionAsync(collection, ct: ct);
         foreach (var d in documents) await engine.Ingestion.IngestJsonAsync(collection, d, explicitId: d.Id is not null, ct);
         await engine.Indexes.CatchUpAsync(collection, ct);
         foreach (var q in queries)

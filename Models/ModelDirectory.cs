@@ -38,6 +38,16 @@ public static class ModelDirectory
         return new TextDecoder(tokenizer, new LlamaDecoder(config, weights, attention, cachePrecision));
     }
 
+    /// <summary>The prompt sentence-transformers puts before queries (config_sentence_transformers.json's prompts.query), or "".</summary>
+    public static string QueryPrompt(string directory)
+    {
+        string path = Path.Combine(directory, "config_sentence_transformers.json");
+        if (!File.Exists(path)) return "";
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        return doc.RootElement.TryGetProperty("prompts", out JsonElement prompts) && prompts.ValueKind == JsonValueKind.Object
+            && prompts.TryGetProperty("query", out JsonElement query) && query.ValueKind == JsonValueKind.String ? query.GetString()! : "";
+    }
+
     private static Pooling ReadPooling(string directory)
     {
         string path = Path.Combine(directory, "1_Pooling", "config.json");

@@ -3,14 +3,14 @@ using Search.Models.Tokenization;
 
 namespace Search.Models;
 
-/// <summary>A sentence-embedding model ready for text: tokenizer, BERT encoder and the pooling its directory asks for.</summary>
-public sealed class TextEncoder(Tokenizer tokenizer, BertEncoder encoder, Pooling pooling, bool normalize)
+/// <summary>A sentence-embedding model ready for text: tokenizer, encoder (on whichever runtime) and the pooling it asks for.</summary>
+public sealed class TextEncoder(Tokenizer tokenizer, ISequenceEncoder encoder, Pooling pooling, bool normalize) : IDisposable
 {
     /// <summary>The tokenizer.</summary>
     public Tokenizer Tokenizer { get; } = tokenizer;
 
     /// <summary>The encoder.</summary>
-    public BertEncoder Encoder { get; } = encoder;
+    public ISequenceEncoder Encoder { get; } = encoder;
 
     /// <summary>Mean or CLS pooling.</summary>
     public Pooling Pooling { get; } = pooling;
@@ -23,7 +23,7 @@ public sealed class TextEncoder(Tokenizer tokenizer, BertEncoder encoder, Poolin
     public float[][] Embed(IReadOnlyList<string> texts, int? maxTokens = null, int batchSize = 64)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        int limit = Math.Min(Math.Min(maxTokens ?? int.MaxValue, Encoder.Config.MaxPositionEmbeddings), Tokenizer.MaxLength ?? int.MaxValue);
+        int limit = Math.Min(Math.Min(maxTokens ?? int.MaxValue, Encoder.MaxPositions), Tokenizer.MaxLength ?? int.MaxValue);
         var result = new List<float[]>(texts.Count);
         for (int start = 0; start < texts.Count; start += batchSize)
         {
@@ -32,4 +32,7 @@ public sealed class TextEncoder(Tokenizer tokenizer, BertEncoder encoder, Poolin
         }
         return [.. result];
     }
+
+    /// <inheritdoc />
+    public void Dispose() => Encoder.Dispose();
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -52,11 +53,23 @@ public sealed record EngineOptions
     /// <summary>Input size limits.</summary>
     public IngestionOptions Ingestion { get; init; } = new();
 
-    /// <summary>A sentence-embedding model directory: served under its directory name, and every collection's dense vectors are made with it instead of an embedder learned from the collection.</summary>
-    public string? EmbeddingModelDirectory { get; init; }
+    /// <summary>
+    /// A sentence-embedding model: a BERT-family directory, or an ONNX file with vocab.txt beside it. It is served
+    /// under its name and becomes the default embedder of collections that name none.
+    /// </summary>
+    public string? EmbeddingModelPath { get; init; }
 
-    /// <summary>An embedder to make dense vectors with, given as an object (it wins over <see cref="EmbeddingModelDirectory"/>; the engine does not dispose it).</summary>
+    /// <summary>An embedder given as an object, served under its model id and made the default (tests; the engine does not dispose it).</summary>
     public IEmbeddingGenerator<string, Embedding<float>>? EmbeddingModel { get; init; }
+
+    /// <summary>
+    /// The embedder of collections that name none: a packaged encoder ("arctic-embed-xs", "all-minilm-l6-v2"), the
+    /// configured model, or "corpus" (learned from each collection). Null: the configured model if any, else arctic-embed-xs.
+    /// </summary>
+    public string? DefaultEmbedder { get; init; }
+
+    /// <summary>What runs the packaged encoders.</summary>
+    public EncoderRuntime EncoderRuntime { get; init; } = EncoderRuntime.OnnxInt8;
 }
 
 /// <summary>The composition of store, ingestion, the indexing pipeline and search that the service, the command line and the evaluations share.</summary>
@@ -92,19 +105,23 @@ public sealed class SearchEngine : IAsyncDisposable
     /// <summary>The embedders by name (POST /v1/embeddings serves them).</summary>
     public EmbedderRegistry Embedders { get; }
 
-    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders, DenseEmbedder? denseModel, ILoggerFactory loggers)
+    private readonly ConcurrentDictionary<string, DenseEmbedder?> _denseModels = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders, ILoggerFactory loggers)
     {
+        _logger = loggers.CreateLogger<SearchEngine>();
         Embedders = embedders;
         Options = options;
         Store = store;
         // Indexes are derived data: an embedded store keeps them beside the database; a server store in a local folder per process.
         string root = Path.Combine(options.DataDirectory, "index", options.Store == StoreKind.Sqlite ? "sqlite" : "postgres");
-        var indexing = options.Indexing with { Root = options.PersistIndexes ? root : null, Analyzer = Analyzer.English, Bm25 = options.Bm25, DenseModel = denseModel };
+        var indexing = options.Indexing with { Root = options.PersistIndexes ? root : null, Analyzer = Analyzer.English, Bm25 = options.Bm25, Embedders = DenseModel };
         Indexes = new CollectionIndexes(store, indexing, loggers.CreateLogger<CollectionIndexes>());
         Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion, new PublishedStatistics(store, Analyzer.English));
         TaskRunner = new BulkTaskRunner(store, Ingestion);
         Search = new SearchService(store, Indexes);
-        Collections = new CollectionService(store, Indexes);
+        Collections = new CollectionService(store, Indexes, embedders);
         Documents = new DocumentService(store, Ingestion, Indexes);
         Tasks = new TaskService(store, Ingestion, Indexes);
     }
@@ -114,19 +131,8 @@ public sealed class SearchEngine : IAsyncDisposable
     {
         options.Bm25.Validate();
         options.Segmenter.Validate();
-        // Loaded before the store opens, so a bad model directory fails the start with nothing to undo.
-        var embedders = EmbedderRegistry.Configured(options.EmbeddingModel is null ? options.EmbeddingModelDirectory : null);
-        DenseEmbedder? denseModel;
-        try
-        {
-            var model = options.EmbeddingModel ?? embedders.DirectoryModel;
-            denseModel = model is null ? null : DenseEmbedder.FromModel(model);
-        }
-        catch
-        {
-            embedders.Dispose();
-            throw;
-        }
+        // Loaded before the store opens, so a bad model path fails the start with nothing to undo.
+        var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, Model: options.EmbeddingModel));
         IDocumentStore store = options.Store switch
         {
             StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString
@@ -143,8 +149,20 @@ public sealed class SearchEngine : IAsyncDisposable
             embedders.Dispose();
             throw;
         }
-        return new SearchEngine(store, options, embedders, denseModel, loggers ?? NullLoggerFactory.Instance);
+        return new SearchEngine(store, options, embedders, loggers ?? NullLoggerFactory.Instance);
     }
+
+    /// <summary>
+    /// The model behind an embedder name (null: the default), for a collection's dense stage; null means the collection
+    /// learns its own. A name no longer offered (a model that was configured once) falls back to learning, with a warning.
+    /// </summary>
+    private DenseEmbedder? DenseModel(string? name) => _denseModels.GetOrAdd(name ?? Embedders.DefaultName, n =>
+    {
+        if (n == EmbedderRegistry.Corpus) return null;
+        if (Embedders.TryGet(n, out var generator)) return DenseEmbedder.FromModel(generator);
+        _logger.LogWarning("No embedder '{Embedder}' is offered; collections naming it learn their own", n);
+        return null;
+    });
 
     /// <summary>The store's kind and schema version, for a health check (a store that cannot answer throws).</summary>
     public async Task<(string Store, int SchemaVersion)> HealthAsync(CancellationToken ct) =>

@@ -26,7 +26,7 @@ public static class BeirEvaluator
         var lines = File.ReadAllLines(data.CorpusPath);
         await ScratchEngine.WarmUpAsync(engine, WarmUpDocuments(data.CorpusPath, lines), [.. data.Queries.Values.Take(WarmUpQueries)], mode, ct);
         string collection = "eval-" + Guid.NewGuid().ToString("N")[..8];
-        await engine.Store.CreateCollectionAsync(collection, ct);
+        await engine.Store.CreateCollectionAsync(collection, ct: ct);
         var clock = Stopwatch.StartNew();
         int documents = 0, failed = 0, line = 0;
         foreach (var text in lines)

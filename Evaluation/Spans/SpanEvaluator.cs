@@ -27,7 +27,7 @@ public static class SpanEvaluator
             if (!File.Exists(p)) throw new FileNotFoundException($"{p}: missing (a span set has documents.jsonl, queries.jsonl and qrels.jsonl)");
         await WarmUpAsync(engine, documentsPath, queriesPath, mode, ct);
         string collection = "spans-" + Guid.NewGuid().ToString("N")[..8];
-        await engine.Store.CreateCollectionAsync(collection, ct);
+        await engine.Store.CreateCollectionAsync(collection, ct: ct);
         var clock = Stopwatch.StartNew();
         // (document, segment ordinal) → the turns the segment covers.
         var turnsOf = new Dictionary<(string, int), (int First, int Last)>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Search.Indexing.Embeddings;
 using Search.Indexing.Lexical;
 using Search.Indexing.Pipeline;
 using Search.Ranking;
@@ -25,7 +26,15 @@ public static class EngineSettings
             Store = kind,
             DataDirectory = a.Get("data-dir") ?? Environment.GetEnvironmentVariable("SEARCH_DATA_DIR") ?? ".data",
             PostgresConnectionString = postgres,
-            EmbeddingModelDirectory = a.Get("embedding-model") is { Length: > 0 } model ? model : Environment.GetEnvironmentVariable("SEARCH_EMBEDDING_MODEL") is { Length: > 0 } env ? env : null,
+            EmbeddingModelPath = a.Get("embedding-model") is { Length: > 0 } model ? model : Environment.GetEnvironmentVariable("SEARCH_EMBEDDING_MODEL") is { Length: > 0 } env ? env : null,
+            DefaultEmbedder = a.Get("embedder") is { Length: > 0 } embedder ? embedder : Environment.GetEnvironmentVariable("SEARCH_EMBEDDER") is { Length: > 0 } e ? e : null,
+            EncoderRuntime = (a.Get("runtime") ?? Environment.GetEnvironmentVariable("SEARCH_ENCODER_RUNTIME")) switch
+            {
+                null or "" or "onnx-int8" => EncoderRuntime.OnnxInt8,
+                "onnx-fp32" => EncoderRuntime.OnnxFloat32,
+                "models-fp32" => EncoderRuntime.ModelsFloat32,
+                var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
+            },
             Durable = durable,
             Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
             Indexing = new IndexingOptions { Mode = mode },

@@ -20,7 +20,7 @@ public static class IngestVerb
         a.RejectUnknown();
         if (a.Positional.Count == 0) throw new UsageException("name the files, directories or globs to ingest");
         await using var engine = await SearchEngine.OpenAsync(options, ct: ct);
-        if (await engine.Collections.EnsureAsync(collection, ct)) Console.Error.WriteLine($"created collection '{collection}'");
+        if (await engine.Collections.EnsureAsync(collection, null, ct)) Console.Error.WriteLine($"created collection '{collection}' (embedder {engine.Embedders.DefaultName})");
         var task = await engine.Tasks.QueuePathsAsync(collection, a.Positional, ct);
         var bar = new ProgressBar("ingest");
         var final = await engine.TaskRunner.RunAsync(task.Id, new SyncProgress<TaskProgress>(p => bar.Report(p.Done + p.Failed, p.Total, p.Failed, p.CurrentItem)), ct);

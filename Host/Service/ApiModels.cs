@@ -4,8 +4,11 @@ using Search.Segmentation;
 
 namespace Search.Service;
 
-/// <summary>Body of POST /collections.</summary>
-public sealed record CreateCollectionRequest(string? Name);
+/// <summary>Body of POST /collections: a name and, optionally, the embedder of its dense vectors (else the service's default).</summary>
+public sealed record CreateCollectionRequest(string? Name, string? Embedder);
+
+/// <summary>Body of PATCH /collections/{name}: the embedder to rebuild its dense vectors with (null: the service's default).</summary>
+public sealed record UpdateCollectionRequest(string? Embedder);
 
 /// <summary>Body of POST /collections/{name}/search.</summary>
 public sealed record SearchBody(string? Q, int? K, string? Mode, string? Group, Dictionary<string, string>? Filters);

@@ -42,14 +42,15 @@ public static class EmbeddingEndpoints
     private static async Task<IResult> CreateEmbeddings(EmbeddingsRequest? body, SearchEngine engine, CancellationToken ct)
     {
         if (body is null) throw new ArgumentException("send a JSON body {\"model\": ..., \"input\": ...}");
-        if (string.IsNullOrEmpty(body.Model)) throw new ArgumentException("name the embedding model in 'model'; GET /v1/models lists them");
+        string name = string.IsNullOrEmpty(body.Model) ? engine.Embedders.DefaultName : body.Model;
+        if (name == EmbedderRegistry.Corpus) throw new ArgumentException("the default embedder is learned per collection; name a model in 'model' (GET /v1/models lists them)");
         bool base64 = body.EncodingFormat switch
         {
             null or "" or "float" => false,
             "base64" => true,
             _ => throw new ArgumentException("encoding_format must be 'float' or 'base64'"),
         };
-        var generator = Model(engine, body.Model);
+        var generator = Model(engine, name);
         List<string> inputs = ReadInputs(body.Input);
         int? modelDimensions = generator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions;
         if (body.Dimensions is int asked && (asked <= 0 || asked > modelDimensions))
@@ -59,7 +60,7 @@ public static class EmbeddingEndpoints
         var options = body.Dimensions is int d ? new EmbeddingGenerationOptions { Dimensions = d } : null;
         var generated = await generator.GenerateAsync(inputs, options, ct);
         if (generated.Count != inputs.Count)
-            throw new InvalidOperationException($"embedder '{body.Model}' returned {generated.Count} vectors for {inputs.Count} inputs");
+            throw new InvalidOperationException($"embedder '{name}' returned {generated.Count} vectors for {inputs.Count} inputs");
         var data = new List<EmbeddingItem>(generated.Count);
         for (int i = 0; i < generated.Count; i++)
         {
@@ -69,7 +70,7 @@ public static class EmbeddingEndpoints
             data.Add(new EmbeddingItem("embedding", i, base64 ? EmbeddingVectors.ToBase64(output) : output));
         }
         long tokens = generated.Usage?.InputTokenCount ?? 0;
-        return Results.Ok(new EmbeddingList("list", data, body.Model, new EmbeddingUsage(tokens, generated.Usage?.TotalTokenCount ?? tokens)));
+        return Results.Ok(new EmbeddingList("list", data, name, new EmbeddingUsage(tokens, generated.Usage?.TotalTokenCount ?? tokens)));
     }
 
     private static List<string> ReadInputs(JsonElement input)

@@ -22,8 +22,15 @@ public static class Endpoints
         var collections = app.MapGroup("/collections");
         collections.MapPost("", async (CreateCollectionRequest? body, SearchEngine engine, CancellationToken ct) =>
         {
-            var created = await engine.Collections.CreateAsync(body?.Name, ct);
+            var created = await engine.Collections.CreateAsync(body?.Name, body?.Embedder, ct);
             return Results.Created($"/collections/{created.Name}", created);
+        });
+        collections.MapPatch("/{name}", async (string name, UpdateCollectionRequest? body, SearchEngine engine, IHostApplicationLifetime lifetime, ILogger<TaskWorker> log, CancellationToken ct) =>
+        {
+            // The new vectors are built as the next generation; it stops with the service, not with this request.
+            var (started, completion) = await engine.Collections.ChangeEmbedderAsync(name, body?.Embedder, lifetime.ApplicationStopping);
+            _ = completion.ContinueWith(t => log.LogError(t.Exception, "Rebuilding {Collection} with a new embedder failed", name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return Results.Accepted($"/admin/collections/{name}/generations", started);
         });
         collections.MapGet("", async (SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.ListAsync(ct)));
         collections.MapGet("/{name}", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.GetAsync(name, ct)));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Search.Models;
 using Search.Indexing.Embeddings;
 
 namespace Search.Indexing.Dense;
@@ -18,19 +19,24 @@ public sealed class DenseEmbedder
     private const int ModelBatch = 256;
 
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _model;
+    private readonly string _queryPrefix;
 
-    private DenseEmbedder(CorpusEmbedder? corpus, IEmbeddingGenerator<string, Embedding<float>>? model, string name, int dimension)
+    private DenseEmbedder(CorpusEmbedder? corpus, IEmbeddingGenerator<string, Embedding<float>>? model, string name, int dimension, string queryPrefix)
     {
         Corpus = corpus;
         _model = model;
+        _queryPrefix = queryPrefix;
         Name = name;
         Dimension = dimension;
     }
 
     /// <summary>The collection-learned embedder.</summary>
-    public static DenseEmbedder Learned(CorpusEmbedder corpus) => new(corpus, null, CorpusName, corpus.Dimension);
+    public static DenseEmbedder Learned(CorpusEmbedder corpus) => new(corpus, null, CorpusName, corpus.Dimension, "");
 
-    /// <summary>A configured model; its dimension comes from its metadata or, failing that, from embedding one text.</summary>
+    /// <summary>
+    /// A model; its dimension comes from its metadata or, failing that, from embedding one text, and the prefix its
+    /// queries carry from its <see cref="EncoderDescription"/> when it has one.
+    /// </summary>
     public static DenseEmbedder FromModel(IEmbeddingGenerator<string, Embedding<float>> model)
     {
         var metadata = model.GetService<EmbeddingGeneratorMetadata>();
@@ -38,7 +44,7 @@ public sealed class DenseEmbedder
         int dimension = metadata?.DefaultModelDimensions
             ?? model.GenerateAsync(["dimension"]).GetAwaiter().GetResult()[0].Vector.Length;
         if (dimension < 1) throw new InvalidOperationException($"{name} gives vectors without dimensions");
-        return new DenseEmbedder(null, model, name, dimension);
+        return new DenseEmbedder(null, model, name, dimension, model.GetService<EncoderDescription>()?.QueryPrefix ?? "");
     }
 
     /// <summary>"corpus", or "model:" and the model's id: a saved index is reused only by the embedder that made it.</summary>
@@ -52,6 +58,9 @@ public sealed class DenseEmbedder
 
     /// <summary>Whether the embedder is learned from the collection (and so relearned as it changes).</summary>
     public bool IsLearned => Corpus is not null;
+
+    /// <summary>The unit-length vector of a query: with the model's query prefix (retrieval models embed the two sides differently).</summary>
+    public float[] EmbedQuery(string query) => Embed(_queryPrefix + query);
 
     /// <summary>The unit-length vector of one text.</summary>
     public float[] Embed(string text)

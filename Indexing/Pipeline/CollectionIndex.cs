@@ -35,10 +35,13 @@ internal sealed class CollectionIndex : IAsyncDisposable
     private (int Current, DateTime Manifest, DateTime Dense) _readOnlyStamp;
     private DateTime _lastRefresh = DateTime.UtcNow;
 
-    private CollectionIndex(string name, long collectionId, IDocumentStore store, IndexingOptions options, ILogger logger)
+    private string? _embedder;
+
+    private CollectionIndex(string name, long collectionId, string? embedder, IDocumentStore store, IndexingOptions options, ILogger logger)
     {
         Name = name;
         CollectionId = collectionId;
+        _embedder = embedder;
         _store = store;
         _options = options;
         _logger = logger;
@@ -65,9 +68,9 @@ internal sealed class CollectionIndex : IAsyncDisposable
     public bool Owned => !Serving.IsReadOnly;
 
     /// <summary>Opens the collection's indexes as the options' mode allows: no change is replayed here.</summary>
-    public static async Task<CollectionIndex> OpenAsync(string name, long collectionId, IDocumentStore store, IndexingOptions options, ILogger logger, CancellationToken ct)
+    public static async Task<CollectionIndex> OpenAsync(CollectionKey collection, IDocumentStore store, IndexingOptions options, ILogger logger, CancellationToken ct)
     {
-        var index = new CollectionIndex(name, collectionId, store, options, logger);
+        var index = new CollectionIndex(collection.Name, collection.Id, collection.Embedder, store, options, logger);
         try
         {
             var serving = await index.OpenServingAsync(ct);
@@ -90,7 +93,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
     {
         if (_directory is null)
         {
-            var memory = IndexGeneration.Maintained(1, LexicalIndex.InMemory(_options.Analyzer, _options.Bm25), null, null, _store, _options);
+            var memory = IndexGeneration.Maintained(1, LexicalIndex.InMemory(_options.Analyzer, _options.Bm25), null, Model(), null, _store, _options);
             memory.State = GenerationState.Serving;
             return memory;
         }
@@ -125,7 +128,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
         DenseCollectionIndex? dense = null;
         try
         {
-            dense = DenseCollectionIndex.TryLoad(directory, await _store.GetLastChangeAsync(Name, ct), _options.ApproximateFrom, _options.DenseModel);
+            dense = DenseCollectionIndex.TryLoad(directory, await _store.GetLastChangeAsync(Name, ct), _options.ApproximateFrom, Model());
         }
         catch (InvalidDataException e)
         {
@@ -136,7 +139,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
             lexical.Dispose();
             throw;
         }
-        var generation = IndexGeneration.Maintained(current, lexical, dense, directory, _store, _options);
+        var generation = IndexGeneration.Maintained(current, lexical, dense, Model(), directory, _store, _options);
         generation.State = GenerationState.Serving;
         return generation;
     }
@@ -168,7 +171,7 @@ internal sealed class CollectionIndex : IAsyncDisposable
             DenseCollectionIndex? dense = null;
             try
             {
-                dense = DenseCollectionIndex.TryLoad(generationDirectory, long.MaxValue, _options.ApproximateFrom, _options.DenseModel);
+                dense = DenseCollectionIndex.TryLoad(generationDirectory, long.MaxValue, _options.ApproximateFrom, Model());
             }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
@@ -364,8 +367,14 @@ internal sealed class CollectionIndex : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts building the next generation while the current one serves; see <see cref="CollectionIndexes.StartReindexAsync"/>.</summary>
-    public (GenerationInfo Started, Task<GenerationInfo> Completion) StartReindex(CancellationToken ct)
+    /// <summary>The model the collection's embedder names (null: learned from the collection).</summary>
+    private DenseEmbedder? Model() => _options.Embedders(_embedder);
+
+    /// <summary>
+    /// Starts building the next generation, with the dense vectors of <paramref name="embedder"/> (the collection's
+    /// current setting), while the current one serves; see <see cref="CollectionIndexes.StartReindexAsync"/>.
+    /// </summary>
+    public (GenerationInfo Started, Task<GenerationInfo> Completion) StartReindex(string? embedder, CancellationToken ct)
     {
         if (!Owned)
             throw new ConflictException($"the indexes of '{Name}' are maintained by another process (a running service?); reindex through it");
@@ -379,7 +388,8 @@ internal sealed class CollectionIndex : IAsyncDisposable
             string? directory = _home?.GenerationDirectory(next);
             if (directory is not null && Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
             var lexical = directory is null ? LexicalIndex.InMemory(_options.Analyzer, _options.Bm25) : LexicalIndex.Open(directory, _options.Analyzer, _options.Bm25);
-            building = IndexGeneration.Maintained(next, lexical, null, directory, _store, _options);
+            _embedder = embedder;
+            building = IndexGeneration.Maintained(next, lexical, null, Model(), directory, _store, _options);
             _building = building;
         }
         var completion = BuildAsync(building, ct);

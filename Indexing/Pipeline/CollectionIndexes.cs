@@ -109,7 +109,8 @@ public sealed class CollectionIndexes : IAsyncDisposable
     /// <summary>The collection's open indexes, opened on first use; <see cref="NotFoundException"/> when it does not exist.</summary>
     private async Task<CollectionIndex> GetAsync(string collection, CancellationToken ct)
     {
-        long id = await _store.GetCollectionIdAsync(collection, ct) ?? throw new NotFoundException($"collection '{collection}' does not exist");
+        var key = await _store.GetCollectionKeyAsync(collection, ct) ?? throw new NotFoundException($"collection '{collection}' does not exist");
+        long id = key.Id;
         while (true)
         {
             Task<CollectionIndex> opening;
@@ -119,7 +120,7 @@ public sealed class CollectionIndexes : IAsyncDisposable
                 if (!_open.TryGetValue(collection, out opening!))
                 {
                     // Shared by every caller, so no caller's cancellation may stop it.
-                    opening = CollectionIndex.OpenAsync(collection, id, _store, Options, _logger, CancellationToken.None);
+                    opening = CollectionIndex.OpenAsync(key, _store, Options, _logger, CancellationToken.None);
                     _open[collection] = opening;
                 }
             }
@@ -168,8 +169,12 @@ public sealed class CollectionIndexes : IAsyncDisposable
     /// serving generation's stages stop, the new one reaches at least where they stood, and the two swap, so no search
     /// fails and no result is lost.
     /// </summary>
-    public async Task<(GenerationInfo Started, Task<GenerationInfo> Completion)> StartReindexAsync(string collection, CancellationToken ct) =>
-        (await GetAsync(collection, ct)).StartReindex(ct);
+    public async Task<(GenerationInfo Started, Task<GenerationInfo> Completion)> StartReindexAsync(string collection, CancellationToken ct)
+    {
+        var index = await GetAsync(collection, ct);
+        var key = await _store.GetCollectionKeyAsync(collection, ct) ?? throw new NotFoundException($"collection '{collection}' does not exist");
+        return index.StartReindex(key.Embedder, ct);
+    }
 
     /// <summary>The collection's generations: recently retired ones, the serving one, and one being built.</summary>
     public async Task<IReadOnlyList<GenerationInfo>> GenerationsAsync(string collection, CancellationToken ct) => (await GetAsync(collection, ct)).Generations();

@@ -15,15 +15,23 @@ public sealed class DenseStage : IndexingStage
 {
     private readonly IndexGeneration _generation;
     private readonly IndexingOptions _options;
+    private readonly DenseEmbedder? _model;
     private volatile bool _learning;
 
-    /// <summary>The stage of <paramref name="generation"/>, resuming at the dense index the generation opened with (if any).</summary>
-    public DenseStage(IndexGeneration generation, IndexingOptions options)
+    /// <summary>
+    /// The stage of <paramref name="generation"/>, resuming at the dense index the generation opened with (if any);
+    /// it embeds with <paramref name="model"/>, or learns an embedder from the collection when that is null.
+    /// </summary>
+    public DenseStage(IndexGeneration generation, IndexingOptions options, DenseEmbedder? model)
     {
         _generation = generation;
         _options = options;
+        _model = model;
         if (generation.Dense is { } dense) Resume(dense.Sequence);
     }
+
+    /// <summary>The name of what embeds: a model's, or <see cref="DenseEmbedder.CorpusName"/>.</summary>
+    public string EmbedderName => _model?.Name ?? DenseEmbedder.CorpusName;
 
     /// <summary>The stage's name.</summary>
     public const string StageName = "dense";
@@ -90,7 +98,7 @@ public sealed class DenseStage : IndexingStage
                 Advance(through, 0);
                 return true;
             }
-            var fresh = await Task.Run(() => DenseCollectionIndex.Build(segments, through, new CorpusEmbedderOptions(), _options.ApproximateFrom, _options.DenseModel), ct);
+            var fresh = await Task.Run(() => DenseCollectionIndex.Build(segments, through, new CorpusEmbedderOptions(), _options.ApproximateFrom, _model), ct);
             segments.Clear();
             // Writes made while it learned are embedded before it serves.
             while (await feed.NextAsync(fresh.Sequence, ct) is { } batch) await Task.Run(() => Apply(fresh, batch), ct);

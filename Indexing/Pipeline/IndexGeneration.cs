@@ -41,11 +41,12 @@ public sealed class IndexGeneration
     /// A generation this process maintains: its committed lexical and dense indexes (none yet for a new one) and the
     /// stages that bring them up to date, each resuming at its own checkpoint.
     /// </summary>
-    public static IndexGeneration Maintained(int id, LexicalIndex lexical, DenseCollectionIndex? dense, string? directory, IDocumentStore store, IndexingOptions options)
+    public static IndexGeneration Maintained(int id, LexicalIndex lexical, DenseCollectionIndex? dense, DenseEmbedder? model, string? directory, IDocumentStore store,
+        IndexingOptions options)
     {
         var generation = new IndexGeneration(id, lexical, dense, directory);
         generation.LexicalStage = new LexicalStage(generation);
-        generation.DenseStage = new DenseStage(generation, options);
+        generation.DenseStage = new DenseStage(generation, options, model);
         generation.StatisticsStage = new StatisticsStage(generation, store, options);
         generation.Stages = [generation.LexicalStage, generation.DenseStage, generation.StatisticsStage];
         return generation;

@@ -32,8 +32,11 @@ public sealed record IndexingOptions
     /// <summary>BM25 constants and field weights.</summary>
     public Bm25Parameters Bm25 { get; init; } = new();
 
-    /// <summary>The model dense vectors are made with; null learns an embedder from each collection.</summary>
-    public DenseEmbedder? DenseModel { get; init; }
+    /// <summary>
+    /// The model a collection's dense vectors are made with, from the embedder the collection names (null: the
+    /// default); a null result learns an embedder from the collection itself.
+    /// </summary>
+    public Func<string?, DenseEmbedder?> Embedders { get; init; } = _ => null;
 
     /// <summary>Store changes one indexing step reads at most (each document it touches is loaded with its segments).</summary>
     public int BatchChanges { get; init; } = 500;

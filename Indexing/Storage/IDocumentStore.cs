@@ -15,8 +15,11 @@ public interface IDocumentStore : IAsyncDisposable
     /// <summary>The schema version after migration.</summary>
     Task<int> GetSchemaVersionAsync(CancellationToken ct = default);
 
-    /// <summary>Creates a collection; returns false when it exists already.</summary>
-    Task<bool> CreateCollectionAsync(string name, CancellationToken ct = default);
+    /// <summary>Creates a collection (with the embedder its dense vectors are made with, or null for the default); returns false when it exists already.</summary>
+    Task<bool> CreateCollectionAsync(string name, string? embedder = null, CancellationToken ct = default);
+
+    /// <summary>Sets the embedder a collection's dense vectors are made with (null: the default); false when it does not exist.</summary>
+    Task<bool> SetCollectionEmbedderAsync(string name, string? embedder, CancellationToken ct = default);
 
     /// <summary>All collections, by name.</summary>
     Task<IReadOnlyList<Collection>> ListCollectionsAsync(CancellationToken ct = default);
@@ -26,6 +29,9 @@ public interface IDocumentStore : IAsyncDisposable
 
     /// <summary>A collection's id (a re-created collection gets a new one), or null; cheaper than <see cref="GetCollectionAsync"/>, which counts documents.</summary>
     Task<long?> GetCollectionIdAsync(string name, CancellationToken ct = default);
+
+    /// <summary>A collection's id, name and embedder, or null; as cheap as <see cref="GetCollectionIdAsync"/>.</summary>
+    Task<CollectionKey?> GetCollectionKeyAsync(string name, CancellationToken ct = default);
 
     /// <summary>Every collection's id and name, by name.</summary>
     Task<IReadOnlyList<CollectionKey>> ListCollectionKeysAsync(CancellationToken ct = default);

@@ -72,5 +72,9 @@ public static class Migrations
               payload {d.BlobType} NOT NULL, created_ms BIGINT NOT NULL)
             """,
         ],
+        [
+            // The embedder a collection's dense vectors are made with; null follows the engine's default.
+            "ALTER TABLE collections ADD COLUMN embedder TEXT",
+        ],
     ];
 }

@@ -126,21 +126,26 @@ public abstract class SqlDocumentStore : IDocumentStore
     // ---- collections ----
 
     /// <inheritdoc />
-    public async Task<bool> CreateCollectionAsync(string name, CancellationToken ct = default)
+    public async Task<bool> CreateCollectionAsync(string name, string? embedder = null, CancellationToken ct = default)
     {
         return await InTransactionAsync(async (conn, tx) =>
         {
             if (await ScalarAsync(conn, tx, "SELECT id FROM collections WHERE name = @n", ct, ("n", name)) is not null) return false;
-            await ExecAsync(conn, tx, "INSERT INTO collections (name, created_ms) VALUES (@n, @t)", ct, ("n", name), ("t", NowMs()));
+            await ExecAsync(conn, tx, "INSERT INTO collections (name, created_ms, embedder) VALUES (@n, @t, @e)", ct, ("n", name), ("t", NowMs()), ("e", embedder));
             return true;
         }, ct);
     }
 
+    /// <inheritdoc />
+    public async Task<bool> SetCollectionEmbedderAsync(string name, string? embedder, CancellationToken ct = default) =>
+        await InTransactionAsync(async (conn, tx) =>
+            await ExecAsync(conn, tx, "UPDATE collections SET embedder = @e WHERE name = @n", ct, ("e", embedder), ("n", name)) > 0, ct);
+
     private static Collection ReadCollection(DbDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), FromMs(r.GetInt64(2)), r.GetInt64(3));
+        new(r.GetInt64(0), r.GetString(1), FromMs(r.GetInt64(2)), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetString(4));
 
     private const string CollectionSelect =
-        "SELECT c.id, c.name, c.created_ms, (SELECT COUNT(*) FROM documents d WHERE d.collection_id = c.id) FROM collections c";
+        "SELECT c.id, c.name, c.created_ms, (SELECT COUNT(*) FROM documents d WHERE d.collection_id = c.id), c.embedder FROM collections c";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Collection>> ListCollectionsAsync(CancellationToken ct = default)
@@ -166,11 +171,21 @@ public abstract class SqlDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
+    public async Task<CollectionKey?> GetCollectionKeyAsync(string name, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        var list = await QueryAsync(conn, null, "SELECT id, name, embedder FROM collections WHERE name = @n", ReadKey, ct, ("n", name));
+        return list.Count == 0 ? null : list[0];
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<CollectionKey>> ListCollectionKeysAsync(CancellationToken ct = default)
     {
         await using var conn = await OpenAsync(ct);
-        return await QueryAsync(conn, null, "SELECT id, name FROM collections ORDER BY name", r => new CollectionKey(r.GetInt64(0), r.GetString(1)), ct);
+        return await QueryAsync(conn, null, "SELECT id, name, embedder FROM collections ORDER BY name", ReadKey, ct);
     }
+
+    private static CollectionKey ReadKey(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2));
 
     /// <inheritdoc />
     public async Task<bool> DeleteCollectionAsync(string name, CancellationToken ct = default)

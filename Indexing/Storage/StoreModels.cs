@@ -2,11 +2,11 @@ using Search.Segmentation;
 
 namespace Search.Indexing.Storage;
 
-/// <summary>A named set of documents searched together.</summary>
-public sealed record Collection(long Id, string Name, DateTimeOffset CreatedAt, long DocumentCount);
+/// <summary>A named set of documents searched together; <paramref name="Embedder"/> names what makes its dense vectors (null: the engine's default).</summary>
+public sealed record Collection(long Id, string Name, DateTimeOffset CreatedAt, long DocumentCount, string? Embedder = null);
 
-/// <summary>A collection's id and name.</summary>
-public sealed record CollectionKey(long Id, string Name);
+/// <summary>A collection's id, name and embedder (null: the engine's default).</summary>
+public sealed record CollectionKey(long Id, string Name, string? Embedder = null);
 
 /// <summary>Names the collection whose change log a committed write added to.</summary>
 public sealed class CollectionChangedEventArgs(string collection) : EventArgs

@@ -7,7 +7,7 @@ namespace Search.Models.Bert;
 /// <summary>A BERT-style encoder (MiniLM, BGE, E5): embeddings + LayerNorm, then post-norm layers of bidirectional
 /// self-attention and a GELU feed-forward. A batch's matrix products run over all real tokens at once; attention
 /// runs per sequence over its own tokens, so padding never enters a softmax.</summary>
-public sealed class BertEncoder
+public sealed class BertEncoder : ISequenceEncoder
 {
     private readonly BertWeights _w;
     private readonly IAttentionBackend _attention;
@@ -38,6 +38,20 @@ public sealed class BertEncoder
 
     /// <summary>The model's configuration.</summary>
     public ModelConfig Config { get; }
+
+    /// <inheritdoc />
+    public string Runtime => "models-fp32";
+
+    /// <inheritdoc />
+    public int HiddenSize => _hidden;
+
+    /// <inheritdoc />
+    public int MaxPositions => Config.MaxPositionEmbeddings;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
 
     /// <summary>Encodes token-id sequences (already with [CLS]/[SEP]); each must fit max_position_embeddings.</summary>
     public BertOutput Encode(IReadOnlyList<int[]> sequences)

@@ -32,7 +32,7 @@ public sealed class BertWeights
     public required IReadOnlyList<Layer> Layers { get; init; }
 
     /// <summary>Reads and shape-checks every tensor the encoder needs.</summary>
-    public static BertWeights Load(ModelWeights weights, ModelConfig config)
+    public static BertWeights Load(ITensorSource weights, ModelConfig config)
     {
         string prefix = weights.Contains("embeddings.word_embeddings.weight") ? "" : "bert.";
         int h = config.HiddenSize, i = config.IntermediateSize;

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Search.Models.Tensors;
 
 /// <summary>The weights of one model directory: a single model.safetensors or shards listed by model.safetensors.index.json.</summary>
-public sealed class ModelWeights : IDisposable
+public sealed class ModelWeights : ITensorSource, IDisposable
 {
     private readonly List<SafetensorsFile> _files = [];
     private readonly Dictionary<string, SafetensorsFile> _byName = new(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Search.Indexing.Embeddings;
 using Search.Indexing.Pipeline;
 using Search.Indexing.Storage;
 
@@ -27,11 +28,11 @@ public sealed record StatisticsView(int Version, long Through, long Documents, D
 /// A collection: documents stored and, when asked for one collection, what is searchable per indexing stage and
 /// which statistics new documents are segmented with (null before the pipeline publishes any).
 /// </summary>
-public sealed record CollectionView(string Name, long Documents, DateTimeOffset CreatedAt, long LatestChange = 0, CollectionIndexView? Index = null,
+public sealed record CollectionView(string Name, long Documents, DateTimeOffset CreatedAt, string Embedder, long LatestChange = 0, CollectionIndexView? Index = null,
     StatisticsView? Statistics = null);
 
 /// <summary>Collections as users manage them: their name rules, creation, views, and deletion (which cancels their tasks, keeps the tasks' history, and drops the indexes).</summary>
-public sealed partial class CollectionService(IDocumentStore store, CollectionIndexes indexes)
+public sealed partial class CollectionService(IDocumentStore store, CollectionIndexes indexes, EmbedderRegistry embedders)
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     private static partial Regex NamePattern();
@@ -43,16 +44,46 @@ public sealed partial class CollectionService(IDocumentStore store, CollectionIn
     public static string ValidateName(string? name) =>
         !string.IsNullOrEmpty(name) && NamePattern().IsMatch(name) ? name : throw new ArgumentException(NameRules);
 
-    /// <summary>Creates a collection; <see cref="ConflictException"/> when it exists.</summary>
-    public async Task<CollectionView> CreateAsync(string? name, CancellationToken ct)
+    /// <summary>
+    /// Creates a collection, its dense vectors made by <paramref name="embedder"/> (a packaged encoder, the configured
+    /// model, or "corpus"; null: the engine's default); <see cref="ConflictException"/> when it exists.
+    /// </summary>
+    public async Task<CollectionView> CreateAsync(string? name, string? embedder, CancellationToken ct)
     {
         string valid = ValidateName(name);
-        if (!await store.CreateCollectionAsync(valid, ct)) throw new ConflictException($"collection '{valid}' exists already");
+        if (!await store.CreateCollectionAsync(valid, ValidateEmbedder(embedder), ct)) throw new ConflictException($"collection '{valid}' exists already");
         return await GetAsync(valid, ct);
     }
 
     /// <summary>Creates the collection unless it exists; true when it was created.</summary>
-    public async Task<bool> EnsureAsync(string name, CancellationToken ct) => await store.CreateCollectionAsync(ValidateName(name), ct);
+    public async Task<bool> EnsureAsync(string name, string? embedder, CancellationToken ct) => await store.CreateCollectionAsync(ValidateName(name), ValidateEmbedder(embedder), ct);
+
+    /// <summary>
+    /// Makes a collection's dense vectors with another embedder: the next generation is built with it while the
+    /// current one serves (a reindex, returned), so searches go on meanwhile.
+    /// </summary>
+    public async Task<(GenerationInfo Started, Task<GenerationInfo> Completion)> ChangeEmbedderAsync(string name, string? embedder, CancellationToken ct)
+    {
+        if (!await indexes.OwnsAsync(name, ct))
+            throw new ConflictException($"the indexes of '{name}' are maintained by another process (a running service?); change its embedder through it");
+        var before = await store.GetCollectionKeyAsync(name, ct) ?? throw new NotFoundException($"collection '{name}' does not exist");
+        await store.SetCollectionEmbedderAsync(name, ValidateEmbedder(embedder), ct);
+        try
+        {
+            return await indexes.StartReindexAsync(name, ct);
+        }
+        catch
+        {
+            await store.SetCollectionEmbedderAsync(name, before.Embedder, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private string? ValidateEmbedder(string? embedder)
+    {
+        if (embedder is null || embedder == EmbedderRegistry.Corpus || embedders.Names.Contains(embedder)) return embedder;
+        throw new ArgumentException($"no embedder '{embedder}'; known: {string.Join(", ", [.. embedders.Names, EmbedderRegistry.Corpus])}");
+    }
 
     /// <summary>Throws <see cref="NotFoundException"/> unless the collection exists (cheaply: before a large request body is read).</summary>
     public async Task RequireAsync(string name, CancellationToken ct)
@@ -67,7 +98,7 @@ public sealed partial class CollectionService(IDocumentStore store, CollectionIn
     public async Task<IReadOnlyList<CollectionView>> ListAsync(CancellationToken ct)
     {
         var list = new List<CollectionView>();
-        foreach (var c in await store.ListCollectionsAsync(ct)) list.Add(new CollectionView(c.Name, c.DocumentCount, c.CreatedAt));
+        foreach (var c in await store.ListCollectionsAsync(ct)) list.Add(new CollectionView(c.Name, c.DocumentCount, c.CreatedAt, c.Embedder ?? embedders.DefaultName));
         return list;
     }
 
@@ -87,7 +118,8 @@ public sealed partial class CollectionService(IDocumentStore store, CollectionIn
         var statistics = await store.GetStatisticsAsync(name, ct) is { } published
             ? new StatisticsView(published.Version, published.Through, published.Documents, published.CreatedAt)
             : null;
-        return new CollectionView(c.Name, c.DocumentCount, c.CreatedAt, latest, new CollectionIndexView(status.Serving.Id, status.Owned, stages), statistics);
+        return new CollectionView(c.Name, c.DocumentCount, c.CreatedAt, c.Embedder ?? embedders.DefaultName, latest,
+            new CollectionIndexView(status.Serving.Id, status.Owned, stages), statistics);
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public static class HybridRetriever
     public static float[] QueryVector(DenseCollectionIndex dense, string query, IReadOnlyList<(long DocumentId, int Ordinal, double Score)> lexical, bool situated, HybridOptions options)
     {
         int d = dense.Embedder.Dimension;
-        var q = dense.Embedder.Embed(query);
+        var q = dense.Embedder.EmbedQuery(query);
         if (options.FeedbackDocuments <= 0 || lexical.Count == 0) return q;
         var centroid = new float[d];
         int used = 0;

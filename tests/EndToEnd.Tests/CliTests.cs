@@ -38,7 +38,7 @@ public class CliTests
     {
         using var dir = new TempDirectory();
         string run = dir.File("med.run");
-        var r = await SearchProcess.RunAsync(dir.Path, "eval", "--data", Path.Combine(RepoPaths.Shared, "data", "med"), "--mode", "bm25", "--run", run);
+        var r = await SearchProcess.RunAsync(dir.Path, "eval", "--data", Path.Combine(RepoPaths.Shared, "data", "med"), "--mode", "bm25", "--run", run, "--embedder", "corpus");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
         foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50", "query_ms_p99", "query_ms_max", "query_ms_first", "query_ms_first_repeated" })
@@ -68,7 +68,7 @@ public class CliTests
         foreach (var (file, key) in new[] { ("queries.jsonl", "doc"), ("qrels.jsonl", "doc") })
             File.WriteAllLines(Path.Combine(data, file), File.ReadLines(Path.Combine(source, file)).Where(l => ids.Contains(JsonDocument.Parse(l).RootElement.GetProperty(key).GetString())));
         string run = dir.File("run.jsonl");
-        var r = await SearchProcess.RunAsync(dir.Path, "eval-spans", "--data", data, "--mode", mode, "--run", run);
+        var r = await SearchProcess.RunAsync(dir.Path, "eval-spans", "--data", data, "--mode", mode, "--run", run, "--embedder", "corpus");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var ours = JsonDocument.Parse(r.LastLine);
         var psi = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -17,7 +17,7 @@ public class BeirEvaluationTests
         var data = BeirDataset.Load(Path.Combine(RepoPaths.Shared, "data", set));
         string runPath = dir.File("bm25.run");
         EvaluationReport report = null!;
-        await ScratchEngine.RunAsync(new EngineOptions(), async engine => report = await BeirEvaluator.RunAsync(engine, data, "bm25", runPath, null, CancellationToken.None), CancellationToken.None);
+        await ScratchEngine.RunAsync(new EngineOptions { DefaultEmbedder = "corpus" }, async engine => report = await BeirEvaluator.RunAsync(engine, data, "bm25", runPath, null, CancellationToken.None), CancellationToken.None);
         var reference = IrMetricsTests.Scorer(Path.Combine(data.Directory, "qrels", "test.tsv"), runPath);
         Assert.Equal(reference["ndcg@10"], report.Metrics.Ndcg10, 4);
         Assert.Equal(reference["map"], report.Metrics.Map, 4);

@@ -15,7 +15,7 @@ public sealed class ConfiguredModelDenseTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private Task<SearchEngine> OpenAsync(bool withModel) =>
-        SearchEngine.OpenAsync(EngineTest.OnDemand(_dir.Path) with { EmbeddingModelDirectory = withModel ? TinyBert : null });
+        SearchEngine.OpenAsync(EngineTest.OnDemand(_dir.Path) with { EmbeddingModelPath = withModel ? TinyBert : null, DefaultEmbedder = withModel ? null : "corpus" });
 
     private static async Task<DenseCollectionIndex> DenseAsync(SearchEngine engine)
     {

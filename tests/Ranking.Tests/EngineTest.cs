@@ -14,10 +14,11 @@ public abstract class EngineTest : IAsyncLifetime
     protected TempDirectory Dir { get; } = new();
     protected SearchEngine Engine { get; set; } = null!;
 
-    /// <summary>The options tests open engines with: on demand, a checkpoint after every step.</summary>
+    /// <summary>The options tests open engines with: on demand, a checkpoint after every step, dense vectors learned from each collection (fast, and what these tests measure).</summary>
     public static EngineOptions OnDemand(string dataDirectory) => new()
     {
         DataDirectory = dataDirectory,
+        DefaultEmbedder = Indexing.Embeddings.EmbedderRegistry.Corpus,
         Indexing = new IndexingOptions { Mode = IndexingMode.OnDemand, LexicalCommitInterval = TimeSpan.Zero, DenseCommitInterval = TimeSpan.Zero },
     };
 

@@ -19,6 +19,7 @@ public sealed class IndexingPipelineTests : IDisposable
     private Task<SearchEngine> OpenOnDemandAsync() => SearchEngine.OpenAsync(EngineTest.OnDemand(_dir.Path) with
     {
         EmbeddingModel = _model,
+        DefaultEmbedder = null,
         Indexing = EngineTest.OnDemand(_dir.Path).Indexing with { BatchChanges = 10 },
     });
 

@@ -40,8 +40,8 @@ public sealed class TransformerEmbeddingGeneratorTests
     [Fact]
     public async Task Output_is_deterministic_and_independent_of_batching()
     {
-        using var batched = TransformerEmbeddingGenerator.Load(TinyBert, batchSize: 32);
-        using var single = TransformerEmbeddingGenerator.Load(TinyBert, batchSize: 1);
+        using var batched = TransformerEmbeddingGenerator.Load(TinyBert, batchTokens: 8192);
+        using var single = TransformerEmbeddingGenerator.Load(TinyBert, batchTokens: 1); // one text a batch
         var first = await batched.GenerateAsync(Texts);
         var second = await batched.GenerateAsync(Texts);
         var oneByOne = await single.GenerateAsync(Texts);
@@ -83,13 +83,18 @@ public sealed class TransformerEmbeddingGeneratorTests
     }
 
     [Fact]
-    public void Registry_registers_the_configured_directory_under_its_name()
+    public void Registry_offers_the_packaged_encoders_and_the_configured_model_which_becomes_the_default()
     {
-        using var registry = EmbedderRegistry.Configured(TinyBert + Path.DirectorySeparatorChar);
-        Assert.Equal(["tiny-bert"], registry.Names);
+        using var registry = EmbedderRegistry.Create(new EmbedderSettings(TinyBert + Path.DirectorySeparatorChar));
+        Assert.Equal(["all-minilm-l6-v2", "arctic-embed-xs", "tiny-bert"], registry.Names);
+        Assert.Equal("tiny-bert", registry.DefaultName);
         Assert.IsType<TransformerEmbeddingGenerator>(registry.Get("tiny-bert"));
         Assert.Throws<NotFoundException>(() => registry.Get("other"));
-        Assert.Throws<DirectoryNotFoundException>(() => EmbedderRegistry.Configured(Path.Combine(TinyBert, "missing")));
+        Assert.Throws<DirectoryNotFoundException>(() => EmbedderRegistry.Create(new EmbedderSettings(Path.Combine(TinyBert, "missing"))));
+        using var packaged = EmbedderRegistry.Create(new EmbedderSettings());
+        Assert.Equal(EmbedderSettings.PackagedDefault, packaged.DefaultName);
+        Assert.Equal(EmbedderRegistry.Corpus, EmbedderRegistry.Create(new EmbedderSettings(Default: "corpus")).DefaultName);
+        Assert.Throws<ArgumentException>(() => EmbedderRegistry.Create(new EmbedderSettings(Default: "no-such-model")));
     }
 
     [Fact]

@@ -19,14 +19,17 @@ public sealed class EmbeddingEndpointTests(EmbeddingHost host) : IClassFixture<E
     }
 
     [Fact]
-    public async Task Models_lists_the_configured_model_in_openai_shape()
+    public async Task Models_lists_the_packaged_encoders_and_the_configured_model_in_openai_shape()
     {
         var list = await Json(await host.Http.GetAsync("v1/models"));
         Assert.Equal("list", list.GetProperty("object").GetString());
-        var model = Assert.Single(list.GetProperty("data").EnumerateArray());
-        Assert.Equal("tiny-bert", model.GetProperty("id").GetString());
-        Assert.Equal("model", model.GetProperty("object").GetString());
-        Assert.True(model.TryGetProperty("owned_by", out _));
+        var models = list.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["all-minilm-l6-v2", "arctic-embed-xs", "tiny-bert"], models.Select(m => m.GetProperty("id").GetString()));
+        Assert.All(models, m => Assert.Equal("model", m.GetProperty("object").GetString()));
+        Assert.All(models, m => Assert.True(m.TryGetProperty("owned_by", out _)));
+        // Without a model name the default (here the configured model) embeds.
+        var unnamed = await Json(await host.Http.PostAsync("v1/embeddings", new StringContent("""{"input": "x"}""", System.Text.Encoding.UTF8, "application/json")));
+        Assert.Equal("tiny-bert", unnamed.GetProperty("model").GetString());
         Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("v1/models/tiny-bert")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync("v1/models/nope")).StatusCode);
     }
@@ -95,7 +98,6 @@ public sealed class EmbeddingEndpointTests(EmbeddingHost host) : IClassFixture<E
         return new()
         {
             { """{"model": "nope", "input": "x"}""", HttpStatusCode.NotFound, "nope" },
-            { """{"input": "x"}""", HttpStatusCode.BadRequest, "model" },
             { """{"model": "tiny-bert", "input": []}""", HttpStatusCode.BadRequest, "empty" },
             { """{"model": "tiny-bert", "input": ["a", ""]}""", HttpStatusCode.BadRequest, "input[1]" },
             { """{"model": "tiny-bert"}""", HttpStatusCode.BadRequest, "input" },

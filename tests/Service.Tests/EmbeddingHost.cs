@@ -9,7 +9,7 @@ using Search.TestSupport;
 namespace Search.Service.Tests;
 
 /// <summary>The real service on Kestrel at 127.0.0.1 serving the tiny-bert fixture model, given by
-/// <see cref="EngineOptions.EmbeddingModelDirectory"/> as a deployment would; shared by a test class.</summary>
+/// <see cref="EngineOptions.EmbeddingModelPath"/> as a deployment would; shared by a test class.</summary>
 public sealed class EmbeddingHost : IAsyncLifetime
 {
     /// <summary>The tiny BERT fixture of the Models tests.</summary>
@@ -32,7 +32,7 @@ public sealed class EmbeddingHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path, EmbeddingModelDirectory = ModelDirectory });
+        Engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path, EmbeddingModelPath = ModelDirectory });
         _app = WebHost.Build(Engine, "http://127.0.0.1:0");
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
