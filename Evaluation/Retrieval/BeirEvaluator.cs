@@ -6,7 +6,9 @@ using Search.Ranking;
 namespace Search.Evaluation.Retrieval;
 
 /// <summary>The outcome of an evaluation run.</summary>
-public sealed record EvaluationReport(IrMetricValues Metrics, int Documents, int FailedDocuments, int Segments, double IndexSeconds, QueryLatencies Latencies, string Mode);
+/// <param name="EmbedSeconds">The part of <paramref name="IndexSeconds"/> the dense stage took (learning or embedding).</param>
+public sealed record EvaluationReport(IrMetricValues Metrics, int Documents, int FailedDocuments, int Segments, double IndexSeconds, double EmbedSeconds, QueryLatencies Latencies,
+    string Mode, string Embedder);
 
 /// <summary>
 /// Evaluates the real product path on a BEIR collection: every corpus row is ingested (extraction,
@@ -48,8 +50,15 @@ public static class BeirEvaluator
         await engine.Indexes.CatchUpAsync(collection, ct);
         double indexSeconds = clock.Elapsed.TotalSeconds;
         int segments;
+        double embedSeconds;
+        string embedder;
         var generation = await engine.Indexes.AcquireAsync(collection, ct);
-        try { segments = generation.Lexical.SegmentCount; }
+        try
+        {
+            segments = generation.Lexical.SegmentCount;
+            embedSeconds = generation.DenseStage?.Busy.TotalSeconds ?? 0;
+            embedder = generation.DenseStage?.EmbedderName ?? "";
+        }
         finally { generation.Release(); }
 
         var run = new TrecRun();
@@ -72,7 +81,7 @@ public static class BeirEvaluator
         }
         run.Write(runPath, "search-" + mode);
         var metrics = IrMetrics.Evaluate(data.Qrels, run.Rankings());
-        return new EvaluationReport(metrics, documents, failed, segments, indexSeconds, latencies, mode);
+        return new EvaluationReport(metrics, documents, failed, segments, indexSeconds, embedSeconds, latencies, mode, embedder);
     }
 
     private const int WarmUpCorpus = 50, WarmUpQueries = 5;
@@ -106,6 +115,8 @@ public static class BeirEvaluator
             ["failed_documents"] = r.FailedDocuments,
             ["segments"] = r.Segments,
             ["index_seconds"] = Math.Round(r.IndexSeconds, 3),
+            ["embed_seconds"] = Math.Round(r.EmbedSeconds, 3),
+            ["embedder"] = r.Embedder,
         };
         r.Latencies.AddTo(json);
         json["mode"] = r.Mode;

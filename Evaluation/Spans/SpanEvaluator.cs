@@ -7,7 +7,8 @@ using Search.Segmentation;
 namespace Search.Evaluation.Spans;
 
 /// <summary>The result of a span evaluation.</summary>
-public sealed record SpanEvaluationReport(SpanMetricValues Metrics, int Documents, int Segments, double IndexSeconds, QueryLatencies Latencies, string Mode);
+public sealed record SpanEvaluationReport(SpanMetricValues Metrics, int Documents, int Segments, double IndexSeconds, double EmbedSeconds, QueryLatencies Latencies, string Mode,
+    string Embedder);
 
 /// <summary>
 /// <c>./search eval-spans</c>: ingests meeting transcripts (documents.jsonl with speaker turns) through
@@ -55,7 +56,15 @@ public static class SpanEvaluator
             progress?.Report((i + 1, lines.Length));
         }
         await engine.Indexes.CatchUpAsync(collection, ct);
-        double indexSeconds = clock.Elapsed.TotalSeconds;
+        double indexSeconds = clock.Elapsed.TotalSeconds, embedSeconds;
+        string embedder;
+        var generation = await engine.Indexes.AcquireAsync(collection, ct);
+        try
+        {
+            embedSeconds = generation.DenseStage?.Busy.TotalSeconds ?? 0;
+            embedder = generation.DenseStage?.EmbedderName ?? "";
+        }
+        finally { generation.Release(); }
 
         var qrels = ReadQrels(qrelsPath);
         var run = new Dictionary<string, List<SpanHit>>();
@@ -89,7 +98,7 @@ public static class SpanEvaluator
                 writer.Write('\n');
             }
         }
-        return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, latencies, mode);
+        return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, embedSeconds, latencies, mode, embedder);
     }
 
     /// <summary>The product path once, on a throwaway collection of the first meetings, before anything is timed (see <see cref="ScratchEngine.WarmUpAsync"/>).</summary>
@@ -131,6 +140,8 @@ public static class SpanEvaluator
             ["documents"] = r.Documents,
             ["segments"] = r.Segments,
             ["index_seconds"] = Math.Round(r.IndexSeconds, 3),
+            ["embed_seconds"] = Math.Round(r.EmbedSeconds, 3),
+            ["embedder"] = r.Embedder,
         };
         r.Latencies.AddTo(json);
         json["mode"] = r.Mode;

@@ -35,6 +35,15 @@ public static class BenchVerb
                 json = VectorBenchmark.Execute(n, dim, queries, clusters, seed, ivf, Console.Error);
                 break;
             }
+            case "embeddings" when a.Get("model") is { } model:
+            {
+                int passages = a.GetInt("passages", 256, 8, 100_000);
+                int tokens = a.GetInt("tokens", 128, 8, 512);
+                int seed = a.GetInt("seed", 42, int.MinValue, int.MaxValue);
+                a.RejectUnknown();
+                json = EncoderBenchmark.Run(model, passages, tokens, seed, Console.Error);
+                break;
+            }
             case "embeddings":
             {
                 int segments = a.GetInt("segments", 100_000, 100, 10_000_000);

@@ -37,7 +37,11 @@ public static class EngineSettings
             },
             Durable = durable,
             Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
-            Indexing = new IndexingOptions { Mode = mode },
+            Indexing = new IndexingOptions
+            {
+                Mode = mode,
+                EmbeddingCache = a.Get("embedding-cache") is { Length: > 0 } cache ? cache : Environment.GetEnvironmentVariable("SEARCH_EMBEDDING_CACHE") is { Length: > 0 } c ? c : null,
+            },
         };
     }
 

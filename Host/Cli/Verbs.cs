@@ -34,13 +34,20 @@ public static class Verbs
                                                                  exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
           bench embeddings [--segments 100000] [--dim 100] [--seed 42]
                                                                  corpus embedder training, embedding throughput, word classes
+          bench embeddings --model arctic-embed-xs|all-minilm-l6-v2 [--passages 256] [--tokens 128]
+                                                                 one packaged encoder on every runtime and precision, same run
 
         store options (every verb):
           --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
           --store sqlite|postgres   (env SEARCH_STORE; default sqlite)
           --postgres CONN      Npgsql connection string (env SEARCH_POSTGRES)
-          --embedding-model DIR  sentence-embedding model served at /v1/embeddings and used for dense search
-                               (env SEARCH_EMBEDDING_MODEL; default: an embedder learned from each collection)
+          --embedding-model PATH  a BERT-family model directory, or an .onnx file with vocab.txt beside it, served at
+                               /v1/embeddings and made the default embedder (env SEARCH_EMBEDDING_MODEL)
+          --embedder NAME      the embedder of collections that name none: arctic-embed-xs (default), all-minilm-l6-v2,
+                               the configured model, or corpus (learned from each collection) (env SEARCH_EMBEDDER)
+          --runtime onnx-int8|onnx-fp32|models-fp32   what runs the packaged encoders (env SEARCH_ENCODER_RUNTIME; default onnx-int8)
+          --embedding-cache DIR  keep every vector a model makes in DIR, to reuse when the same text is embedded again
+                               (repeated evaluations) (env SEARCH_EMBEDDING_CACHE)
         ranking options (serve, query, eval): --k1 0.9 --b 0.4
 
         exit codes: 0 success, 2 bad arguments or input, 1 other failure

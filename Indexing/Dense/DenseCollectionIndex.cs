@@ -90,7 +90,7 @@ public sealed class DenseCollectionIndex : IDisposable
     /// vector indexes are FAISS HNSW instead of exact.
     /// </summary>
     public static DenseCollectionIndex Build(IReadOnlyList<DenseSegment> segments, long sequence, CorpusEmbedderOptions options, int approximateFrom = DefaultApproximateFrom,
-        DenseEmbedder? model = null)
+        DenseEmbedder? model = null, EmbeddingJournal? journal = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         DenseEmbedder embedder;
@@ -104,7 +104,7 @@ public sealed class DenseCollectionIndex : IDisposable
         var index = new DenseCollectionIndex(embedder, sequence, segments.Count,
             VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom), VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom))
         { LearnedThrough = sequence };
-        index.AddLocked(segments, countAsChange: false);
+        index.AddLocked(segments, countAsChange: false, journal);
         index.TrainingTime = clock.Elapsed;
         return index;
     }
@@ -114,7 +114,7 @@ public sealed class DenseCollectionIndex : IDisposable
     /// dropped, and <paramref name="segments"/> (their current segments; none for a deleted document) are
     /// embedded with the learned model and added.
     /// </summary>
-    public void Update(IReadOnlyCollection<long> documents, IReadOnlyList<DenseSegment> segments, long sequence)
+    public void Update(IReadOnlyCollection<long> documents, IReadOnlyList<DenseSegment> segments, long sequence, EmbeddingJournal? journal = null)
     {
         lock (_write)
         {
@@ -136,13 +136,13 @@ public sealed class DenseCollectionIndex : IDisposable
                 _plainIndex.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed));
                 _situatedIndex.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed));
             }
-            AddLocked(segments, countAsChange: true);
+            AddLocked(segments, countAsChange: true, journal);
             Sequence = Math.Max(Sequence, sequence);
         }
     }
 
     /// <summary>Embeds segments (grouped by document, in order) into free slots.</summary>
-    private void AddLocked(IReadOnlyList<DenseSegment> segments, bool countAsChange)
+    private void AddLocked(IReadOnlyList<DenseSegment> segments, bool countAsChange, EmbeddingJournal? journal)
     {
         if (segments.Count == 0) return;
         var given = new HashSet<(long, int)>(segments.Count);
@@ -153,11 +153,11 @@ public sealed class DenseCollectionIndex : IDisposable
         var plain = new float[segments.Count * d];
         var texts = new string[segments.Count];
         for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
-        Embedder.Embed(texts, plain);
+        Embedder.Embed(texts, plain, journal);
         // Each row first holds the vector of the segment's title and place, then becomes its situated vector.
         var situated = new float[plain.Length];
         for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].DocumentTitle + " \n " + segments[i].Place;
-        Embedder.Embed(texts, situated);
+        Embedder.Embed(texts, situated, journal);
         for (int i = 0; i < segments.Count; i++)
         {
             var s = segments[i];

@@ -70,8 +70,12 @@ public sealed class DenseEmbedder
         return vector;
     }
 
-    /// <summary>Unit-length vectors of <paramref name="texts"/>, row after row, into <paramref name="vectors"/>.</summary>
-    public void Embed(IReadOnlyList<string> texts, float[] vectors)
+    /// <summary>
+    /// Unit-length vectors of <paramref name="texts"/>, row after row, into <paramref name="vectors"/>. A model's vectors
+    /// already in <paramref name="journal"/> are read from it; the others are embedded in batches, each logged there
+    /// before the next starts.
+    /// </summary>
+    public void Embed(IReadOnlyList<string> texts, float[] vectors, EmbeddingJournal? journal = null)
     {
         int d = Dimension;
         if (vectors.Length < texts.Count * d) throw new ArgumentException("one row per text is required", nameof(vectors));
@@ -81,11 +85,29 @@ public sealed class DenseEmbedder
             else Parallel.For(0, texts.Count, i => corpus.Embed(texts[i], vectors.AsSpan(i * d, d)));
             return;
         }
-        var batch = new List<string>(Math.Min(ModelBatch, texts.Count));
-        for (int start = 0; start < texts.Count; start += ModelBatch)
+        var missing = new List<int>(texts.Count);
+        var keys = journal is null ? null : new UInt128[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (keys is not null)
+            {
+                keys[i] = EmbeddingJournal.Key(texts[i]);
+                if (journal!.TryGet(keys[i], vectors.AsSpan(i * d, d))) continue;
+            }
+            missing.Add(i);
+        }
+        var batch = new List<string>(Math.Min(ModelBatch, missing.Count));
+        var batchKeys = new List<UInt128>(batch.Capacity);
+        var batchVectors = new float[Math.Min(ModelBatch, missing.Count) * d];
+        for (int start = 0; start < missing.Count; start += ModelBatch)
         {
             batch.Clear();
-            for (int i = start; i < Math.Min(texts.Count, start + ModelBatch); i++) batch.Add(texts[i]);
+            batchKeys.Clear();
+            for (int j = start; j < Math.Min(missing.Count, start + ModelBatch); j++)
+            {
+                batch.Add(texts[missing[j]]);
+                if (keys is not null) batchKeys.Add(keys[missing[j]]);
+            }
             // Waiting is safe: ASP.NET Core has no synchronisation context to deadlock on, and index writes run on background threads.
             var embeddings = _model!.GenerateAsync(batch).GetAwaiter().GetResult();
             if (embeddings.Count != batch.Count) throw new InvalidOperationException($"{Name} returned {embeddings.Count} vectors for {batch.Count} texts");
@@ -93,10 +115,12 @@ public sealed class DenseEmbedder
             {
                 var v = embeddings[i].Vector.Span;
                 if (v.Length != d) throw new InvalidOperationException($"{Name} returned a vector of {v.Length} dimensions, not {d}");
-                var row = vectors.AsSpan((start + i) * d, d);
+                var row = batchVectors.AsSpan(i * d, d);
                 v.CopyTo(row);
                 EmbeddingVectors.Normalize(row);
+                row.CopyTo(vectors.AsSpan(missing[start + i] * d, d));
             }
+            journal?.Append(batchKeys, batchVectors.AsSpan(0, batch.Count * d));
         }
     }
 }

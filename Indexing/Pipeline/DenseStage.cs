@@ -17,6 +17,8 @@ public sealed class DenseStage : IndexingStage
     private readonly IndexingOptions _options;
     private readonly DenseEmbedder? _model;
     private volatile bool _learning;
+    private EmbeddingJournal? _journal;
+    private bool _journalOpened;
 
     /// <summary>
     /// The stage of <paramref name="generation"/>, resuming at the dense index the generation opened with (if any);
@@ -42,6 +44,9 @@ public sealed class DenseStage : IndexingStage
     /// <inheritdoc />
     public override long Documents => _generation.Dense?.DocumentCount ?? 0;
 
+    /// <inheritdoc />
+    public override long Segments => _generation.Dense?.Count ?? 0;
+
     /// <summary>Whether a new embedder is being learned now.</summary>
     public bool Learning => _learning;
 
@@ -52,25 +57,55 @@ public sealed class DenseStage : IndexingStage
         dense.Embedder.IsLearned && dense.SegmentsEmbeddedSinceLearning > _options.RelearnAfter * Math.Max(1, dense.LearnedSegments);
 
     /// <inheritdoc />
-    public override async Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct)
+    protected override async Task<bool> StepCoreAsync(ChangeFeed feed, CancellationToken ct)
     {
         var dense = _generation.Dense;
         if (dense is null || RelearnDue(dense)) return await LearnAsync(feed, ct);
         var batch = await feed.NextAsync(Position, ct);
         if (batch is null) return false;
-        await Task.Run(() => Apply(dense, batch), ct);
+        var log = Journal();
+        await Task.Run(() => Apply(dense, batch, log), ct);
         Advance(batch.Through, batch.Upserts.Count + batch.Removals.Count);
         return true;
     }
 
-    private static void Apply(DenseCollectionIndex dense, ChangeBatch batch)
+    private static void Apply(DenseCollectionIndex dense, ChangeBatch batch, EmbeddingJournal? journal)
     {
         var touched = new List<long>(batch.Upserts.Count + batch.Removals.Count);
         foreach (var d in batch.Upserts) touched.Add(d.Document.Id);
         touched.AddRange(batch.Removals);
         var segments = new List<DenseSegment>();
         IndexedForms.AddDense(batch.Upserts, segments);
-        dense.Update(touched, segments, batch.Through);
+        dense.Update(touched, segments, batch.Through, journal);
+    }
+
+    /// <summary>
+    /// The log a model's vectors are written to as they are made (none for a learned embedder, which is cheap to
+    /// run again): the generation's own, emptied at each save, or the configured cache's.
+    /// </summary>
+    private EmbeddingJournal? Journal()
+    {
+        if (_model is null || _journalOpened) return _journal;
+        _journalOpened = true;
+        string? path = _options.EmbeddingCache is { } cache ? Path.Combine(cache, FileName(_model.Name) + ".journal")
+            : _generation.Directory is { } directory ? Path.Combine(directory, "dense", "journal.bin") : null;
+        if (path is not null) _journal = EmbeddingJournal.Open(path, _model.Name, _model.Dimension);
+        return _journal;
+    }
+
+    private static string FileName(string name)
+    {
+        var chars = name.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+            if (!char.IsAsciiLetterOrDigit(chars[i]) && chars[i] is not ('-' or '.')) chars[i] = '_';
+        return new string(chars);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _journal?.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>Learns (or, with a model, embeds) a new dense index from the store, catches it up with the log and swaps it in.</summary>
@@ -98,10 +133,11 @@ public sealed class DenseStage : IndexingStage
                 Advance(through, 0);
                 return true;
             }
-            var fresh = await Task.Run(() => DenseCollectionIndex.Build(segments, through, new CorpusEmbedderOptions(), _options.ApproximateFrom, _model), ct);
+            var log = Journal();
+            var fresh = await Task.Run(() => DenseCollectionIndex.Build(segments, through, new CorpusEmbedderOptions(), _options.ApproximateFrom, _model, log), ct);
             segments.Clear();
             // Writes made while it learned are embedded before it serves.
-            while (await feed.NextAsync(fresh.Sequence, ct) is { } batch) await Task.Run(() => Apply(fresh, batch), ct);
+            while (await feed.NextAsync(fresh.Sequence, ct) is { } batch) await Task.Run(() => Apply(fresh, batch, log), ct);
             // The index it replaces is left to the collector: a search may still be reading it.
             _generation.Dense = fresh;
             Progress = 1;
@@ -120,5 +156,7 @@ public sealed class DenseStage : IndexingStage
     {
         if (_generation.Directory is not { } directory || _generation.Dense is not { } dense || dense.SavedSequence == dense.Sequence) return;
         dense.Save(directory, DiskFileSystem.Instance);
+        // The saved index holds those vectors now; a cache keeps them for whoever embeds the same text again.
+        if (_options.EmbeddingCache is null) _journal?.Reset();
     }
 }

@@ -141,6 +141,7 @@ public sealed class IndexGeneration
     public void Release()
     {
         if (!_references.Release()) return;
+        foreach (var stage in Stages) stage.Dispose();
         Lexical.Dispose();
         Dense?.Dispose();
         if (State == GenerationState.Retired && Directory is not null && !IsReadOnly)

@@ -59,6 +59,12 @@ public sealed record IndexingOptions
     /// </summary>
     public double RelearnAfter { get; init; } = 0.25;
 
+    /// <summary>
+    /// A folder whose journals keep every vector a model made, across generations and runs (evaluations that embed the
+    /// same text again); null keeps one journal per generation, emptied each time its dense index is saved.
+    /// </summary>
+    public string? EmbeddingCache { get; init; }
+
     /// <summary>From this many segments on, dense vectors are searched through FAISS HNSW instead of exactly.</summary>
     public int ApproximateFrom { get; init; } = DenseCollectionIndex.DefaultApproximateFrom;
 }

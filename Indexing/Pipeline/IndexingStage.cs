@@ -8,14 +8,16 @@ namespace Search.Indexing.Pipeline;
 /// <param name="Progress">Progress of a full build (0–1); 1 when the stage follows the change log.</param>
 /// <param name="Applied">Documents the stage has applied since the process started (work done, not redone after a restart).</param>
 /// <param name="Error">Why its last step failed, while it keeps failing.</param>
-public sealed record StageStatus(string Name, long Sequence, long Checkpoint, long Documents, double Progress, long Applied, string? Error);
+/// <param name="Segments">Segments the stage's index holds (for the dense stage: segments embedded).</param>
+/// <param name="BusySeconds">Time its steps took since the process opened it.</param>
+public sealed record StageStatus(string Name, long Sequence, long Checkpoint, long Documents, double Progress, long Applied, string? Error, long Segments = 0, double BusySeconds = 0);
 
 /// <summary>
 /// One ordered step of indexing a generation: it reads the collection's change log from its own position through
 /// the <see cref="ChangeFeed"/>, applies what it reads to its index, and commits, recording the change sequence it
 /// reached (its checkpoint) with what it wrote, so a restart resumes each stage where its last commit left it.
 /// </summary>
-public abstract class IndexingStage
+public abstract class IndexingStage : IDisposable
 {
     private long _position;
     private long _checkpoint;
@@ -54,6 +56,9 @@ public abstract class IndexingStage
     /// <summary>Documents the stage's index holds.</summary>
     public abstract long Documents { get; }
 
+    /// <summary>Segments the stage's index holds.</summary>
+    public virtual long Segments => 0;
+
     /// <summary>When the stage last committed.</summary>
     internal DateTime LastCommit { get; private set; } = DateTime.UtcNow;
 
@@ -63,11 +68,30 @@ public abstract class IndexingStage
     /// <summary>Whether applied work is not yet durable.</summary>
     public bool Dirty => Position != Checkpoint;
 
+    /// <summary>Time spent in steps since the stage was opened (embedding, for the dense stage).</summary>
+    public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
+
+    private long _busyTicks;
+
     /// <summary>
     /// Applies one batch (or one full build) from the change log; false when there was nothing after the stage's
     /// position. Steps of one stage never run concurrently.
     /// </summary>
-    public abstract Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct);
+    public async Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return await StepCoreAsync(feed, ct);
+        }
+        finally
+        {
+            Interlocked.Add(ref _busyTicks, System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks);
+        }
+    }
+
+    /// <summary>The step itself; see <see cref="StepAsync"/>.</summary>
+    protected abstract Task<bool> StepCoreAsync(ChangeFeed feed, CancellationToken ct);
 
     /// <summary>Makes what was applied durable at <see cref="Position"/>.</summary>
     public void Commit()
@@ -96,6 +120,18 @@ public abstract class IndexingStage
         Advanced.Pulse();
     }
 
+    /// <summary>Releases what the stage holds open (its generation is closing).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the stage holds open.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
     /// <summary>What the admin API shows.</summary>
-    public StageStatus Status() => new(Name, Position, Checkpoint, Documents, Math.Round(Progress, 4), Applied, Error);
+    public StageStatus Status() => new(Name, Position, Checkpoint, Documents, Math.Round(Progress, 4), Applied, Error, Segments, Math.Round(Busy.TotalSeconds, 3));
 }

@@ -29,7 +29,10 @@ public sealed class LexicalStage : IndexingStage
     public override long Documents => _generation.Documents.Count;
 
     /// <inheritdoc />
-    public override async Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct)
+    public override long Segments => _generation.Lexical.SegmentCount;
+
+    /// <inheritdoc />
+    protected override async Task<bool> StepCoreAsync(ChangeFeed feed, CancellationToken ct)
     {
         if (Position == 0) return await BuildAsync(feed, ct);
         var batch = await feed.NextAsync(Position, ct);

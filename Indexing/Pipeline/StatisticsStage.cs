@@ -31,7 +31,7 @@ public sealed class StatisticsStage(IndexGeneration generation, IDocumentStore s
     public int WordClasses => _wordClasses;
 
     /// <inheritdoc />
-    public override async Task<bool> StepAsync(ChangeFeed feed, CancellationToken ct)
+    protected override async Task<bool> StepCoreAsync(ChangeFeed feed, CancellationToken ct)
     {
         if (!_loaded)
         {
