@@ -112,6 +112,34 @@ public sealed class IndexingPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stop_in_the_middle_of_embedding_resumes_without_embedding_finished_batches_again()
+    {
+        // 300 one-segment documents: the first build embeds 300 texts, then 300 situated contexts, in batches of 256.
+        int textsBefore;
+        await using (var engine = await OpenOnDemandAsync())
+        {
+            await engine.Store.CreateCollectionAsync("c");
+            await AddAsync(engine, 0, 300);
+            textsBefore = _model.Texts;
+            _model.FailAfter = textsBefore + 300; // both batches of segment texts are made and logged; the contexts fail
+            await Assert.ThrowsAsync<HttpRequestException>(() => engine.Indexes.CatchUpAsync("c", default));
+            Assert.Equal(textsBefore + 300, _model.Texts);
+            Assert.Equal(0, (await StagesAsync(engine)).Single(s => s.Name == DenseStage.StageName).Checkpoint);
+        }
+        _model.FailAfter = null;
+        await using (var engine = await OpenOnDemandAsync())
+        {
+            await engine.Indexes.CatchUpAsync("c", default);
+            Assert.Equal(textsBefore + 600, _model.Texts); // the 300 logged vectors were read back, only the contexts were embedded
+            await AssertAllSearchableOnceAsync(engine, 300);
+        }
+        // Once the index is saved the log is emptied.
+        string journal = Directory.GetFiles(_dir.Path, "journal.bin", SearchOption.AllDirectories).Single();
+        using var reopened = Indexing.Dense.EmbeddingJournal.Open(journal, "model:hash", HashEmbedder.Dimension)!;
+        Assert.Equal(0, reopened.Count);
+    }
+
+    [Fact]
     public async Task A_query_during_a_long_indexing_run_answers_at_once_with_what_is_searchable()
     {
         var options = new EngineOptions { DataDirectory = _dir.Path, EmbeddingModel = _model };
