@@ -21,8 +21,9 @@ public static class BeirEvaluator
     /// <summary>Depth of the run per query.</summary>
     public const int RunDepth = 1000;
 
-    /// <summary>Runs the evaluation in <paramref name="engine"/>'s store under a new collection.</summary>
-    public static async Task<EvaluationReport> RunAsync(SearchEngine engine, BeirDataset data, string mode, string runPath, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
+    /// <summary>Runs the evaluation in <paramref name="engine"/>'s store under a new collection; with <paramref name="dumpDirectory"/> the judged queries' candidates are dumped there (<see cref="CandidateDump"/>).</summary>
+    public static async Task<EvaluationReport> RunAsync(SearchEngine engine, BeirDataset data, string mode, string runPath, IProgress<(int Done, int Total)>? progress, CancellationToken ct,
+        string? dumpDirectory = null)
     {
         if (!SearchModes.All.Contains(mode)) throw new ArgumentException($"unknown mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
         var lines = File.ReadAllLines(data.CorpusPath);
@@ -80,6 +81,13 @@ public static class BeirEvaluator
             run.Add(qid, ranked);
         }
         run.Write(runPath, "search-" + mode);
+        if (dumpDirectory is not null)
+        {
+            var queries = new List<(string, string)>();
+            foreach (var qid in judged)
+                if (data.Queries.TryGetValue(qid, out var query)) queries.Add((qid, query));
+            await CandidateDump.WriteAsync(engine, collection, queries, null, dumpDirectory, ct);
+        }
         var metrics = IrMetrics.Evaluate(data.Qrels, run.Rankings());
         return new EvaluationReport(metrics, documents, failed, segments, indexSeconds, embedSeconds, latencies, mode, embedder);
     }

@@ -19,8 +19,9 @@ public sealed record SpanEvaluationReport(SpanMetricValues Metrics, int Document
 /// </summary>
 public static class SpanEvaluator
 {
-    /// <summary>Runs the evaluation in <paramref name="engine"/>'s store under a new collection.</summary>
-    public static async Task<SpanEvaluationReport> RunAsync(SearchEngine engine, string dataDirectory, string mode, string runPath, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
+    /// <summary>Runs the evaluation in <paramref name="engine"/>'s store under a new collection; with <paramref name="dumpDirectory"/> the judged queries' candidates are dumped there (<see cref="CandidateDump"/>).</summary>
+    public static async Task<SpanEvaluationReport> RunAsync(SearchEngine engine, string dataDirectory, string mode, string runPath, IProgress<(int Done, int Total)>? progress, CancellationToken ct,
+        string? dumpDirectory = null)
     {
         if (!SearchModes.All.Contains(mode)) throw new ArgumentException($"unknown mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
         string documentsPath = Path.Combine(dataDirectory, "documents.jsonl"), queriesPath = Path.Combine(dataDirectory, "queries.jsonl"), qrelsPath = Path.Combine(dataDirectory, "qrels.jsonl");
@@ -69,6 +70,7 @@ public static class SpanEvaluator
         var qrels = ReadQrels(qrelsPath);
         var run = new Dictionary<string, List<SpanHit>>();
         var latencies = new QueryLatencies();
+        var judged = new List<(string, string)>();
         await using (var writer = new StreamWriter(runPath))
         {
             foreach (var line in File.ReadLines(queriesPath))
@@ -77,6 +79,7 @@ public static class SpanEvaluator
                 using var q = JsonDocument.Parse(line);
                 string qid = q.RootElement.GetProperty("_id").GetString()!, text = q.RootElement.GetProperty("text").GetString()!;
                 if (!qrels.ContainsKey(qid)) continue;
+                judged.Add((qid, text));
                 var timer = Stopwatch.StartNew();
                 var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, K: 10, Mode: mode), ct);
                 latencies.Add(timer.Elapsed.TotalMilliseconds);
@@ -98,6 +101,8 @@ public static class SpanEvaluator
                 writer.Write('\n');
             }
         }
+        if (dumpDirectory is not null)
+            await CandidateDump.WriteAsync(engine, collection, judged, (doc, ordinal) => turnsOf.TryGetValue((doc, ordinal), out var t) ? t : null, dumpDirectory, ct);
         return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, embedSeconds, latencies, mode, embedder);
     }
 

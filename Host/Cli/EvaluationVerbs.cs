@@ -12,26 +12,28 @@ namespace Search.Cli;
 public static class EvaluationVerbs
 {
     /// <summary>The arguments eval and eval-spans share: a data folder that exists, a mode, a run file and scratch engine options.</summary>
-    private static (string Data, string Mode, string RunPath, EngineOptions Options) Arguments(CliArguments a)
+    private static (string Data, string Mode, string RunPath, string? Dump, EngineOptions Options) Arguments(CliArguments a)
     {
         string data = a.Require("data");
         string mode = EngineSettings.Mode(a);
         string runPath = a.Require("run");
+        string? dump = a.Get("dump");
         var options = EngineSettings.From(a, IndexingMode.OnDemand, durable: false);
         a.RejectUnknown();
         if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
-        return (data, mode, runPath, options);
+        if (dump is not null && mode == SearchModes.Bm25) throw new UsageException("--dump writes dense vectors: use it with --mode dense, situated or hybrid");
+        return (data, mode, runPath, dump, options);
     }
 
     /// <summary>BEIR evaluation.</summary>
     public static async Task<int> EvalAsync(CliArguments a, CancellationToken ct)
     {
-        var (data, mode, runPath, options) = Arguments(a);
+        var (data, mode, runPath, dump, options) = Arguments(a);
         var dataset = BeirDataset.Load(data);
         await ScratchEngine.RunAsync(options, async engine =>
         {
             var bar = new ProgressBar("eval: ingest");
-            var report = await BeirEvaluator.RunAsync(engine, dataset, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct);
+            var report = await BeirEvaluator.RunAsync(engine, dataset, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct, dump);
             bar.Finish();
             await Console.Error.WriteLineAsync($"{report.Documents} documents, {report.Segments} segments, {report.Metrics.Queries} judged queries; run written to {runPath}");
             Console.WriteLine(BeirEvaluator.ToJson(report));
@@ -42,7 +44,7 @@ public static class EvaluationVerbs
     /// <summary>Span evaluation over transcripts.</summary>
     public static async Task<int> EvalSpansAsync(CliArguments a, CancellationToken ct)
     {
-        var (data, mode, runPath, options) = Arguments(a);
+        var (data, mode, runPath, dump, options) = Arguments(a);
         foreach (var file in new[] { "documents.jsonl", "queries.jsonl", "qrels.jsonl" })
             if (!File.Exists(Path.Combine(data, file))) throw new UsageException($"--data {data}: {file} is missing");
         await ScratchEngine.RunAsync(options, async engine =>
@@ -51,7 +53,7 @@ public static class EvaluationVerbs
             SpanEvaluationReport report;
             try
             {
-                report = await SpanEvaluator.RunAsync(engine, data, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct);
+                report = await SpanEvaluator.RunAsync(engine, data, mode, runPath, new SyncProgress<(int Done, int Total)>(p => bar.Report(p.Done, p.Total)), ct, dump);
             }
             catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException or Indexing.Extraction.ExtractionException)
             {

@@ -21,8 +21,11 @@ public static class Verbs
           collections [C]                                        list collections, or show one with what each indexing stage has made searchable
           reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
-          eval       --data DIR --mode bm25|dense|situated|hybrid --run OUT.run   evaluate on a BEIR folder; last line is JSON metrics
-          eval-spans --data DIR --mode M --run OUT.jsonl       span retrieval over transcripts (documents/queries/qrels.jsonl); last line is JSON metrics
+          eval       --data DIR --mode bm25|dense|situated|hybrid --run OUT.run [--dump DIR]
+                                                                 evaluate on a BEIR folder; last line is JSON metrics; --dump also
+                                                                 writes vectors and BM25 candidates for tools/fusion_tune.py
+          eval-spans --data DIR --mode M --run OUT.jsonl [--dump DIR]
+                                                                 span retrieval over transcripts (documents/queries/qrels.jsonl); last line is JSON metrics
           segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose] [--no-word-classes]
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
