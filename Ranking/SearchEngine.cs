@@ -63,8 +63,8 @@ public sealed record EngineOptions
     public IEmbeddingGenerator<string, Embedding<float>>? EmbeddingModel { get; init; }
 
     /// <summary>
-    /// The embedder of collections that name none: a packaged encoder ("arctic-embed-xs", "all-minilm-l6-v2"), the
-    /// configured model, or "corpus" (learned from each collection). Null: the configured model if any, else arctic-embed-xs.
+    /// The embedder of collections that name none: a packaged encoder ("all-minilm-l6-v2", "arctic-embed-xs"), the
+    /// configured model, or "corpus" (learned from each collection). Null: the configured model if any, else <see cref="EmbedderSettings.PackagedDefault"/>.
     /// </summary>
     public string? DefaultEmbedder { get; init; }
 

@@ -21,7 +21,7 @@ public static class SearchModes
     /// <summary>Nearest segments by embeddings of each segment in its context (title, section or chapter, neighbours).</summary>
     public const string Situated = "situated";
 
-    /// <summary>BM25 and situated dense candidates fused.</summary>
+    /// <summary>BM25 and dense candidates fused.</summary>
     public const string Hybrid = "hybrid";
 
     /// <summary>Every supported mode.</summary>

@@ -67,8 +67,9 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
             if (mode != SearchModes.Hybrid) return [];
         }
         bool lexicalOnly = dense is null;
-        // Dense modes group after fusion, so they read a deeper segment-level lexical list.
-        int lexicalDepth = lexicalOnly ? k : Math.Max(Options.Depth, k * 4);
+        // Dense modes group after fusion, so they read a deeper segment-level lexical list, always as deep: its score
+        // moments normalise the fusion, and a request's k must not change the order of its top hits.
+        int lexicalDepth = lexicalOnly ? k : Options.Depth;
         var lexical = generation.Lexical.Search(new LexicalQuery(query, lexicalDepth, lexicalOnly && groupByDocument, filter));
         var result = new List<RankedSegment>();
         if (dense is null)
@@ -83,8 +84,8 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
             lexicalList.Add((h.DocumentId, h.Ordinal, h.Score));
             byKey[(h.DocumentId, h.Ordinal)] = h;
         }
-        bool situated = mode != SearchModes.Dense;
-        var queryVector = HybridRetriever.QueryVector(dense, query, lexicalList, situated, Options);
+        bool situated = mode == SearchModes.Situated;
+        var queryVector = HybridRetriever.QueryVector(dense, query, lexicalList, situated, mode == SearchModes.Hybrid ? 0 : Options.FeedbackDocuments, Options);
         var seen = new HashSet<long>();
         void Add(long doc, int ordinal, double score, Dictionary<string, double> components)
         {

@@ -46,7 +46,7 @@ public static class Verbs
           --postgres CONN      Npgsql connection string (env SEARCH_POSTGRES)
           --embedding-model PATH  a BERT-family model directory, or an .onnx file with vocab.txt beside it, served at
                                /v1/embeddings and made the default embedder (env SEARCH_EMBEDDING_MODEL)
-          --embedder NAME      the embedder of collections that name none: arctic-embed-xs (default), all-minilm-l6-v2,
+          --embedder NAME      the embedder of collections that name none: all-minilm-l6-v2 (default), arctic-embed-xs,
                                the configured model, or corpus (learned from each collection) (env SEARCH_EMBEDDER)
           --runtime onnx-int8|onnx-fp32|models-fp32   what runs the packaged encoders (env SEARCH_ENCODER_RUNTIME; default onnx-int8)
           --embedding-cache DIR  keep every vector a model makes in DIR, to reuse when the same text is embedded again

@@ -15,8 +15,11 @@ namespace Search.Indexing.Embeddings;
 public sealed record EmbedderSettings(string? ModelPath = null, string? Default = null, EncoderRuntime Runtime = EncoderRuntime.OnnxInt8, OnnxDevice Device = OnnxDevice.Cpu,
     IEmbeddingGenerator<string, Embedding<float>>? Model = null)
 {
-    /// <summary>The packaged encoder new collections use unless told otherwise (chosen by the evaluations in the README).</summary>
-    public const string PackagedDefault = "arctic-embed-xs";
+    /// <summary>
+    /// The packaged encoder new collections use unless told otherwise. all-MiniLM-L6-v2 in hybrid gains 8.1 nDCG@10
+    /// points over BM25 on cranfield, cisi and med against arctic-embed-xs's 6.4, and embeds 20–30% faster (no query prefix, mean pooling).
+    /// </summary>
+    public const string PackagedDefault = "all-minilm-l6-v2";
 }
 
 /// <summary>
