@@ -18,12 +18,12 @@ public static class ListingVerbs
             return 0;
         }
         var view = await engine.Collections.GetAsync(a.Positional[0], ct);
-        Console.WriteLine($"{view.Name}: {view.Documents} documents stored, change log at {view.LatestChange}");
+        Console.WriteLine($"{view.Name}: {view.Documents} documents ({view.Segments} segments) stored, change log at {view.LatestChange}");
         if (view.Index is { } index)
         {
             Console.WriteLine($"generation {index.Generation}{(index.Owned ? "" : " (maintained by another process)")}");
             foreach (var s in index.Stages)
-                Console.WriteLine($"  {s.Name,-8} {s.Documents} documents searchable, through change {s.Sequence} ({s.PendingChanges} pending){(s.Error is null ? "" : "  failing: " + s.Error)}");
+                Console.WriteLine($"  {s.Name,-8} {s.Documents} documents searchable, {s.Segments} of {view.Segments} segments indexed, through change {s.Sequence} ({s.PendingChanges} pending){(s.Error is null ? "" : "  failing: " + s.Error)}");
         }
         return 0;
     }
@@ -40,7 +40,8 @@ public static class ListingVerbs
             var t = view.Task;
             Console.WriteLine($"{t.Id}  {t.Collection}  {t.State.ToString().ToLowerInvariant()}  {t.Done} done, {t.Failed} failed of {t.Total}{(t.Error is null ? "" : "  " + t.Error)}");
             if (view.Searchable is { } searchable)
-                Console.WriteLine("  searchable: " + string.Join(", ", searchable.Select(s => $"{s.Value} of {t.Done} through {s.Key}")));
+                Console.WriteLine("  searchable: " + string.Join(", ", searchable.Select(s => $"{s.Value} of {t.Done} through {s.Key}"
+                    + (view.SearchableSegments is { } segments && segments.TryGetValue(s.Key, out long n) ? $" ({n} of {view.Segments} segments)" : ""))));
             foreach (var e in view.Errors) Console.WriteLine($"  item {e.Item}: {e.Error}");
             return 0;
         }

@@ -87,10 +87,10 @@ public sealed class DenseCollectionIndex : IDisposable
     /// <summary>
     /// Learns the embedder from the segments (grouped by document, in order) — or, given a <paramref name="model"/>,
     /// uses it — and embeds them, plain and situated. From <paramref name="approximateFrom"/> segments on, the
-    /// vector indexes are FAISS HNSW instead of exact.
+    /// vector indexes are FAISS HNSW instead of exact. <paramref name="embedded"/> hears how many more segments are embedded as they are.
     /// </summary>
     public static DenseCollectionIndex Build(IReadOnlyList<DenseSegment> segments, long sequence, CorpusEmbedderOptions options, int approximateFrom = DefaultApproximateFrom,
-        DenseEmbedder? model = null, EmbeddingJournal? journal = null)
+        DenseEmbedder? model = null, EmbeddingJournal? journal = null, Action<int>? embedded = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         DenseEmbedder embedder;
@@ -104,7 +104,7 @@ public sealed class DenseCollectionIndex : IDisposable
         var index = new DenseCollectionIndex(embedder, sequence, segments.Count,
             VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom), VectorIndexes.ForSize(segments.Count, embedder.Dimension, approximateFrom))
         { LearnedThrough = sequence };
-        index.AddLocked(segments, countAsChange: false, journal);
+        index.AddLocked(segments, countAsChange: false, journal, embedded);
         index.TrainingTime = clock.Elapsed;
         return index;
     }
@@ -112,9 +112,9 @@ public sealed class DenseCollectionIndex : IDisposable
     /// <summary>
     /// Brings the index to <paramref name="sequence"/>: every segment of the <paramref name="documents"/> is
     /// dropped, and <paramref name="segments"/> (their current segments; none for a deleted document) are
-    /// embedded with the learned model and added.
+    /// embedded with the learned model and added; <paramref name="embedded"/> hears how many more are embedded as they are.
     /// </summary>
-    public void Update(IReadOnlyCollection<long> documents, IReadOnlyList<DenseSegment> segments, long sequence, EmbeddingJournal? journal = null)
+    public void Update(IReadOnlyCollection<long> documents, IReadOnlyList<DenseSegment> segments, long sequence, EmbeddingJournal? journal = null, Action<int>? embedded = null)
     {
         lock (_write)
         {
@@ -136,13 +136,13 @@ public sealed class DenseCollectionIndex : IDisposable
                 _plainIndex.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed));
                 _situatedIndex.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(removed));
             }
-            AddLocked(segments, countAsChange: true, journal);
+            AddLocked(segments, countAsChange: true, journal, embedded);
             Sequence = Math.Max(Sequence, sequence);
         }
     }
 
     /// <summary>Embeds segments (grouped by document, in order) into free slots.</summary>
-    private void AddLocked(IReadOnlyList<DenseSegment> segments, bool countAsChange, EmbeddingJournal? journal)
+    private void AddLocked(IReadOnlyList<DenseSegment> segments, bool countAsChange, EmbeddingJournal? journal, Action<int>? embedded = null)
     {
         if (segments.Count == 0) return;
         var given = new HashSet<(long, int)>(segments.Count);
@@ -153,7 +153,8 @@ public sealed class DenseCollectionIndex : IDisposable
         var plain = new float[segments.Count * d];
         var texts = new string[segments.Count];
         for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].Text;
-        Embedder.Embed(texts, plain, journal);
+        // A segment counts as embedded with its text: the situated pass embeds only short titles and places.
+        Embedder.Embed(texts, plain, journal, embedded);
         // Each row first holds the vector of the segment's title and place, then becomes its situated vector.
         var situated = new float[plain.Length];
         for (int i = 0; i < texts.Length; i++) texts[i] = segments[i].DocumentTitle + " \n " + segments[i].Place;

@@ -21,8 +21,9 @@ public sealed class DenseEmbedder
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _model;
     private readonly string _queryPrefix;
 
-    private DenseEmbedder(CorpusEmbedder? corpus, IEmbeddingGenerator<string, Embedding<float>>? model, string name, int dimension, string queryPrefix)
+    private DenseEmbedder(CorpusEmbedder? corpus, IEmbeddingGenerator<string, Embedding<float>>? model, string name, int dimension, string queryPrefix, string runtime)
     {
+        Runtime = runtime;
         Corpus = corpus;
         _model = model;
         _queryPrefix = queryPrefix;
@@ -31,7 +32,7 @@ public sealed class DenseEmbedder
     }
 
     /// <summary>The collection-learned embedder.</summary>
-    public static DenseEmbedder Learned(CorpusEmbedder corpus) => new(corpus, null, CorpusName, corpus.Dimension, "");
+    public static DenseEmbedder Learned(CorpusEmbedder corpus) => new(corpus, null, CorpusName, corpus.Dimension, "", "lsa-cpu");
 
     /// <summary>
     /// A model; its dimension comes from its metadata or, failing that, from embedding one text, and the prefix its
@@ -44,8 +45,12 @@ public sealed class DenseEmbedder
         int dimension = metadata?.DefaultModelDimensions
             ?? model.GenerateAsync(["dimension"]).GetAwaiter().GetResult()[0].Vector.Length;
         if (dimension < 1) throw new InvalidOperationException($"{name} gives vectors without dimensions");
-        return new DenseEmbedder(null, model, name, dimension, model.GetService<EncoderDescription>()?.QueryPrefix ?? "");
+        string runtime = model.GetService<TransformerEmbeddingGenerator>()?.Runtime ?? metadata?.ProviderName ?? "unknown";
+        return new DenseEmbedder(null, model, name, dimension, model.GetService<EncoderDescription>()?.QueryPrefix ?? "", runtime);
     }
+
+    /// <summary>What runs the embedder, e.g. "onnxruntime-int8-cpu", "models-fp32", "lsa-cpu", or a remote provider's name.</summary>
+    public string Runtime { get; }
 
     /// <summary>"corpus", or "model:" and the model's id: a saved index is reused only by the embedder that made it.</summary>
     public string Name { get; }
@@ -73,9 +78,9 @@ public sealed class DenseEmbedder
     /// <summary>
     /// Unit-length vectors of <paramref name="texts"/>, row after row, into <paramref name="vectors"/>. A model's vectors
     /// already in <paramref name="journal"/> are read from it; the others are embedded in batches, each logged there
-    /// before the next starts.
+    /// before the next starts. <paramref name="embedded"/> hears how many more rows are done as they are (for progress).
     /// </summary>
-    public void Embed(IReadOnlyList<string> texts, float[] vectors, EmbeddingJournal? journal = null)
+    public void Embed(IReadOnlyList<string> texts, float[] vectors, EmbeddingJournal? journal = null, Action<int>? embedded = null)
     {
         int d = Dimension;
         if (vectors.Length < texts.Count * d) throw new ArgumentException("one row per text is required", nameof(vectors));
@@ -83,6 +88,7 @@ public sealed class DenseEmbedder
         {
             if (texts.Count == 1) corpus.Embed(texts[0], vectors.AsSpan(0, d));
             else Parallel.For(0, texts.Count, i => corpus.Embed(texts[i], vectors.AsSpan(i * d, d)));
+            embedded?.Invoke(texts.Count);
             return;
         }
         var missing = new List<int>(texts.Count);
@@ -96,6 +102,7 @@ public sealed class DenseEmbedder
             }
             missing.Add(i);
         }
+        if (missing.Count < texts.Count) embedded?.Invoke(texts.Count - missing.Count);
         var batch = new List<string>(Math.Min(ModelBatch, missing.Count));
         var batchKeys = new List<UInt128>(batch.Capacity);
         var batchVectors = new float[Math.Min(ModelBatch, missing.Count) * d];
@@ -121,6 +128,7 @@ public sealed class DenseEmbedder
                 row.CopyTo(vectors.AsSpan(missing[start + i] * d, d));
             }
             journal?.Append(batchKeys, batchVectors.AsSpan(0, batch.Count * d));
+            embedded?.Invoke(batch.Count);
         }
     }
 }

@@ -10,9 +10,9 @@ namespace Search.Indexing.Embeddings;
 /// <param name="ModelPath">A BERT-family model directory, or an ONNX file with vocab.txt beside it, offered under its name; null for none.</param>
 /// <param name="Default">The embedder of collections that name none, and of /v1/embeddings without a model: a packaged encoder, the configured model, or "corpus" (learned per collection).</param>
 /// <param name="Runtime">What runs the packaged encoders.</param>
-/// <param name="Device">Where ONNX Runtime runs them.</param>
+/// <param name="Device">Where ONNX Runtime runs them: by default CUDA when this build of ONNX Runtime and the machine have it, else the CPU.</param>
 /// <param name="Model">A model given as an object (served under its model id, not disposed by the registry); it wins over <paramref name="ModelPath"/>.</param>
-public sealed record EmbedderSettings(string? ModelPath = null, string? Default = null, EncoderRuntime Runtime = EncoderRuntime.OnnxInt8, OnnxDevice Device = OnnxDevice.Cpu,
+public sealed record EmbedderSettings(string? ModelPath = null, string? Default = null, EncoderRuntime Runtime = EncoderRuntime.OnnxInt8, OnnxDevice Device = OnnxDevice.Auto,
     IEmbeddingGenerator<string, Embedding<float>>? Model = null)
 {
     /// <summary>

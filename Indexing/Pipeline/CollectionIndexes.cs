@@ -197,10 +197,11 @@ public sealed class CollectionIndexes : IAsyncDisposable
         {
             bool learning = serving.DenseStage?.Learning ?? false;
             int classes = serving.StatisticsStage?.WordClasses ?? 0;
+            long embedding = serving.DenseStage?.InFlight ?? 0;
             return serving.Dense is not { } d
-                ? new DenseStatus(false, 0, 0, 0, Options.RelearnAfter, learning, null, 0, 0, false, 0, null, classes)
+                ? new DenseStatus(false, 0, 0, 0, Options.RelearnAfter, learning, null, 0, 0, false, 0, serving.DenseStage?.EmbedderName, classes, Embedding: embedding)
                 : new DenseStatus(true, d.Count, d.LearnedSegments, d.SegmentsEmbeddedSinceLearning, Options.RelearnAfter, learning, d.VectorIndexSpec,
-                    d.Embedder.Dimension, d.Sequence, d.LoadedFromDisk, Math.Round(d.TrainingTime.TotalSeconds, 3), d.Embedder.Name, classes);
+                    d.Embedder.Dimension, d.Sequence, d.LoadedFromDisk, Math.Round(d.TrainingTime.TotalSeconds, 3), d.Embedder.Name, classes, d.Embedder.Runtime, embedding);
         }
         finally { serving.Release(); }
     }

@@ -19,6 +19,9 @@ public sealed class DenseStage : IndexingStage
     private volatile bool _learning;
     private EmbeddingJournal? _journal;
     private bool _journalOpened;
+    // Segments the running step has embedded that the serving index does not hold yet.
+    private long _inFlight;
+    private long _buildTotal;
 
     /// <summary>
     /// The stage of <paramref name="generation"/>, resuming at the dense index the generation opened with (if any);
@@ -47,6 +50,9 @@ public sealed class DenseStage : IndexingStage
     /// <inheritdoc />
     public override long Segments => _generation.Dense?.Count ?? 0;
 
+    /// <summary>Segments the running step has embedded that are not searchable yet.</summary>
+    public override long InFlight => Interlocked.Read(ref _inFlight);
+
     /// <summary>Whether a new embedder is being learned now.</summary>
     public bool Learning => _learning;
 
@@ -64,19 +70,28 @@ public sealed class DenseStage : IndexingStage
         var batch = await feed.NextAsync(Position, ct);
         if (batch is null) return false;
         var log = Journal();
-        await Task.Run(() => Apply(dense, batch, log), ct);
+        try
+        {
+            await Task.Run(() => Apply(dense, batch, log, Embedded), ct);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _inFlight, 0);
+        }
         Advance(batch.Through, batch.Upserts.Count + batch.Removals.Count);
         return true;
     }
 
-    private static void Apply(DenseCollectionIndex dense, ChangeBatch batch, EmbeddingJournal? journal)
+    private void Embedded(int count) => Interlocked.Add(ref _inFlight, count);
+
+    private static void Apply(DenseCollectionIndex dense, ChangeBatch batch, EmbeddingJournal? journal, Action<int>? embedded)
     {
         var touched = new List<long>(batch.Upserts.Count + batch.Removals.Count);
         foreach (var d in batch.Upserts) touched.Add(d.Document.Id);
         touched.AddRange(batch.Removals);
         var segments = new List<DenseSegment>();
         IndexedForms.AddDense(batch.Upserts, segments);
-        dense.Update(touched, segments, batch.Through, journal);
+        dense.Update(touched, segments, batch.Through, journal, embedded);
     }
 
     /// <summary>
@@ -134,11 +149,16 @@ public sealed class DenseStage : IndexingStage
                 return true;
             }
             var log = Journal();
-            var fresh = await Task.Run(() => DenseCollectionIndex.Build(segments, through, new CorpusEmbedderOptions(), _options.ApproximateFrom, _model, log), ct);
+            // A first build reports its segments as they are embedded (the half of its progress after reading the
+            // store); a relearning's are not counted, since the index it replaces holds them already.
+            Action<int>? embedded = first ? Building : null;
+            Volatile.Write(ref _buildTotal, segments.Count);
+            var fresh = await Task.Run(() => DenseCollectionIndex.Build(segments, through, new CorpusEmbedderOptions(), _options.ApproximateFrom, _model, log, embedded), ct);
             segments.Clear();
             // Writes made while it learned are embedded before it serves.
-            while (await feed.NextAsync(fresh.Sequence, ct) is { } batch) await Task.Run(() => Apply(fresh, batch, log), ct);
+            while (await feed.NextAsync(fresh.Sequence, ct) is { } batch) await Task.Run(() => Apply(fresh, batch, log, embedded), ct);
             // The index it replaces is left to the collector: a search may still be reading it.
+            Interlocked.Exchange(ref _inFlight, 0);
             _generation.Dense = fresh;
             Progress = 1;
             Advance(fresh.Sequence, (int)Math.Min(int.MaxValue, done));
@@ -148,7 +168,14 @@ public sealed class DenseStage : IndexingStage
         finally
         {
             _learning = false;
+            Interlocked.Exchange(ref _inFlight, 0);
         }
+    }
+
+    private void Building(int count)
+    {
+        long done = Interlocked.Add(ref _inFlight, count), total = Volatile.Read(ref _buildTotal);
+        Progress = 0.5 + 0.5 * Math.Min(1, total == 0 ? 1 : (double)done / total);
     }
 
     /// <inheritdoc />

@@ -10,7 +10,9 @@ namespace Search.Indexing.Pipeline;
 /// <param name="Error">Why its last step failed, while it keeps failing.</param>
 /// <param name="Segments">Segments the stage's index holds (for the dense stage: segments embedded).</param>
 /// <param name="BusySeconds">Time its steps took since the process opened it.</param>
-public sealed record StageStatus(string Name, long Sequence, long Checkpoint, long Documents, double Progress, long Applied, string? Error, long Segments = 0, double BusySeconds = 0);
+/// <param name="InFlight">Segments its running step has indexed that are not searchable yet (the dense stage: embedded so far).</param>
+public sealed record StageStatus(string Name, long Sequence, long Checkpoint, long Documents, double Progress, long Applied, string? Error, long Segments = 0, double BusySeconds = 0,
+    long InFlight = 0);
 
 /// <summary>
 /// One ordered step of indexing a generation: it reads the collection's change log from its own position through
@@ -58,6 +60,9 @@ public abstract class IndexingStage : IDisposable
 
     /// <summary>Segments the stage's index holds.</summary>
     public virtual long Segments => 0;
+
+    /// <summary>Segments the running step has indexed that are not searchable yet.</summary>
+    public virtual long InFlight => 0;
 
     /// <summary>When the stage last committed.</summary>
     internal DateTime LastCommit { get; private set; } = DateTime.UtcNow;
@@ -133,5 +138,5 @@ public abstract class IndexingStage : IDisposable
     }
 
     /// <summary>What the admin API shows.</summary>
-    public StageStatus Status() => new(Name, Position, Checkpoint, Documents, Math.Round(Progress, 4), Applied, Error, Segments, Math.Round(Busy.TotalSeconds, 3));
+    public StageStatus Status() => new(Name, Position, Checkpoint, Documents, Math.Round(Progress, 4), Applied, Error, Segments, Math.Round(Busy.TotalSeconds, 3), InFlight);
 }

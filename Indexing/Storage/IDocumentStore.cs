@@ -111,8 +111,8 @@ public interface IDocumentStore : IAsyncDisposable
     /// </summary>
     Task CompleteTaskItemAsync(string taskId, int ordinal, TaskItemState state, string? error, string? documentId, long sequence, CancellationToken ct = default);
 
-    /// <summary>The task's done items whose writes are at or before <paramref name="throughSequence"/> (searchable in an index at that sequence).</summary>
-    Task<int> CountTaskItemsThroughAsync(string taskId, long throughSequence, CancellationToken ct = default);
+    /// <summary>The task's done items whose writes are at or before <paramref name="throughSequence"/> (searchable in an index at that sequence), and their documents' segments.</summary>
+    Task<TaskItemsThrough> CountTaskItemsThroughAsync(string taskId, long throughSequence, CancellationToken ct = default);
 
     /// <summary>Asks a queued or running task to stop; false when it is unknown or already finished.</summary>
     Task<bool> RequestCancelAsync(string id, CancellationToken ct = default);

@@ -142,10 +142,11 @@ public abstract class SqlDocumentStore : IDocumentStore
             await ExecAsync(conn, tx, "UPDATE collections SET embedder = @e WHERE name = @n", ct, ("e", embedder), ("n", name)) > 0, ct);
 
     private static Collection ReadCollection(DbDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), FromMs(r.GetInt64(2)), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetString(4));
+        new(r.GetInt64(0), r.GetString(1), FromMs(r.GetInt64(2)), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetString(4), Convert.ToInt64(r.GetValue(5)));
 
     private const string CollectionSelect =
-        "SELECT c.id, c.name, c.created_ms, (SELECT COUNT(*) FROM documents d WHERE d.collection_id = c.id), c.embedder FROM collections c";
+        "SELECT c.id, c.name, c.created_ms, (SELECT COUNT(*) FROM documents d WHERE d.collection_id = c.id), c.embedder,"
+        + " (SELECT COALESCE(SUM(d.segment_count), 0) FROM documents d WHERE d.collection_id = c.id) FROM collections c";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Collection>> ListCollectionsAsync(CancellationToken ct = default)
@@ -598,11 +599,15 @@ public abstract class SqlDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
-    public async Task<int> CountTaskItemsThroughAsync(string taskId, long throughSequence, CancellationToken ct = default)
+    public async Task<TaskItemsThrough> CountTaskItemsThroughAsync(string taskId, long throughSequence, CancellationToken ct = default)
     {
         await using var conn = await OpenAsync(ct);
-        return Convert.ToInt32(await ScalarAsync(conn, null,
-            "SELECT COUNT(*) FROM task_items WHERE task_id = @i AND state = 'done' AND COALESCE(sequence, 0) <= @s", ct, ("i", taskId), ("s", throughSequence)) ?? 0);
+        var rows = await QueryAsync(conn, null, """
+            SELECT COUNT(*), COALESCE(SUM(d.segment_count), 0) FROM task_items i JOIN tasks t ON t.id = i.task_id
+            LEFT JOIN documents d ON d.collection_id = t.collection_id AND d.external_id = i.document_id
+            WHERE i.task_id = @i AND i.state = 'done' AND COALESCE(i.sequence, 0) <= @s
+            """, r => new TaskItemsThrough(Convert.ToInt32(r.GetValue(0)), Convert.ToInt64(r.GetValue(1))), ct, ("i", taskId), ("s", throughSequence));
+        return rows.Count == 0 ? default : rows[0];
     }
 
     /// <inheritdoc />

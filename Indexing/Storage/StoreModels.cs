@@ -2,8 +2,8 @@ using Search.Segmentation;
 
 namespace Search.Indexing.Storage;
 
-/// <summary>A named set of documents searched together; <paramref name="Embedder"/> names what makes its dense vectors (null: the engine's default).</summary>
-public sealed record Collection(long Id, string Name, DateTimeOffset CreatedAt, long DocumentCount, string? Embedder = null);
+/// <summary>A named set of documents searched together; <paramref name="Embedder"/> names what makes its dense vectors (null: the engine's default); <paramref name="SegmentCount"/> counts its documents' segments.</summary>
+public sealed record Collection(long Id, string Name, DateTimeOffset CreatedAt, long DocumentCount, string? Embedder = null, long SegmentCount = 0);
 
 /// <summary>A collection's id, name and embedder (null: the engine's default).</summary>
 public sealed record CollectionKey(long Id, string Name, string? Embedder = null);
@@ -119,3 +119,6 @@ public sealed record TaskItem(string TaskId, int Ordinal, TaskItemKind Kind, str
 
 /// <summary>A requested item when a task is created.</summary>
 public sealed record TaskItemInput(TaskItemKind Kind, string Payload);
+
+/// <summary>A task's done items written at or before a change sequence, and the segments of the documents they wrote (as those documents are now).</summary>
+public readonly record struct TaskItemsThrough(int Items, long Segments);

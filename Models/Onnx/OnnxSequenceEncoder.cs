@@ -12,6 +12,9 @@ public enum OnnxDevice
 
     /// <summary>The CUDA execution provider (the ONNX Runtime build must carry it).</summary>
     Cuda,
+
+    /// <summary>CUDA where the ONNX Runtime build and the machine have it, else the CPU: chosen once, when the session is made.</summary>
+    Auto,
 }
 
 /// <summary>
@@ -42,6 +45,18 @@ public sealed class OnnxSequenceEncoder : ISequenceEncoder
     /// </summary>
     public static OnnxSequenceEncoder Create(byte[] model, int hiddenSize, int maxPositions, string precision, OnnxDevice device = OnnxDevice.Cpu, int threads = 0)
     {
+        if (device == OnnxDevice.Auto)
+        {
+            try
+            {
+                return Create(model, hiddenSize, maxPositions, precision, OnnxDevice.Cuda, threads);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                // No CUDA in this build of ONNX Runtime, or none on this machine: the CPU is the tested default.
+                return Create(model, hiddenSize, maxPositions, precision, OnnxDevice.Cpu, threads);
+            }
+        }
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
         if (device == OnnxDevice.Cuda) options.AppendExecutionProvider_CUDA(0);
         var session = new InferenceSession(model, options);

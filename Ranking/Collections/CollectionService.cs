@@ -13,7 +13,8 @@ namespace Search.Ranking.Collections;
 /// <param name="PendingChanges">Changes stored after what it applied: not yet searchable through it.</param>
 /// <param name="Progress">Progress of a full build (0–1).</param>
 /// <param name="Error">Why it is failing, while it is.</param>
-public sealed record StageView(string Name, long Documents, long Sequence, long Checkpoint, long PendingChanges, double Progress, string? Error);
+/// <param name="Segments">Segments it has indexed (the dense stage: embedded), searchable or in the step running now; of <see cref="CollectionView.Segments"/>.</param>
+public sealed record StageView(string Name, long Documents, long Sequence, long Checkpoint, long PendingChanges, double Progress, string? Error, long Segments);
 
 /// <summary>A collection's indexes: the serving generation and what each stage makes searchable.</summary>
 /// <param name="Owned">Whether this process maintains them (else another process does, and this one reads its commits).</param>
@@ -28,8 +29,9 @@ public sealed record StatisticsView(int Version, long Through, long Documents, D
 /// A collection: documents stored and, when asked for one collection, what is searchable per indexing stage and
 /// which statistics new documents are segmented with (null before the pipeline publishes any).
 /// </summary>
+/// <param name="Segments">Segments of the stored documents: what each stage's <see cref="StageView.Segments"/> counts toward.</param>
 public sealed record CollectionView(string Name, long Documents, DateTimeOffset CreatedAt, string Embedder, long LatestChange = 0, CollectionIndexView? Index = null,
-    StatisticsView? Statistics = null);
+    StatisticsView? Statistics = null, long Segments = 0);
 
 /// <summary>Collections as users manage them: their name rules, creation, views, and deletion (which cancels their tasks, keeps the tasks' history, and drops the indexes).</summary>
 public sealed partial class CollectionService(IDocumentStore store, CollectionIndexes indexes, EmbedderRegistry embedders)
@@ -98,7 +100,7 @@ public sealed partial class CollectionService(IDocumentStore store, CollectionIn
     public async Task<IReadOnlyList<CollectionView>> ListAsync(CancellationToken ct)
     {
         var list = new List<CollectionView>();
-        foreach (var c in await store.ListCollectionsAsync(ct)) list.Add(new CollectionView(c.Name, c.DocumentCount, c.CreatedAt, c.Embedder ?? embedders.DefaultName));
+        foreach (var c in await store.ListCollectionsAsync(ct)) list.Add(new CollectionView(c.Name, c.DocumentCount, c.CreatedAt, c.Embedder ?? embedders.DefaultName, Segments: c.SegmentCount));
         return list;
     }
 
@@ -113,13 +115,13 @@ public sealed partial class CollectionService(IDocumentStore store, CollectionIn
         {
             if (s.Name == StatisticsStage.StageName) continue; // publishes statistics; searches do not read it
             long pending = s.Sequence >= latest ? 0 : await store.CountChangesAsync(name, s.Sequence, ct);
-            stages.Add(new StageView(s.Name, s.Documents, s.Sequence, s.Checkpoint, pending, s.Progress, s.Error));
+            stages.Add(new StageView(s.Name, s.Documents, s.Sequence, s.Checkpoint, pending, s.Progress, s.Error, Math.Min(c.SegmentCount, s.Segments + s.InFlight)));
         }
         var statistics = await store.GetStatisticsAsync(name, ct) is { } published
             ? new StatisticsView(published.Version, published.Through, published.Documents, published.CreatedAt)
             : null;
         return new CollectionView(c.Name, c.DocumentCount, c.CreatedAt, c.Embedder ?? embedders.DefaultName, latest,
-            new CollectionIndexView(status.Serving.Id, status.Owned, stages), statistics);
+            new CollectionIndexView(status.Serving.Id, status.Owned, stages), statistics, c.SegmentCount);
     }
 
     /// <summary>

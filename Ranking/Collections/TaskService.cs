@@ -9,9 +9,12 @@ public sealed record TaskItemError(int Item, string Input, string? Error);
 
 /// <summary>
 /// A bulk task as users follow it: its counts (documents stored), the items that failed, and — while its collection
-/// exists — how many of its done items each searchable stage has indexed.
+/// exists — how many of its done items each searchable stage has indexed, and the segments of its documents in all
+/// (<paramref name="Segments"/>) and through each stage (<paramref name="SearchableSegments"/>: for the dense stage,
+/// segments embedded).
 /// </summary>
-public sealed record TaskView(IngestTask Task, IReadOnlyList<TaskItemError> Errors, IReadOnlyDictionary<string, int>? Searchable);
+public sealed record TaskView(IngestTask Task, IReadOnlyList<TaskItemError> Errors, IReadOnlyDictionary<string, int>? Searchable,
+    long? Segments = null, IReadOnlyDictionary<string, long>? SearchableSegments = null);
 
 /// <summary>Bulk ingestion tasks as users queue, follow and cancel them; a runner (the service's worker, or the command line) carries them out.</summary>
 public sealed class TaskService(IDocumentStore store, IngestionPipeline ingestion, CollectionIndexes indexes)
@@ -65,18 +68,29 @@ public sealed class TaskService(IDocumentStore store, IngestionPipeline ingestio
         var errors = new List<TaskItemError>(failed.Count);
         foreach (var i in failed) errors.Add(new TaskItemError(i.Ordinal, i.Kind == TaskItemKind.Path ? i.Payload : $"line {i.Ordinal + 1}", i.Error));
         Dictionary<string, int>? searchable = null;
+        Dictionary<string, long>? searchableSegments = null;
+        long? segments = null;
         try
         {
             var status = await indexes.StatusAsync(task.Collection, ct);
             searchable = [];
+            searchableSegments = [];
+            segments = (await store.CountTaskItemsThroughAsync(id, long.MaxValue, ct)).Segments;
             foreach (var stage in status.Serving.Stages)
-                if (stage.Name != StatisticsStage.StageName) searchable[stage.Name] = await store.CountTaskItemsThroughAsync(id, stage.Sequence, ct);
+            {
+                if (stage.Name == StatisticsStage.StageName) continue;
+                var through = await store.CountTaskItemsThroughAsync(id, stage.Sequence, ct);
+                searchable[stage.Name] = through.Items;
+                // A stage part-way through a batch (the dense stage embedding it) is working on the changes just after
+                // its sequence, which are this task's while it is the one being indexed.
+                searchableSegments[stage.Name] = Math.Min(segments.Value, through.Segments + stage.InFlight);
+            }
         }
         catch (NotFoundException)
         {
             // The collection was deleted: the task's history stays, its documents are gone.
         }
-        return new TaskView(task, errors, searchable);
+        return new TaskView(task, errors, searchable, segments, searchableSegments);
     }
 
     /// <summary>Asks a queued or running task to stop; <see cref="ConflictException"/> when it has finished.</summary>

@@ -68,6 +68,18 @@ public sealed class PackagedEncoderTests
     }
 
     [Fact]
+    public void The_default_device_falls_back_to_the_cpu_where_onnx_runtime_has_no_cuda()
+    {
+        // The build ships the CPU package of ONNX Runtime: asking for CUDA outright fails, and the default (auto) runs on the CPU.
+        var package = PackagedEncoders.MiniLmL6;
+        Assert.ThrowsAny<Exception>(() => PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32, Models.Onnx.OnnxDevice.Cuda));
+        using var auto = PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32, Models.Onnx.OnnxDevice.Auto);
+        using var cpu = PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32, Models.Onnx.OnnxDevice.Cpu);
+        Assert.Equal("onnxruntime-fp32-cpu", auto.Encoder.Runtime);
+        Assert.Equal(cpu.Embed(Sentences[..2]), auto.Embed(Sentences[..2]));
+    }
+
+    [Fact]
     public void The_tokenizer_agrees_with_microsoft_ml_tokenizers_on_a_corpus()
     {
         var package = PackagedEncoders.ArcticEmbedXs;

@@ -151,7 +151,13 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.CompleteTaskItemAsync(task.Id, 1, TaskItemState.Failed, "bad input", null, 0);
         await Store.CompleteTaskItemAsync(task.Id, 2, TaskItemState.Done, null, "doc2", 9);
         // Done items whose writes an index at a sequence has seen: what of the task is searchable there.
-        Assert.Equal((0, 1, 2), (await Store.CountTaskItemsThroughAsync(task.Id, 6), await Store.CountTaskItemsThroughAsync(task.Id, 8), await Store.CountTaskItemsThroughAsync(task.Id, 9)));
+        Assert.Equal((0, 1, 2), ((await Store.CountTaskItemsThroughAsync(task.Id, 6)).Items, (await Store.CountTaskItemsThroughAsync(task.Id, 8)).Items, (await Store.CountTaskItemsThroughAsync(task.Id, 9)).Items));
+        // With the documents stored, their segments are counted too (as the documents are now).
+        await Store.UpsertDocumentAsync("c", Doc("doc0", "zero", segments: 3));
+        await Store.UpsertDocumentAsync("c", Doc("doc2", "two", segments: 2));
+        Assert.Equal(new TaskItemsThrough(1, 3), await Store.CountTaskItemsThroughAsync(task.Id, 8));
+        Assert.Equal(new TaskItemsThrough(2, 5), await Store.CountTaskItemsThroughAsync(task.Id, long.MaxValue));
+        Assert.Equal((2L, 5L), ((await Store.GetCollectionAsync("c"))!.DocumentCount, (await Store.GetCollectionAsync("c"))!.SegmentCount));
         var now = await Store.GetTaskAsync(task.Id);
         Assert.Equal((TaskState.Running, 2, 1), (now!.State, now.Done, now.Failed));
         var pending = await Store.GetTaskItemsAsync(task.Id, TaskItemState.Pending, 0, 1000);

@@ -25,12 +25,15 @@ internal sealed class HashEmbedder : IEmbeddingGenerator<string, Embedding<float
     /// <summary>When set, a call waits here until it is released (after signalling <see cref="Entered"/>).</summary>
     public SemaphoreSlim? Gate { get; set; }
 
+    /// <summary>When set, only calls made once <see cref="Texts"/> has reached it wait at the <see cref="Gate"/>.</summary>
+    public int? HoldFrom { get; set; }
+
     /// <summary>Completed when a call is held at the gate.</summary>
     public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (Gate is { } gate)
+        if (Gate is { } gate && (HoldFrom is not int from || Texts >= from))
         {
             Entered.TrySetResult();
             await gate.WaitAsync(cancellationToken);

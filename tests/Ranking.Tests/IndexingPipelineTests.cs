@@ -140,6 +140,45 @@ public sealed class IndexingPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task The_collection_and_the_task_count_segments_embedded_while_the_dense_stage_runs()
+    {
+        await using var engine = await OpenOnDemandAsync();
+        await engine.Store.CreateCollectionAsync("c");
+        var lines = Enumerable.Range(0, 300).Select(i => $$"""{"id": "d{{i}}", "text": "document number n{{i}} about topic t{{i % 3}}"}""").ToList();
+        var task = await engine.Tasks.QueueDocumentsAsync("c", lines, default);
+        await engine.TaskRunner.RunAsync(task.Id);
+        // The first build embeds the 300 segment texts in batches of 256: it is held once the first batch is done.
+        using var gate = new SemaphoreSlim(0, 1);
+        _model.HoldFrom = _model.Texts + 256;
+        _model.Gate = gate;
+        var catchUp = engine.Indexes.CatchUpAsync("c", default);
+        await _model.Entered.Task;
+
+        var collection = await engine.Collections.GetAsync("c", default);
+        Assert.Equal(300, collection.Segments);
+        var dense = collection.Index!.Stages.Single(s => s.Name == DenseStage.StageName);
+        Assert.Equal((0L, 256L), (dense.Documents, dense.Segments));
+        Assert.Equal(0.5 + 0.5 * 256 / 300, dense.Progress, 3); // the second half of a first build is its embedding
+        Assert.Equal(300, collection.Index.Stages.Single(s => s.Name == LexicalStage.StageName).Segments);
+        var status = await engine.Indexes.DenseStatusAsync("c", default);
+        Assert.Equal((false, 256L, "model:hash"), (status.Learned, status.Embedding, status.Embedder));
+        var view = await engine.Tasks.GetAsync(task.Id, default);
+        Assert.Equal(300, view.Segments);
+        Assert.Equal(0, view.Searchable![DenseStage.StageName]);
+        Assert.Equal(256, view.SearchableSegments![DenseStage.StageName]);
+        Assert.Equal(300, view.SearchableSegments[LexicalStage.StageName]);
+
+        gate.Release();
+        await catchUp;
+        dense = (await engine.Collections.GetAsync("c", default)).Index!.Stages.Single(s => s.Name == DenseStage.StageName);
+        Assert.Equal((300L, 300L, 1.0), (dense.Documents, dense.Segments, dense.Progress));
+        view = await engine.Tasks.GetAsync(task.Id, default);
+        Assert.Equal((300, 300L), (view.Searchable![DenseStage.StageName], view.SearchableSegments![DenseStage.StageName]));
+        status = await engine.Indexes.DenseStatusAsync("c", default);
+        Assert.Equal((300, 0L, "test"), (status.Segments, status.Embedding, status.Runtime));
+    }
+
+    [Fact]
     public async Task A_query_during_a_long_indexing_run_answers_at_once_with_what_is_searchable()
     {
         var options = new EngineOptions { DataDirectory = _dir.Path, EmbeddingModel = _model };
