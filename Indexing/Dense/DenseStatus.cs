@@ -13,7 +13,7 @@ namespace Search.Indexing.Dense;
 /// <param name="LoadedFromDisk">Whether the vectors were read back after a restart rather than learned in this process.</param>
 /// <param name="TrainingSeconds">How long learning and embedding took (0 when loaded).</param>
 /// <param name="Embedder">"corpus" (learned from the collection, relearned as it changes) or "model:" and the model's id (named while the first build runs too).</param>
-/// <param name="WordClasses">Word classes of the statistics the collection last published, which ingestion segments new documents with (0 before any, and for a configured model).</param>
+/// <param name="WordClasses">Word classes of the statistics the collection last published, which ingestion segments new documents with (0 before any).</param>
 /// <param name="Runtime">What runs the embedder (e.g. "onnxruntime-int8-cpu"; "-cuda" when ONNX Runtime found a GPU at start); null before it is built.</param>
 /// <param name="Embedding">Segments the running build or batch has embedded so far, not yet searchable.</param>
 public sealed record DenseStatus(bool Learned, int Segments, int LearnedSegments, int EmbeddedSinceLearning, double RelearnAfter, bool Relearning,

@@ -1,12 +1,14 @@
 using Search.Indexing.Embeddings;
 using Search.Indexing.Statistics;
 using Search.Indexing.Storage;
+using Search.Segmentation.Analysis;
 
 namespace Search.Indexing.Pipeline;
 
 /// <summary>
 /// The last stage: publishes the collection's statistics to the store — how common its words are (from the lexical
-/// index) and the word classes of its learned embedder (from the dense index) — which ingestion segments new
+/// index) and word classes (from the dense index's learned embedder, or, when a model embeds, from an LSA learned
+/// from the collection's segments for the purpose) — which ingestion segments new
 /// documents with, whatever process ingests them. It publishes when there are none, when the dense stage learned a
 /// new embedder, and when <see cref="IndexingOptions.RelearnAfter"/> of the documents have been written since the
 /// last publication; otherwise a step costs one count query. Its position is what the published statistics reflect;
@@ -27,7 +29,7 @@ public sealed class StatisticsStage(IndexGeneration generation, IDocumentStore s
     /// <inheritdoc />
     public override long Documents => _published?.Documents ?? 0;
 
-    /// <summary>Word classes in the last publication this stage made or found (0 when none, or for a configured model).</summary>
+    /// <summary>Word classes in the last publication this stage made or found (0 when none).</summary>
     public int WordClasses => _wordClasses;
 
     /// <inheritdoc />
@@ -54,10 +56,15 @@ public sealed class StatisticsStage(IndexGeneration generation, IDocumentStore s
             long written = await store.CountChangesAsync(feed.Collection, _published.Through, ct);
             if (written <= options.RelearnAfter * Math.Max(1, _published.Documents)) return false;
         }
+        // A model has no word vectors of the collection's: the classes then come from an LSA learned here from its segments.
+        var texts = dense is { Embedder.IsLearned: false } ? await SegmentTextsAsync(feed, ct) : null;
         var statistics = await Task.Run(() =>
         {
             var (segments, terms) = lexical.TermStatistics(CollectionStatistics.MaxTerms, CollectionStatistics.MinimumFrequency);
-            var classes = dense?.Embedder.Corpus is { } corpus ? WordClassLearner.Learn(corpus, dense.LearnedSegments, cancellationToken: ct) : null;
+            WordClasses? classes = null;
+            if (dense?.Embedder.Corpus is { } corpus) classes = WordClassLearner.Learn(corpus, dense.LearnedSegments, cancellationToken: ct);
+            else if (texts is { Count: > 0 })
+                classes = WordClassLearner.Learn(CorpusEmbedderTrainer.Train(texts, new CorpusEmbedderOptions(), options.Analyzer), texts.Count, cancellationToken: ct);
             return new CollectionStatistics(segments, terms, classes, options.Analyzer);
         }, ct);
         var write = new StatisticsWrite(through, generation.Documents.Count, embedder, statistics.Serialize());
@@ -67,6 +74,18 @@ public sealed class StatisticsStage(IndexGeneration generation, IDocumentStore s
         Advance(through, 0);
         Commit();
         return true;
+    }
+
+    private static async Task<List<string>> SegmentTextsAsync(ChangeFeed feed, CancellationToken ct)
+    {
+        var texts = new List<string>();
+        await feed.SnapshotAsync((page, _) =>
+        {
+            foreach (var d in page)
+                foreach (var s in d.Segments) texts.Add(s.Segment.Text);
+            return Task.CompletedTask;
+        }, ct);
+        return texts;
     }
 
     /// <inheritdoc />

@@ -38,7 +38,6 @@ public sealed class ConfiguredModelDenseTests : IDisposable
             Assert.Equal(3, hits.Count);
             var status = await engine.Indexes.DenseStatusAsync("c", default);
             Assert.Equal(("model:tiny-bert", 32, 8, false), (status.Embedder, status.Dimension, status.Segments, status.LoadedFromDisk));
-            Assert.Equal(0, status.WordClasses); // a model has no word vectors of the collection's to class
 
             // A segment's plain vector is the model's embedding of its text, unit length.
             var dense = await DenseAsync(engine);

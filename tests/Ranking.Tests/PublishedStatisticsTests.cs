@@ -6,14 +6,22 @@ using Search.Segmentation.Analysis;
 namespace Search.Ranking.Tests;
 
 /// <summary>
-/// The statistics a collection's pipeline publishes — word frequencies and the word classes of its learned
-/// embedder — and what ingestion makes of them: topic classes for segmentation, collection-weighted chapter titles.
+/// The statistics a collection's pipeline publishes — word frequencies and word classes (of its learned embedder, or
+/// of an LSA learned for them when a model embeds) — and what ingestion makes of them: topic classes for segmentation, collection-weighted chapter titles.
 /// </summary>
 public sealed class PublishedStatisticsTests : EngineTest
 {
-    [Fact]
-    public async Task The_collections_learned_embedder_publishes_word_classes_that_follow_its_topics()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_published_word_classes_follow_the_collections_topics_whether_it_learns_its_embedder_or_a_model_embeds(bool model)
     {
+        if (model)
+        {
+            // A model has no word vectors of the collection's: the statistics learn an LSA of the collection for its classes.
+            await Engine.DisposeAsync();
+            Engine = await SearchEngine.OpenAsync(OnDemand(Dir.Path) with { EmbeddingModel = new HashEmbedder(), DefaultEmbedder = null });
+        }
         var published = new PublishedStatistics(Engine.Store, Analyzer.English);
         Assert.Null(await published.GetAsync("c", default));
         // Eighty documents, each drawing 60 words from one of four topics of 200 words.
@@ -30,7 +38,8 @@ public sealed class PublishedStatisticsTests : EngineTest
         Assert.NotNull(statistics);
         var classes = statistics.WordClasses;
         Assert.NotNull(classes);
-        Assert.Equal(classes.Count, (await Engine.Indexes.DenseStatusAsync("c", default)).WordClasses);
+        var dense = await Engine.Indexes.DenseStatusAsync("c", default);
+        Assert.Equal((classes.Count, model ? "model:hash" : "corpus"), (dense.WordClasses, dense.Embedder));
         Assert.Equal(80, statistics.Segments);
         Assert.InRange(statistics.SegmentFrequency(topics[0][0]), 1, 20);
 
