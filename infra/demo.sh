@@ -43,6 +43,33 @@ for h in r["hits"]:
 done <"$root/samples/queries.txt"
 
 echo
+echo "== the dense side: which encoder made the vectors, and what runs it"
+echo "\$ curl -s http://127.0.0.1:$port/admin/collections/samples/dense"
+curl -fs "http://127.0.0.1:$port/admin/collections/samples/dense" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("  -> embedder %s on %s: %d segments, %d dimensions" % (d["embedder"], d["runtime"], d["segments"], d["dimension"]))'
+
+echo
+echo "== a hybrid query (BM25 and the encoder's vectors fused), each hit with both ranks"
+q="who decided the battery should be rechargeable"
+echo "\$ curl -s 'http://127.0.0.1:$port/collections/samples/search?q=...&mode=hybrid&k=3'"
+curl -fs "http://127.0.0.1:$port/collections/samples/search" -G --data-urlencode "q=$q" -d mode=hybrid -d k=3 | python3 -c '
+import json, sys
+for h in json.load(sys.stdin)["hits"]:
+    c = h["components"]
+    print("  -> %.3f  bm25 rank %d, dense rank %d  %s  %s" % (h["score"], c.get("bm25_rank", 0), c.get("dense_rank", 0), h["title"], (h.get("chapter") or {}).get("title", "")))'
+
+echo
+echo "== OpenAI-style embeddings from the default encoder (no model named)"
+echo "\$ curl -s http://127.0.0.1:$port/v1/embeddings -H 'content-type: application/json' -d '{\"input\": \"rechargeable battery\"}'"
+curl -fs "http://127.0.0.1:$port/v1/embeddings" -H 'content-type: application/json' -d '{"input": "rechargeable battery"}' | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+v = r["data"][0]["embedding"]
+print("  -> model %s: %d numbers, starting %s" % (r["model"], len(v), ", ".join("%.4f" % x for x in v[:4])))'
+
+echo
 echo "== the same from the command line"
 echo "\$ ./search query \"refund policy for annual plans\" --collection samples --k 2"
 "$root/search" query "refund policy for annual plans" --collection samples --k 2

@@ -210,6 +210,11 @@ def grid(name):
     if name == 'modes':
         return [dict(base, mode='bm25'), dict(base, mode='dense', situated=False), dict(base, mode='dense', situated=False, fb=0),
                 dict(base, mode='dense', situated=True), dict(base, mode='dense', situated=True, fb=0), base]
+    if name.startswith('chosen'):
+        # The shipped defaults (HybridOptions) over the given vector kinds: dense with feedback, and hybrid.
+        kinds = name.split(':')[1].split(',') if ':' in name else ['plain']
+        chosen = dict(base, fb=0, w=0.6, agree=0.2, sw=0.3)
+        return [dict(chosen, situated=k, **m) for k in kinds for m in (dict(mode='dense', fb=10), {})]
     if name.startswith('situate'):
         kinds = name.split(':')[1].split(',') if ':' in name else ['plain', 'situated', 'prefix', 'late']
         best = dict(base, fb=0, w=0.5, agree=0, sw=0.2)
