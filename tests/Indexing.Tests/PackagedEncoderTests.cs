@@ -146,6 +146,27 @@ public sealed class PackagedEncoderTests
     }
 
     [Fact]
+    public void A_damaged_copy_of_a_package_is_refused_and_a_sound_one_read()
+    {
+        using var dir = new TempDirectory();
+        var package = PackagedEncoders.MiniLmL6;
+        string copy = dir.File(package.Assembly + ".dll");
+        File.Copy(Path.Combine(PackagedEncoders.Folder, package.Assembly + ".dll"), copy);
+        Assert.Equal(PackagedEncoders.ModelBytes(package), PackagedEncoders.ModelBytes(package, dir.Path));
+        // One byte flipped in the middle of the file, which is the model's weights: the vocabulary still reads, the model does not.
+        using (var stream = File.Open(copy, FileMode.Open))
+        {
+            stream.Position = stream.Length / 2;
+            int b = stream.ReadByte();
+            stream.Position--;
+            stream.WriteByte((byte)(b ^ 0x10));
+        }
+        Assert.StartsWith("[PAD]", PackagedEncoders.Vocabulary(package, dir.Path), StringComparison.Ordinal);
+        var damaged = Assert.Throws<InvalidDataException>(() => PackagedEncoders.ModelBytes(package, dir.Path));
+        Assert.Contains("model.onnx is damaged", damaged.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Descriptions_carry_pooling_prefix_and_length()
     {
         Assert.Equal((Models.Bert.Pooling.Cls, "Represent this sentence for searching relevant passages: ", 512),
