@@ -113,8 +113,8 @@ public sealed class IndexGeneration
         }
         return
         [
-            new StageStatus(Pipeline.LexicalStage.StageName, LexicalSequence, LexicalSequence, Documents.Count, 1, 0, null),
-            new StageStatus(Pipeline.DenseStage.StageName, DenseSequence, DenseSequence, Dense?.DocumentCount ?? 0, 1, 0, null),
+            new StageStatus(Pipeline.LexicalStage.StageName, LexicalSequence, LexicalSequence, Documents.Count, 1, 0, null, Lexical.SegmentCount),
+            new StageStatus(Pipeline.DenseStage.StageName, DenseSequence, DenseSequence, Dense?.DocumentCount ?? 0, 1, 0, null, Dense?.Count ?? 0),
         ];
     }
 

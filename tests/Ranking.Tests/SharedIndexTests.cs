@@ -35,6 +35,11 @@ public sealed class SharedIndexTests : IDisposable
         await follower.Indexes.StartAsync(default);
         Assert.False(await follower.Indexes.OwnsAsync("c", default));
         Assert.Equal(["d0", "d1", "d2"], await FindAsync(follower, "shared"));
+        // Its view of the collection counts what the owner's commit holds.
+        var view = await follower.Collections.GetAsync("c", default);
+        Assert.False(view.Index!.Owned);
+        Assert.Equal((3L, 3L, 3L), (view.Segments, view.Index.Stages.Single(s => s.Name == LexicalStage.StageName).Documents,
+            view.Index.Stages.Single(s => s.Name == LexicalStage.StageName).Segments));
         await Assert.ThrowsAsync<Indexing.Storage.ConflictException>(() => follower.Indexes.StartReindexAsync("c", default));
 
         // What the owner commits later, the reader picks up; what it only stores is not searchable there.
