@@ -46,8 +46,8 @@ public sealed class OnnxModel
     // ModelProto, GraphProto, NodeProto, TensorProto and ValueInfoProto field numbers (onnx.proto).
     internal const int ModelGraph = 7, ModelOpsetImport = 8;
     internal const int GraphNode = 1, GraphInitializer = 5, GraphInput = 11, GraphOutput = 12;
-    private const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeDomain = 7;
-    private const int TensorDims = 1, TensorDataType = 2, TensorFloatData = 4, TensorName = 8, TensorRawData = 9;
+    internal const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeDomain = 7;
+    internal const int TensorDims = 1, TensorDataType = 2, TensorFloatData = 4, TensorName = 8, TensorRawData = 9;
     private const int ValueInfoName = 1;
 
     private OnnxModel(ReadOnlyMemory<byte> bytes, List<OnnxNode> nodes, Dictionary<string, OnnxTensor> initializers, List<string> inputs, List<string> outputs)
@@ -101,7 +101,8 @@ public sealed class OnnxModel
         return new OnnxModel(bytes, nodes, initializers, inputs, outputs);
     }
 
-    private static OnnxNode Node(ProtoField field)
+    /// <summary>A NodeProto's name, operator, domain, inputs and outputs.</summary>
+    internal static OnnxNode Node(ProtoField field)
     {
         string name = "", op = "", domain = "";
         var inputs = new List<string>();

@@ -10,8 +10,6 @@ namespace Search.Models.Onnx;
 /// </summary>
 public static class OnnxQuantizer
 {
-    private const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeDomain = 7;
-    private const int TensorDims = 1, TensorDataType = 2, TensorName = 8, TensorRawData = 9;
     private const int OpsetDomain = 1, OpsetVersion = 2;
     private const int Int8 = 3;
     private const string MicrosoftDomain = "com.microsoft";
@@ -37,7 +35,7 @@ public static class OnnxQuantizer
             {
                 case OnnxModel.GraphNode:
                 {
-                    var node = ReadNode(field);
+                    var node = OnnxModel.Node(field);
                     if (!Quantizable(model, node))
                     {
                         graph.Raw(field);
@@ -45,13 +43,13 @@ public static class OnnxQuantizer
                     }
                     string name = node.Inputs[1];
                     var rewritten = new ProtoWriter();
-                    rewritten.Text(NodeInput, node.Inputs[0]);
-                    rewritten.Text(NodeInput, name + ".int8");
-                    rewritten.Text(NodeInput, name + ".scale");
-                    rewritten.Text(NodeOutput, node.Outputs[0]);
-                    rewritten.Text(NodeName, (node.Name.Length > 0 ? node.Name : node.Outputs[0]) + "_int8");
-                    rewritten.Text(NodeOpType, "DynamicQuantizeMatMul");
-                    rewritten.Text(NodeDomain, MicrosoftDomain);
+                    rewritten.Text(OnnxModel.NodeInput, node.Inputs[0]);
+                    rewritten.Text(OnnxModel.NodeInput, name + ".int8");
+                    rewritten.Text(OnnxModel.NodeInput, name + ".scale");
+                    rewritten.Text(OnnxModel.NodeOutput, node.Outputs[0]);
+                    rewritten.Text(OnnxModel.NodeName, (node.Name.Length > 0 ? node.Name : node.Outputs[0]) + "_int8");
+                    rewritten.Text(OnnxModel.NodeOpType, "DynamicQuantizeMatMul");
+                    rewritten.Text(OnnxModel.NodeDomain, MicrosoftDomain);
                     graph.Bytes(OnnxModel.GraphNode, rewritten.ToArray());
                     quantized++;
                     break;
@@ -102,25 +100,6 @@ public static class OnnxQuantizer
         throw new InvalidDataException("not an ONNX model: no graph");
     }
 
-    private static OnnxNode ReadNode(ProtoField field)
-    {
-        string name = "", op = "", domain = "";
-        var inputs = new List<string>();
-        var outputs = new List<string>();
-        foreach (var f in ProtoReader.Fields(field.Bytes))
-        {
-            switch (f.Number)
-            {
-                case NodeInput: inputs.Add(f.Text); break;
-                case NodeOutput: outputs.Add(f.Text); break;
-                case NodeName: name = f.Text; break;
-                case NodeOpType: op = f.Text; break;
-                case NodeDomain: domain = f.Text; break;
-            }
-        }
-        return new OnnxNode(name, op, domain, inputs, outputs, field);
-    }
-
     /// <summary>Writes the int8 matrix [K, N] and its per-column scales [N] as initializers.</summary>
     private static void WriteQuantized(ProtoWriter graph, OnnxTensor weight, string valuesName, string scaleName)
     {
@@ -135,17 +114,17 @@ public static class OnnxQuantizer
             for (int c = 0; c < n; c++) values[r * n + c] = (sbyte)Math.Clamp(MathF.Round(w[r * n + c] / scales[c]), -127, 127);
 
         var tensor = new ProtoWriter();
-        tensor.PackedVarints(TensorDims, [k, n]);
-        tensor.Varint(TensorDataType, Int8);
-        tensor.Text(TensorName, valuesName);
-        tensor.Bytes(TensorRawData, MemoryMarshal.AsBytes(values.AsSpan()));
+        tensor.PackedVarints(OnnxModel.TensorDims, [k, n]);
+        tensor.Varint(OnnxModel.TensorDataType, Int8);
+        tensor.Text(OnnxModel.TensorName, valuesName);
+        tensor.Bytes(OnnxModel.TensorRawData, MemoryMarshal.AsBytes(values.AsSpan()));
         graph.Bytes(OnnxModel.GraphInitializer, tensor.ToArray());
 
         var scale = new ProtoWriter();
-        scale.PackedVarints(TensorDims, [n]);
-        scale.Varint(TensorDataType, OnnxTensor.Float);
-        scale.Text(TensorName, scaleName);
-        scale.Bytes(TensorRawData, MemoryMarshal.AsBytes(scales.AsSpan()));
+        scale.PackedVarints(OnnxModel.TensorDims, [n]);
+        scale.Varint(OnnxModel.TensorDataType, OnnxTensor.Float);
+        scale.Text(OnnxModel.TensorName, scaleName);
+        scale.Bytes(OnnxModel.TensorRawData, MemoryMarshal.AsBytes(scales.AsSpan()));
         graph.Bytes(OnnxModel.GraphInitializer, scale.ToArray());
     }
 }
