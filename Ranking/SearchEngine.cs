@@ -11,6 +11,7 @@ using Search.Indexing.Pipeline;
 using Search.Indexing.Statistics;
 using Search.Indexing.Storage;
 using Search.Ranking.Collections;
+using Search.Ranking.Reranking;
 using Search.Segmentation;
 using Search.Segmentation.Analysis;
 
@@ -70,6 +71,18 @@ public sealed record EngineOptions
 
     /// <summary>What runs the packaged encoders.</summary>
     public EncoderRuntime EncoderRuntime { get; init; } = EncoderRuntime.OnnxInt8;
+
+    /// <summary>
+    /// The ranker of ranked searches: a model file written by <c>ranker train</c>. None ships yet (none trained so far beats
+    /// hybrid on every development set, leave-one-collection-out), so with none ranked searches answer in hybrid order and say so.
+    /// </summary>
+    public string? RankerPath { get; init; }
+
+    /// <summary>A ranker given as an object (tests); it takes precedence over <see cref="RankerPath"/>.</summary>
+    public IRanker? Ranker { get; init; }
+
+    /// <summary>How long a ranker may take for one query before the hybrid order is returned instead.</summary>
+    public TimeSpan RankerTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>The composition of store, ingestion, the indexing pipeline and search that the service, the command line and the evaluations share.</summary>
@@ -108,7 +121,7 @@ public sealed class SearchEngine : IAsyncDisposable
     private readonly ConcurrentDictionary<string, DenseEmbedder?> _denseModels = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
-    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders, ILoggerFactory loggers)
+    private SearchEngine(IDocumentStore store, EngineOptions options, EmbedderRegistry embedders, IRanker? ranker, ILoggerFactory loggers)
     {
         _logger = loggers.CreateLogger<SearchEngine>();
         Embedders = embedders;
@@ -120,7 +133,7 @@ public sealed class SearchEngine : IAsyncDisposable
         Indexes = new CollectionIndexes(store, indexing, loggers.CreateLogger<CollectionIndexes>());
         Ingestion = new IngestionPipeline(store, ExtractorRegistry.Default, new TopicalSegmenter(options.Segmenter), options.Ingestion, new PublishedStatistics(store, Analyzer.English));
         TaskRunner = new BulkTaskRunner(store, Ingestion);
-        Search = new SearchService(store, Indexes);
+        Search = new SearchService(store, Indexes) { Ranker = ranker, RankerTimeout = options.RankerTimeout };
         Collections = new CollectionService(store, Indexes, embedders);
         Documents = new DocumentService(store, Ingestion, Indexes);
         Tasks = new TaskService(store, Ingestion, Indexes);
@@ -131,6 +144,7 @@ public sealed class SearchEngine : IAsyncDisposable
     {
         options.Bm25.Validate();
         options.Segmenter.Validate();
+        var ranker = options.Ranker ?? (options.RankerPath is { } rankerPath ? LinearRanker.Load(rankerPath) : null);
         // Loaded before the store opens, so a bad model path fails the start with nothing to undo.
         var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, Model: options.EmbeddingModel));
         IDocumentStore store = options.Store switch
@@ -149,7 +163,7 @@ public sealed class SearchEngine : IAsyncDisposable
             embedders.Dispose();
             throw;
         }
-        return new SearchEngine(store, options, embedders, loggers ?? NullLoggerFactory.Instance);
+        return new SearchEngine(store, options, embedders, ranker, loggers ?? NullLoggerFactory.Instance);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace Search.Ranking;
 /// <param name="K">Number of hits (1–1000).</param>
 /// <param name="GroupByDocument">One hit per document (its best segment) instead of one per segment.</param>
 /// <param name="Filters">Metadata equality filters: a document matches when each key's value equals the given one (or, for an array, contains it).</param>
-/// <param name="Mode">The retrieval mode: bm25, dense, situated or hybrid.</param>
+/// <param name="Mode">The retrieval mode: bm25, dense, situated, hybrid or ranked.</param>
 public sealed record SearchRequest(string Query, int K = 10, bool GroupByDocument = false, IReadOnlyDictionary<string, string>? Filters = null, string Mode = SearchModes.Bm25);
 
 /// <summary>The retrieval modes the service knows.</summary>
@@ -24,8 +24,11 @@ public static class SearchModes
     /// <summary>BM25 and dense candidates fused.</summary>
     public const string Hybrid = "hybrid";
 
+    /// <summary>The hybrid candidates re-scored by the collection's ranker.</summary>
+    public const string Ranked = "ranked";
+
     /// <summary>Every supported mode.</summary>
-    public static readonly IReadOnlyList<string> All = [Bm25, Dense, Situated, Hybrid];
+    public static readonly IReadOnlyList<string> All = [Bm25, Dense, Situated, Hybrid, Ranked];
 }
 
 /// <summary>One search result: the passage, where it sits, and how it scored.</summary>

@@ -3,6 +3,8 @@ using Search.Indexing.Lexical;
 using Search.Indexing.Pipeline;
 using Search.Indexing.Storage;
 using Search.Ranking.Hybrid;
+using Search.Ranking.Reranking;
+using Search.Segmentation.Analysis;
 
 namespace Search.Ranking;
 
@@ -15,6 +17,12 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
 {
     /// <summary>Settings of the dense and hybrid modes.</summary>
     public HybridOptions Options { get; init; } = new();
+
+    /// <summary>What re-scores the hybrid candidates of <see cref="SearchModes.Ranked"/> searches; null: ranked searches answer in hybrid order and say so.</summary>
+    public IRanker? Ranker { get; init; }
+
+    /// <summary>How long a ranker may take for one query before the hybrid order is returned instead.</summary>
+    public TimeSpan RankerTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The largest k a request may ask for.</summary>
     public const int MaxK = 1000;
@@ -31,7 +39,7 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
                 ? id => generation.Documents.TryGet(id, out var info) && SearchFilters.Matches(info.Metadata, filters)
                 : null;
             var warnings = new List<string>();
-            var ranked = Retrieve(collection, generation, request.Query, request.Mode, request.K, request.GroupByDocument, filter, warnings);
+            var ranked = await RetrieveAsync(collection, generation, request.Query, request.Mode, request.K, request.GroupByDocument, filter, warnings, ct);
             var keys = new List<(long, int)>(ranked.Count);
             foreach (var h in ranked) keys.Add((h.DocumentId, h.Ordinal));
             var segments = new Dictionary<(long, int), StoredSegment>(ranked.Count);
@@ -51,6 +59,159 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         {
             generation.Release();
         }
+    }
+
+    /// <summary>
+    /// Candidates for any mode. A ranked search takes the whole fused hybrid list, lets the ranker re-score its top
+    /// <see cref="IRanker.Depth"/>, keeps the rest below them in hybrid order, and only then groups and cuts to k; a
+    /// ranker that fails or runs out of time leaves the hybrid order, with a warning saying so.
+    /// </summary>
+    private async Task<List<RankedSegment>> RetrieveAsync(string collection, IndexGeneration generation, string query, string mode, int k, bool groupByDocument,
+        Func<long, bool>? filter, List<string> warnings, CancellationToken ct)
+    {
+        if (mode != SearchModes.Ranked) return Retrieve(collection, generation, query, mode, k, groupByDocument, filter, warnings);
+        var hybrid = Retrieve(collection, generation, query, SearchModes.Hybrid, 2 * Options.Depth, groupByDocument: false, filter, warnings);
+        for (int i = 0; i < hybrid.Count; i++)
+        {
+            hybrid[i].Components["hybrid"] = hybrid[i].Score;
+            hybrid[i].Components["hybrid_rank"] = i + 1;
+        }
+        var ordered = Ranker is null ? null : await RerankAsync(Ranker, generation, query, hybrid, warnings, ct);
+        if (Ranker is null) warnings.Add("no ranker is configured; these are hybrid results");
+        ordered ??= hybrid;
+        var result = new List<RankedSegment>(Math.Min(k, ordered.Count));
+        var seen = new HashSet<long>();
+        foreach (var h in ordered)
+        {
+            if (result.Count >= k) break;
+            if (groupByDocument && !seen.Add(h.DocumentId)) continue;
+            result.Add(h);
+        }
+        return result;
+    }
+
+    /// <summary>The hybrid list with its top re-ordered by <paramref name="ranker"/>; null when the ranker failed or timed out.</summary>
+    private async Task<List<RankedSegment>?> RerankAsync(IRanker ranker, IndexGeneration generation, string query, List<RankedSegment> hybrid, List<string> warnings, CancellationToken ct)
+    {
+        if (hybrid.Count == 0) return hybrid;
+        var (candidates, top) = await CandidatesAsync(generation, hybrid, ranker.Depth, ct);
+        double[] scores;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(RankerTimeout);
+        try
+        {
+            scores = await ranker.ScoreAsync(RankerQueryFor(generation, query), candidates, timeout.Token).AsTask().WaitAsync(timeout.Token);
+            if (scores.Length != candidates.Count) throw new InvalidOperationException($"it returned {scores.Length} scores for {candidates.Count} candidates");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            warnings.Add($"the ranker {ranker.Name} took longer than {RankerTimeout.TotalSeconds:0.#} s; these are hybrid results");
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            warnings.Add($"the ranker {ranker.Name} failed ({e.Message}); these are hybrid results");
+            return null;
+        }
+        var order = new int[top.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        // Equal scores keep the hybrid order, so the result is reproducible.
+        Array.Sort(order, (a, b) => scores[b] != scores[a] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));
+        var result = new List<RankedSegment>(hybrid.Count);
+        double lowest = double.PositiveInfinity;
+        for (int r = 0; r < order.Length; r++)
+        {
+            var h = top[order[r]];
+            h.Components["ranker"] = scores[order[r]];
+            h.Components["ranker_rank"] = r + 1;
+            result.Add(h with { Score = scores[order[r]] });
+            lowest = Math.Min(lowest, scores[order[r]]);
+        }
+        // The rest follow in hybrid order, their scores shifted below the lowest ranked one (a run file orders by score).
+        var ranked = new HashSet<RankedSegment>(top, ReferenceEqualityComparer.Instance);
+        double? firstTail = null;
+        foreach (var h in hybrid)
+        {
+            if (ranked.Contains(h)) continue;
+            firstTail ??= h.Score;
+            result.Add(h with { Score = (double.IsFinite(lowest) ? lowest : 0) - 1 - (firstTail.Value - h.Score) });
+        }
+        return result;
+    }
+
+    /// <summary>The top <paramref name="depth"/> hybrid hits as ranker candidates, with their passages read from the store.</summary>
+    private async Task<(List<RankerCandidate> Candidates, List<RankedSegment> Hits)> CandidatesAsync(IndexGeneration generation, List<RankedSegment> hybrid, int depth, CancellationToken ct)
+    {
+        depth = Math.Min(depth, hybrid.Count);
+        var keys = new List<(long, int)>(depth);
+        for (int i = 0; i < depth; i++) keys.Add((hybrid[i].DocumentId, hybrid[i].Ordinal));
+        var segments = new Dictionary<(long, int), StoredSegment>(depth);
+        foreach (var s in await store.GetSegmentsAsync(keys, ct)) segments[(s.DocumentId, s.Segment.Ordinal)] = s;
+        var candidates = new List<RankerCandidate>(depth);
+        var top = new List<RankedSegment>(depth);
+        for (int i = 0; i < depth; i++)
+        {
+            var h = hybrid[i];
+            // A segment replaced since retrieval has no passage to judge; it keeps its hybrid place below the ranked ones.
+            if (!segments.TryGetValue((h.DocumentId, h.Ordinal), out var stored) || !generation.Documents.TryGet(h.DocumentId, out var doc)) continue;
+            candidates.Add(Candidate(h, i + 1, stored.Segment, doc.Title, generation.Dense is { } dense ? dense.Vector(h.DocumentId, h.Ordinal, situated: false).ToArray() : []));
+            top.Add(h);
+        }
+        return (candidates, top);
+    }
+
+    /// <summary>
+    /// What a ranker would be given for <paramref name="query"/>: the query with its terms' idf and the top
+    /// <paramref name="depth"/> hybrid candidates, each with its document's external id (to train rankers on judged queries).
+    /// </summary>
+    public async Task<(RankerQuery Query, IReadOnlyList<RankerCandidate> Candidates, IReadOnlyList<string> DocumentIds)> RankerInputAsync(string collection, string query, int depth,
+        CancellationToken ct = default)
+    {
+        var generation = await indexes.AcquireAsync(collection, ct);
+        try
+        {
+            var hybrid = Retrieve(collection, generation, query, SearchModes.Hybrid, depth, groupByDocument: false, null, []);
+            var (candidates, _) = await CandidatesAsync(generation, hybrid, depth, ct);
+            var ids = new List<string>(candidates.Count);
+            foreach (var c in candidates) ids.Add(generation.Documents.TryGet(c.DocumentId, out var doc) ? doc.ExternalId : "");
+            return (RankerQueryFor(generation, query), candidates, ids);
+        }
+        finally
+        {
+            generation.Release();
+        }
+    }
+
+    private static RankerCandidate Candidate(RankedSegment h, int hybridRank, Segmentation.Segment s, string title, float[] vector)
+    {
+        var c = h.Components;
+        double Get(string name) => c.TryGetValue(name, out double v) ? v : double.NaN;
+        int Rank(string name) => c.TryGetValue(name, out double v) ? (int)v : 0;
+        return new RankerCandidate(h.DocumentId, h.Ordinal, h.Score, hybridRank, Get("bm25"), Rank("bm25_rank"), Get("bm25_title"), Get("bm25_section"), Get("bm25_body"),
+            Get("dense"), Rank("dense_rank"), s.Text, title, s.SectionPath, s.Chapter?.Title, vector);
+    }
+
+    /// <summary>The query's analysed terms with their idf in the generation's lexical index (BM25's idf).</summary>
+    private static RankerQuery RankerQueryFor(IndexGeneration generation, string query)
+    {
+        var idf = new Dictionary<string, double>(StringComparer.Ordinal);
+        long n = generation.Lexical.SegmentCount;
+        var terms = new List<string>(1);
+        int start = -1;
+        for (int i = 0; i <= query.Length; i++)
+        {
+            bool word = i < query.Length && char.IsLetterOrDigit(query[i]);
+            if (word && start < 0) start = i;
+            if (word || start < 0) continue;
+            string raw = query[start..i];
+            start = -1;
+            terms.Clear();
+            Analyzer.English.Analyze(raw, terms);
+            if (terms.Count == 0 || idf.ContainsKey(terms[0])) continue;
+            long df = generation.Lexical.SegmentFrequency(raw);
+            idf[terms[0]] = Math.Log(1 + (n - df + 0.5) / (df + 0.5));
+        }
+        return new RankerQuery(query, idf);
     }
 
     /// <summary>A retrieved segment with its score and the parts that made it.</summary>
@@ -130,7 +291,7 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         var generation = await indexes.AcquireAsync(collection, ct);
         try
         {
-            var ranked = Retrieve(collection, generation, query, mode, k, groupByDocument: true, null, []);
+            var ranked = await RetrieveAsync(collection, generation, query, mode, k, groupByDocument: true, null, [], ct);
             var result = new List<(string, double)>(ranked.Count);
             foreach (var h in ranked)
                 if (generation.Documents.TryGet(h.DocumentId, out var doc)) result.Add((doc.ExternalId, h.Score));

@@ -28,28 +28,7 @@ public static class BeirEvaluator
         if (!SearchModes.All.Contains(mode)) throw new ArgumentException($"unknown mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
         var lines = File.ReadAllLines(data.CorpusPath);
         await ScratchEngine.WarmUpAsync(engine, WarmUpDocuments(data.CorpusPath, lines), [.. data.Queries.Values.Take(WarmUpQueries)], mode, ct);
-        string collection = "eval-" + Guid.NewGuid().ToString("N")[..8];
-        await engine.Store.CreateCollectionAsync(collection, ct: ct);
-        var clock = Stopwatch.StartNew();
-        int documents = 0, failed = 0, line = 0;
-        foreach (var text in lines)
-        {
-            line++;
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            try
-            {
-                var input = JsonDocumentReader.Parse(text, $"{data.CorpusPath}:{line}", "");
-                await engine.Ingestion.IngestJsonAsync(collection, input, explicitId: true, ct);
-                documents++;
-            }
-            catch (ExtractionException)
-            {
-                failed++;
-            }
-            if (line % 500 == 0) progress?.Report((line, lines.Length));
-        }
-        await engine.Indexes.CatchUpAsync(collection, ct);
-        double indexSeconds = clock.Elapsed.TotalSeconds;
+        var (collection, documents, failed, indexSeconds) = await IngestAsync(engine, data, lines, progress, ct);
         int segments;
         double embedSeconds;
         string embedder;
@@ -90,6 +69,34 @@ public static class BeirEvaluator
         }
         var metrics = IrMetrics.Evaluate(data.Qrels, run.Rankings());
         return new EvaluationReport(metrics, documents, failed, segments, indexSeconds, embedSeconds, latencies, mode, embedder);
+    }
+
+    /// <summary>Ingests every corpus row into a new collection and runs its indexing pipeline until every stage is current.</summary>
+    public static async Task<(string Collection, int Documents, int Failed, double IndexSeconds)> IngestAsync(SearchEngine engine, BeirDataset data, string[] lines,
+        IProgress<(int Done, int Total)>? progress, CancellationToken ct)
+    {
+        string collection = "eval-" + Guid.NewGuid().ToString("N")[..8];
+        await engine.Store.CreateCollectionAsync(collection, ct: ct);
+        var clock = Stopwatch.StartNew();
+        int documents = 0, failed = 0, line = 0;
+        foreach (var text in lines)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            try
+            {
+                var input = JsonDocumentReader.Parse(text, $"{data.CorpusPath}:{line}", "");
+                await engine.Ingestion.IngestJsonAsync(collection, input, explicitId: true, ct);
+                documents++;
+            }
+            catch (ExtractionException)
+            {
+                failed++;
+            }
+            if (line % 500 == 0) progress?.Report((line, lines.Length));
+        }
+        await engine.Indexes.CatchUpAsync(collection, ct);
+        return (collection, documents, failed, clock.Elapsed.TotalSeconds);
     }
 
     private const int WarmUpCorpus = 50, WarmUpQueries = 5;

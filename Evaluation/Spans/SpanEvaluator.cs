@@ -28,36 +28,8 @@ public static class SpanEvaluator
         foreach (var p in new[] { documentsPath, queriesPath, qrelsPath })
             if (!File.Exists(p)) throw new FileNotFoundException($"{p}: missing (a span set has documents.jsonl, queries.jsonl and qrels.jsonl)");
         await WarmUpAsync(engine, documentsPath, queriesPath, mode, ct);
-        string collection = "spans-" + Guid.NewGuid().ToString("N")[..8];
-        await engine.Store.CreateCollectionAsync(collection, ct: ct);
-        var clock = Stopwatch.StartNew();
-        // (document, segment ordinal) → the turns the segment covers.
-        var turnsOf = new Dictionary<(string, int), (int First, int Last)>();
-        var lines = File.ReadAllLines(documentsPath);
-        int documents = 0, segments = 0;
-        for (int i = 0; i < lines.Length; i++)
-        {
-            if (string.IsNullOrWhiteSpace(lines[i])) continue;
-            string where = $"{documentsPath}:{i + 1}";
-            var input = JsonDocumentReader.Parse(lines[i], where, "");
-            string id = input.Id ?? throw new FormatException($"{where}: a meeting needs an '_id'");
-            await engine.Ingestion.StoreAsync(collection, input.Document, id, explicitId: true, input.MetadataJson, input.Source, ct);
-            var blockTurns = BlockTurns(lines[i], where);
-            if (blockTurns.Count != input.Document.Blocks.Count) throw new FormatException($"{where}: turns and blocks disagree");
-            DocumentText.Compose(input.Document.Blocks, out int[] blockStarts);
-            var stored = await engine.Store.GetDocumentAsync(collection, id, ct) ?? throw new InvalidOperationException($"{id} was not stored");
-            foreach (var segment in await engine.Store.GetSegmentsAsync([stored.Id], ct))
-            {
-                var s = segment.Segment;
-                int first = BlockAt(blockStarts, s.StartChar), last = BlockAt(blockStarts, Math.Max(s.StartChar, s.EndChar - 1));
-                turnsOf[(id, s.Ordinal)] = (blockTurns[first], blockTurns[last]);
-                segments++;
-            }
-            documents++;
-            progress?.Report((i + 1, lines.Length));
-        }
-        await engine.Indexes.CatchUpAsync(collection, ct);
-        double indexSeconds = clock.Elapsed.TotalSeconds, embedSeconds;
+        var (collection, turnsOf, documents, segments, indexSeconds) = await IngestAsync(engine, documentsPath, progress, ct);
+        double embedSeconds;
         string embedder;
         var generation = await engine.Indexes.AcquireAsync(collection, ct);
         try
@@ -175,7 +147,47 @@ public static class SpanEvaluator
         return i >= 0 ? i : Math.Max(0, ~i - 1);
     }
 
-    private static Dictionary<string, (string Document, List<(int First, int Last)> Spans)> ReadQrels(string path)
+    /// <summary>
+    /// Ingests every meeting of <paramref name="documentsPath"/> into a new collection, runs its indexing pipeline until
+    /// every stage is current, and maps each (meeting, segment ordinal) to the turns the segment covers.
+    /// </summary>
+    public static async Task<(string Collection, Dictionary<(string, int), (int First, int Last)> TurnsOf, int Documents, int Segments, double IndexSeconds)> IngestAsync(
+        SearchEngine engine, string documentsPath, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
+    {
+        string collection = "spans-" + Guid.NewGuid().ToString("N")[..8];
+        await engine.Store.CreateCollectionAsync(collection, ct: ct);
+        var clock = Stopwatch.StartNew();
+        // (document, segment ordinal) → the turns the segment covers.
+        var turnsOf = new Dictionary<(string, int), (int First, int Last)>();
+        var lines = File.ReadAllLines(documentsPath);
+        int documents = 0, segments = 0;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            string where = $"{documentsPath}:{i + 1}";
+            var input = JsonDocumentReader.Parse(lines[i], where, "");
+            string id = input.Id ?? throw new FormatException($"{where}: a meeting needs an '_id'");
+            await engine.Ingestion.StoreAsync(collection, input.Document, id, explicitId: true, input.MetadataJson, input.Source, ct);
+            var blockTurns = BlockTurns(lines[i], where);
+            if (blockTurns.Count != input.Document.Blocks.Count) throw new FormatException($"{where}: turns and blocks disagree");
+            DocumentText.Compose(input.Document.Blocks, out int[] blockStarts);
+            var stored = await engine.Store.GetDocumentAsync(collection, id, ct) ?? throw new InvalidOperationException($"{id} was not stored");
+            foreach (var segment in await engine.Store.GetSegmentsAsync([stored.Id], ct))
+            {
+                var s = segment.Segment;
+                int first = BlockAt(blockStarts, s.StartChar), last = BlockAt(blockStarts, Math.Max(s.StartChar, s.EndChar - 1));
+                turnsOf[(id, s.Ordinal)] = (blockTurns[first], blockTurns[last]);
+                segments++;
+            }
+            documents++;
+            progress?.Report((i + 1, lines.Length));
+        }
+        await engine.Indexes.CatchUpAsync(collection, ct);
+        return (collection, turnsOf, documents, segments, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Each judged query's meeting and relevant turn spans.</summary>
+    public static Dictionary<string, (string Document, List<(int First, int Last)> Spans)> ReadQrels(string path)
     {
         var qrels = new Dictionary<string, (string, List<(int, int)>)>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines(path))

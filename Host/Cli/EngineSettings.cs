@@ -35,6 +35,7 @@ public static class EngineSettings
                 "models-fp32" => EncoderRuntime.ModelsFloat32,
                 var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
             },
+            RankerPath = RankerPath(a),
             Durable = durable,
             Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
             Indexing = new IndexingOptions
@@ -43,6 +44,13 @@ public static class EngineSettings
                 EmbeddingCache = a.Get("embedding-cache") is { Length: > 0 } cache ? cache : Environment.GetEnvironmentVariable("SEARCH_EMBEDDING_CACHE") is { Length: > 0 } c ? c : null,
             },
         };
+    }
+
+    private static string? RankerPath(CliArguments a)
+    {
+        string? path = a.Get("ranker") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("SEARCH_RANKER") is { Length: > 0 } e ? e : null;
+        if (path is not null && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
+        return path;
     }
 
     /// <summary>The search mode named by --mode (bm25 when absent).</summary>

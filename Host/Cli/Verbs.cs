@@ -17,15 +17,17 @@ public static class Verbs
                                                                  ingest documents (the collection is created if needed) and index
                                                                  them; when a running service maintains the collection's indexes,
                                                                  it indexes them and --wait waits until they are searchable
-          query      "text" --collection C [--k 10] [--mode bm25|dense|situated|hybrid] [--documents] [--filter key:value]... [--json]
+          query      "text" --collection C [--k 10] [--mode bm25|dense|situated|hybrid|ranked] [--documents] [--filter key:value]... [--json]
           collections [C]                                        list collections, or show one with what each indexing stage has made searchable
           reindex    --collection C                              rebuild a collection's indexes as a new generation (no downtime)
           tasks      [TASK_ID]                                   list bulk tasks, or show one with its errors
-          eval       --data DIR --mode bm25|dense|situated|hybrid --run OUT.run [--dump DIR]
+          eval       --data DIR --mode bm25|dense|situated|hybrid|ranked --run OUT.run [--dump DIR]
                                                                  evaluate on a BEIR folder; last line is JSON metrics; --dump also
                                                                  writes vectors and BM25 candidates for tools/fusion_tune.py
           eval-spans --data DIR --mode M --run OUT.jsonl [--dump DIR]
                                                                  span retrieval over transcripts (documents/queries/qrels.jsonl); last line is JSON metrics
+          ranker train --data DIR [--data DIR ...] --out FILE [--depth 30] [--features FILE.jsonl]
+                                                                 learn a ranker for --mode ranked from judged BEIR or span folders
           segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose] [--no-word-classes]
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
@@ -51,7 +53,9 @@ public static class Verbs
           --runtime onnx-int8|onnx-fp32|models-fp32   what runs the packaged encoders (env SEARCH_ENCODER_RUNTIME; default onnx-int8)
           --embedding-cache DIR  keep every vector a model makes in DIR, to reuse when the same text is embedded again
                                (repeated evaluations) (env SEARCH_EMBEDDING_CACHE)
-        ranking options (serve, query, eval): --k1 0.9 --b 0.4
+        ranking options (serve, query, eval, eval-spans): --k1 0.9 --b 0.4
+          --ranker FILE        the ranker of --mode ranked, written by 'ranker train' (env SEARCH_RANKER; without one, ranked
+                               searches answer in hybrid order and say so)
 
         exit codes: 0 success, 2 bad arguments or input, 1 other failure
         """;
@@ -91,6 +95,7 @@ public static class Verbs
                 "segment-eval" => EvaluationVerbs.SegmentEval(a),
                 "bench" => await BenchVerb.RunAsync(a, cts.Token),
                 "reindex" => await ReindexVerb.RunAsync(a, cts.Token),
+                "ranker" => await RankerVerb.RunAsync(a, cts.Token),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
         }

@@ -1,0 +1,157 @@
+using Search.Ranking.Reranking;
+
+namespace Search.Ranking.Tests;
+
+/// <summary>Ranked searches: the hybrid candidates re-scored by a ranker, and the hybrid order kept (and said) when the ranker fails, is too slow or is absent.</summary>
+public sealed class RankedSearchTests : EngineTest
+{
+    /// <summary>Ranks by a chosen feature of <see cref="RankerFeatures"/>, or fails, or never answers.</summary>
+    private sealed class TestRanker(Func<RankerQuery, IReadOnlyList<RankerCandidate>, double[]> score, int depth = 20) : IRanker
+    {
+        public string Name => "test";
+        public int Depth => depth;
+        public List<IReadOnlyList<RankerCandidate>> Seen { get; } = [];
+
+        public ValueTask<double[]> ScoreAsync(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, CancellationToken ct)
+        {
+            Seen.Add(candidates);
+            return ValueTask.FromResult(score(query, candidates));
+        }
+    }
+
+    private sealed class BlockedRanker : IRanker
+    {
+        public string Name => "blocked";
+        public int Depth => 20;
+        public async ValueTask<double[]> ScoreAsync(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, CancellationToken ct)
+        {
+            await Task.Delay(Timeout.Infinite, ct); // never answers unless cancelled: the service's timeout must fire
+            return [];
+        }
+    }
+
+    private async Task<SearchEngine> ReopenWithAsync(IRanker? ranker, TimeSpan? timeout = null)
+    {
+        await Engine.DisposeAsync();
+        var engine = await SearchEngine.OpenAsync(OnDemand(Dir.Path) with { Ranker = ranker, RankerTimeout = timeout ?? TimeSpan.FromSeconds(5) });
+        Engine = engine;
+        return engine;
+    }
+
+    private async Task AddCorpusAsync()
+    {
+        var texts = TopicCorpus.Texts(5, 8);
+        for (int i = 0; i < texts.Count; i++) await TestDocuments.AddAsync(Engine, "d" + i, texts[i]);
+    }
+
+    [Fact]
+    public async Task A_ranker_reorders_the_hybrid_top_and_each_hit_keeps_its_hybrid_components()
+    {
+        // The reverse of the hybrid order: what was last among the candidates comes first.
+        var ranker = new TestRanker((_, c) => [.. c.Select(x => (double)x.HybridRank)], depth: 6);
+        await ReopenWithAsync(ranker);
+        await AddCorpusAsync();
+        var hybrid = await SearchAsync(new SearchRequest("plover nesting", K: 10, Mode: SearchModes.Hybrid));
+        var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 10, Mode: SearchModes.Ranked));
+        Assert.Empty(ranked.Warnings);
+        Assert.Equal(SearchModes.Ranked, ranked.Mode);
+        var expected = hybrid.Hits.Take(6).Reverse().Concat(hybrid.Hits.Skip(6)).Select(h => (h.DocumentId, h.Segment));
+        Assert.Equal(expected, ranked.Hits.Select(h => (h.DocumentId, h.Segment)));
+        Assert.Equal(ranked.Hits.Select(h => h.Score).OrderDescending(), ranked.Hits.Select(h => h.Score));
+        for (int r = 0; r < 6; r++)
+        {
+            var c = ranked.Hits[r].Components;
+            Assert.Equal(r + 1, c["ranker_rank"]);
+            Assert.Equal(6 - r, c["hybrid_rank"]);
+            Assert.True(c.ContainsKey("bm25_rank") && c.ContainsKey("dense") && c.ContainsKey("hybrid"));
+        }
+        Assert.False(ranked.Hits[6].Components.ContainsKey("ranker"));
+        // The ranker saw each candidate's passage, place and vector.
+        Assert.All(ranker.Seen[^1], c => Assert.True(c.Text.Length > 0 && c.Vector.Length > 0));
+    }
+
+    [Fact]
+    public async Task Grouping_by_document_happens_after_ranking()
+    {
+        var ranker = new TestRanker((_, c) => [.. c.Select(x => (double)x.HybridRank)]);
+        await ReopenWithAsync(ranker);
+        await AddCorpusAsync();
+        await IndexAsync();
+        var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, GroupByDocument: true, Mode: SearchModes.Ranked));
+        Assert.Equal(ranked.Hits.Count, ranked.Hits.Select(h => h.DocumentId).Distinct().Count());
+        var documents = await Engine.Search.RankDocumentsAsync("c", "plover nesting", 5, SearchModes.Ranked);
+        Assert.Equal(ranked.Hits.Select(h => h.DocumentId), documents.Select(d => d.DocumentId));
+    }
+
+    [Fact]
+    public async Task A_failing_ranker_leaves_the_hybrid_order_and_says_so()
+    {
+        await ReopenWithAsync(new TestRanker((_, _) => throw new InvalidOperationException("weights missing")));
+        await AddCorpusAsync();
+        var hybrid = await SearchAsync(new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Hybrid));
+        var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Ranked));
+        Assert.Equal(hybrid.Hits.Select(h => (h.DocumentId, h.Segment)), ranked.Hits.Select(h => (h.DocumentId, h.Segment)));
+        Assert.Contains(ranked.Warnings, w => w.Contains("ranker test failed (weights missing)") && w.Contains("hybrid results"));
+        // A ranker that answers with the wrong number of scores is a failure too.
+        await ReopenWithAsync(new TestRanker((_, _) => [1.0]));
+        var wrong = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Ranked));
+        Assert.Contains(wrong.Warnings, w => w.Contains("scores for"));
+    }
+
+    [Fact]
+    public async Task A_ranker_that_does_not_answer_in_time_leaves_the_hybrid_order()
+    {
+        await ReopenWithAsync(new BlockedRanker(), TimeSpan.FromMilliseconds(50));
+        await AddCorpusAsync();
+        var hybrid = await SearchAsync(new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Hybrid));
+        var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Ranked));
+        Assert.Equal(hybrid.Hits.Select(h => (h.DocumentId, h.Segment)), ranked.Hits.Select(h => (h.DocumentId, h.Segment)));
+        Assert.Contains(ranked.Warnings, w => w.Contains("took longer than"));
+    }
+
+    [Fact]
+    public async Task Without_a_ranker_ranked_searches_are_hybrid_and_say_so()
+    {
+        await AddCorpusAsync();
+        var hybrid = await SearchAsync(new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Hybrid));
+        var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Ranked));
+        Assert.Equal(hybrid.Hits.Select(h => (h.DocumentId, h.Segment)), ranked.Hits.Select(h => (h.DocumentId, h.Segment)));
+        Assert.Contains(ranked.Warnings, w => w.Contains("no ranker is configured"));
+    }
+
+    [Fact]
+    public void A_trained_model_round_trips_and_learns_the_feature_that_separates_relevant_candidates()
+    {
+        // Relevance follows the proximity feature; every other feature is noise.
+        var rng = new Random(7);
+        int f = RankerFeatures.Names.Count, proximity = RankerFeatures.Names.ToList().IndexOf("proximity");
+        var queries = new List<RankerTrainingQuery>();
+        for (int q = 0; q < 40; q++)
+        {
+            var x = new double[20][];
+            var y = new double[20];
+            for (int i = 0; i < 20; i++)
+            {
+                x[i] = [.. Enumerable.Range(0, f).Select(_ => rng.NextDouble())];
+                y[i] = x[i][proximity] > 0.7 ? 1 : 0;
+            }
+            queries.Add(new RankerTrainingQuery(q % 2 == 0 ? "a" : "b", "q" + q, x, y, [.. Enumerable.Range(0, 20).Select(i => "d" + i)]));
+        }
+        var model = RankerTrainer.Train(queries, depth: 20);
+        Assert.Equal(["a", "b"], model.TrainedOn);
+        int strongest = Enumerable.Range(0, f).MaxBy(j => Math.Abs(model.Weights[j]));
+        Assert.Equal(proximity, strongest);
+        Assert.True(model.Weights[proximity] > 0);
+        using var dir = new TestSupport.TempDirectory();
+        string path = Path.Combine(dir.Path, "ranker.json");
+        LinearRanker.Save(model, path);
+        var loaded = LinearRanker.Load(path);
+        Assert.Equal(model.Weights, loaded.Model.Weights);
+        Assert.Equal(LinearRanker.Score(model, queries[0].Features[0]), LinearRanker.Score(loaded.Model, queries[0].Features[0]));
+        // A model naming other features is refused with a message, not used.
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"proximity\"", "\"closeness\""));
+        Assert.Contains("train it again", Assert.Throws<FormatException>(() => LinearRanker.Load(path)).Message);
+        File.WriteAllText(path, "{not json");
+        Assert.Throws<FormatException>(() => LinearRanker.Load(path));
+    }
+}
