@@ -189,6 +189,7 @@ public static class RankerFeatures
         return best / total;
     }
 
+    /// <summary>z-scores of <paramref name="values"/>, in place (all 0 when they do not vary).</summary>
     private static double[] Standardise(double[] values)
     {
         int n = values.Length;
@@ -199,9 +200,8 @@ public static class RankerFeatures
         double var = 0;
         foreach (double v in values) var += (v - mean) * (v - mean);
         double sd = Math.Sqrt(var / n);
-        var z = new double[n];
-        for (int i = 0; i < n; i++) z[i] = sd > 1e-12 ? (values[i] - mean) / sd : 0;
-        return z;
+        for (int i = 0; i < n; i++) values[i] = sd > 1e-12 ? (values[i] - mean) / sd : 0;
+        return values;
     }
 
     /// <summary>z-scores of a value over the list; a missing (NaN) value takes the list's lowest.</summary>
@@ -209,29 +209,15 @@ public static class RankerFeatures
     {
         int n = candidates.Count;
         var z = new double[n];
-        double min = double.PositiveInfinity, sum = 0;
-        int known = 0;
+        double min = double.PositiveInfinity;
         for (int i = 0; i < n; i++)
         {
-            double v = value(candidates[i]);
-            if (double.IsNaN(v)) continue;
-            min = Math.Min(min, v);
-            sum += v;
-            known++;
+            z[i] = value(candidates[i]);
+            if (!double.IsNaN(z[i])) min = Math.Min(min, z[i]);
         }
-        if (known == 0) return z;
+        if (double.IsPositiveInfinity(min)) return new double[n];
         for (int i = 0; i < n; i++)
-        {
-            double v = value(candidates[i]);
-            z[i] = double.IsNaN(v) ? min : v;
-        }
-        double mean = 0;
-        foreach (double v in z) mean += v;
-        mean /= n;
-        double var = 0;
-        foreach (double v in z) var += (v - mean) * (v - mean);
-        double sd = Math.Sqrt(var / n);
-        for (int i = 0; i < n; i++) z[i] = sd > 1e-12 ? (z[i] - mean) / sd : 0;
-        return z;
+            if (double.IsNaN(z[i])) z[i] = min;
+        return Standardise(z);
     }
 }
