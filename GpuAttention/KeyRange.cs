@@ -1,4 +1,4 @@
-namespace Search.GpuAttention.Cpu;
+namespace Search.GpuAttention;
 
 /// <summary>
 /// A run of keys one query tile attends to: rows [TokenStart, TokenStart + Count) of a K/V pair, the first at
