@@ -46,5 +46,8 @@ public sealed class BlockMasses
         return totals;
     }
 
+    /// <summary>Every per-head mass, [heads][rows][blocks]; device backends copy their results here.</summary>
+    internal Span<float> All => _perHead;
+
     internal Span<float> HeadRow(int head, int row) => _perHead.AsSpan((int)(((long)head * Rows.Count + row) * Blocks), Blocks);
 }

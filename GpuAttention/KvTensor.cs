@@ -68,6 +68,7 @@ public sealed class KvTensor
     public void Write(int head, int token, int count, ReadOnlySpan<float> source)
     {
         if (count == 0) return;
+        Version++;
         int offset = Offset(head, token, count), length = count * HeadDim;
         if (_single is not null) source[..length].CopyTo(_single.AsSpan(offset, length));
         else PrecisionConversion.Narrow(source[..length], Precision, _bits.AsSpan(offset, length));
@@ -90,6 +91,9 @@ public sealed class KvTensor
         _bits?.CopyTo(copy._bits!, 0);
         return copy;
     }
+
+    /// <summary>Bumped by every write, so a device copy can tell it is stale.</summary>
+    internal int Version { get; private set; }
 
     /// <summary>The fp32 elements themselves (null unless <see cref="Precision"/> is Float32); the kernels read them in place.</summary>
     internal float[]? SingleStorage => _single;

@@ -1,0 +1,215 @@
+using ILGPU;
+
+namespace Search.GpuAttention.Ilgpu;
+
+/// <summary>
+/// The device attention kernel: one thread group per job (one head's run of up to <see cref="QueryTile"/> query
+/// rows against a list of key ranges), one thread per query row. Key and value tiles are staged in shared memory
+/// (widened from fp16/bf16 as they are loaded) and read by every thread at the same address (a broadcast); each
+/// thread keeps its query row, its output accumulator and its online-softmax state (running max, running sum, and
+/// the current range's block-local sum for masses), so K/V are read once per tile and memory is O(tile).
+/// </summary>
+internal static class AttentionKernel
+{
+    public const int QueryTile = 64;
+    public const int KeyTile = 32;
+    public const int MaxHeadDim = 128;
+
+    // Fields of one key range in the ranges buffer.
+    public const int RangeFields = 12;
+    public const int KeyBase = 0, ValueBase = 1, KeyArena = 2, ValueArena = 3, HeadStride = 4, TokenStart = 5, Count = 6, Causal = 7,
+        KeyPosition = 8, MassSlot = 9, RopeOffset = 10, Pairing = 11;
+
+    // Fields of one job in the jobs buffer.
+    public const int JobFields = 8;
+    public const int Head = 0, KvHead = 1, Row0 = 2, Rows = 3, Position0 = 4, RangeFirst = 5, RangeCount = 6, ScratchOffset = 7;
+
+    // Storage of a tensor in the pool: the fp32 arena, or the 16-bit arena holding fp16 or bf16 bit patterns.
+    public const int Single = 0, Half16 = 1, BFloat = 2;
+
+    private const float NegativeInfinity = float.NegativeInfinity;
+
+    /// <summary>Launched over (jobs, <see cref="QueryTile"/>) groups.</summary>
+    public static void Run(AttentionArgs args, ArrayView<float> query, ArrayView<float> kvSingle, ArrayView<ushort> kvHalf,
+        ArrayView<int> jobs, ArrayView<int> ranges, ArrayView<float> work, ArrayView<float> output, ArrayView<float> masses)
+    {
+        var keyTile = SharedMemory.Allocate<float>(KeyTile * MaxHeadDim);
+        var valueTile = SharedMemory.Allocate<float>(KeyTile * MaxHeadDim);
+        var q = LocalMemory.Allocate<float>(MaxHeadDim);
+        var qr = LocalMemory.Allocate<float>(MaxHeadDim);
+        var acc = LocalMemory.Allocate<float>(MaxHeadDim);
+        var scores = LocalMemory.Allocate<float>(KeyTile);
+
+        int t = Group.IdxX, threads = Group.DimX;
+        long jb = (long)Grid.IdxX * JobFields;
+        int head = jobs[jb + Head], kvHead = jobs[jb + KvHead], row0 = jobs[jb + Row0], rows = jobs[jb + Rows];
+        int position0 = jobs[jb + Position0], rangeFirst = jobs[jb + RangeFirst], rangeCount = jobs[jb + RangeCount], scratch = jobs[jb + ScratchOffset];
+        int d = args.HeadDim;
+        bool active = t < rows;
+        int position = position0 + t, lastPosition = position0 + rows - 1;
+        long rowOffset = ((long)head * args.QueryTokens + row0 + t) * d;
+
+        for (int c = 0; c < d; c++)
+        {
+            q[c] = active ? query[rowOffset + c] * args.Scale : 0f;
+            acc[c] = 0f;
+        }
+        float max = NegativeInfinity, sum = 0f;
+
+        for (int r = 0; r < rangeCount; r++)
+        {
+            long rb = (long)(rangeFirst + r) * RangeFields;
+            int keyArena = ranges[rb + KeyArena], valueArena = ranges[rb + ValueArena];
+            long stride = ranges[rb + HeadStride];
+            long keyRows = ranges[rb + KeyBase] + kvHead * stride + (long)ranges[rb + TokenStart] * d;
+            long valueRows = ranges[rb + ValueBase] + kvHead * stride + (long)ranges[rb + TokenStart] * d;
+            int count = ranges[rb + Count], keyPosition = ranges[rb + KeyPosition], rope = ranges[rb + RopeOffset];
+            bool causal = ranges[rb + Causal] != 0;
+
+            if (rope >= 0)
+            {
+                // Rotating the query by -delta equals re-encoding the cached keys by +delta (see KeyRange).
+                int half = d / 2;
+                bool interleaved = ranges[rb + Pairing] != 0;
+                for (int i = 0; i < half; i++)
+                {
+                    int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + half;
+                    float cos = work[rope + i], sin = work[rope + half + i];
+                    float x = q[a], y = q[b];
+                    qr[a] = x * cos - y * sin;
+                    qr[b] = y * cos + x * sin;
+                }
+            }
+            else
+            {
+                for (int c = 0; c < d; c++) qr[c] = q[c];
+            }
+
+            float blockSum = 0f;
+            for (int k0 = 0; k0 < count; k0 += KeyTile)
+            {
+                if (causal && keyPosition + k0 > lastPosition) break; // the same for every thread of the group
+                int n = count - k0 < KeyTile ? count - k0 : KeyTile;
+                Group.Barrier();
+                for (int e = t; e < n * d; e += threads)
+                {
+                    keyTile[e] = Load(kvSingle, kvHalf, keyArena, keyRows + (long)k0 * d + e);
+                    if (args.WithOutput != 0) valueTile[e] = Load(kvSingle, kvHalf, valueArena, valueRows + (long)k0 * d + e);
+                }
+                Group.Barrier();
+                if (!active) continue;
+
+                float tileMax = NegativeInfinity;
+                for (int j = 0; j < n; j++)
+                {
+                    float s = NegativeInfinity;
+                    if (!causal || keyPosition + k0 + j <= position)
+                    {
+                        s = 0f;
+                        int kj = j * d;
+                        for (int c = 0; c < d; c++) s += qr[c] * keyTile[kj + c];
+                    }
+                    scores[j] = s;
+                    if (s > tileMax) tileMax = s;
+                }
+                float newMax = tileMax > max ? tileMax : max;
+                // A row that has seen nothing yet keeps max -inf; shifting by 0 keeps exp(-inf) = 0 instead of NaN.
+                float shift = newMax == NegativeInfinity ? 0f : newMax;
+                float alpha = ExpNonPositive(max - shift);
+                float tileSum = 0f;
+                for (int j = 0; j < n; j++)
+                {
+                    float p = ExpNonPositive(scores[j] - shift);
+                    scores[j] = p;
+                    tileSum += p;
+                }
+                sum = sum * alpha + tileSum;
+                blockSum = blockSum * alpha + tileSum;
+                max = newMax;
+                if (args.WithOutput == 0) continue;
+                for (int c = 0; c < d; c++)
+                {
+                    float v = acc[c] * alpha;
+                    for (int j = 0; j < n; j++) v += scores[j] * valueTile[j * d + c];
+                    acc[c] = v;
+                }
+            }
+            if (scratch >= 0 && active)
+            {
+                long slot = scratch + ((long)r * QueryTile + t) * 2;
+                work[slot] = blockSum;
+                work[slot + 1] = max;
+            }
+        }
+
+        if (!active) return;
+        if (args.WithOutput != 0)
+        {
+            float inverse = sum > 0f ? 1f / sum : 0f;
+            for (int c = 0; c < d; c++) output[rowOffset + c] = acc[c] * inverse;
+        }
+        int massRow = row0 + t - args.MassStart;
+        if (scratch < 0 || massRow < 0 || massRow >= args.MassCount || !(sum > 0f)) return;
+        long target = ((long)head * args.MassCount + massRow) * args.MassBlocks;
+        for (int r = 0; r < rangeCount; r++)
+        {
+            int slot = ranges[(long)(rangeFirst + r) * RangeFields + MassSlot];
+            if (slot < 0) continue;
+            long at = scratch + ((long)r * QueryTile + t) * 2;
+            float blockSum = work[at];
+            // The block's sum was kept relative to the running max when the block ended; bring it to the final max.
+            if (blockSum > 0f) masses[target + slot] = blockSum * ExpNonPositive(work[at + 1] - max) / sum;
+        }
+    }
+
+    private static float Load(ArrayView<float> single, ArrayView<ushort> half, int arena, long index)
+    {
+        if (arena == Single) return single[index];
+        uint bits = half[index];
+        return arena == BFloat ? Interop.IntAsFloat(bits << 16) : HalfToSingle(bits);
+    }
+
+    /// <summary>IEEE half bits to float, subnormals, infinities and NaN included.</summary>
+    internal static float HalfToSingle(uint bits)
+    {
+        uint sign = (bits & 0x8000u) << 16, exponent = (bits >> 10) & 0x1Fu, mantissa = bits & 0x3FFu;
+        if (exponent == 0x1Fu) return Interop.IntAsFloat(sign | 0x7F800000u | (mantissa << 13));
+        if (exponent != 0) return Interop.IntAsFloat(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+        float magnitude = mantissa * 5.96046448e-8f; // 2^-24
+        return sign != 0 ? -magnitude : magnitude;
+    }
+
+    /// <summary>
+    /// exp(x) for x ≤ 0, the CPU kernels' method (Cody–Waite reduction by ln 2 and the Cephes expf polynomial) so both
+    /// backends round alike; 0 below the normal range and for -inf.
+    /// </summary>
+    internal static float ExpNonPositive(float x)
+    {
+        if (!(x >= -87.33654f)) return 0f;
+        float y = x * 1.44269504088896341f + 0.5f;
+        int n = (int)y;
+        if (n > y) n--; // floor for negative y
+        float r = x - n * 0.693359375f;
+        r -= n * -2.12194440e-4f;
+        float p = 1.9875691500E-4f;
+        p = p * r + 1.3981999507E-3f;
+        p = p * r + 8.3334519073E-3f;
+        p = p * r + 4.1665795894E-2f;
+        p = p * r + 1.6666665459E-1f;
+        p = p * r + 5.0000001201E-1f;
+        p = p * (r * r) + (r + 1f);
+        return p * Interop.IntAsFloat((uint)(n + 127) << 23);
+    }
+}
+
+/// <summary>The scalar arguments of one <see cref="AttentionKernel"/> launch.</summary>
+internal struct AttentionArgs
+{
+    public int QueryTokens;
+    public int HeadDim;
+    public float Scale;
+    public int WithOutput;
+    public int MassStart;
+    public int MassCount;
+    public int MassBlocks;
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace Search.GpuAttention.Ilgpu;
+
+/// <summary>
+/// <see cref="IAttentionBackend"/> on an ILGPU accelerator: CUDA on a GPU, or ILGPU's CPU accelerator, which runs
+/// the same kernel (groups, shared memory, barriers) without one and is how CI checks it. Key/value tensors stay
+/// resident on the device between calls (see <see cref="DeviceKvPool"/>); calls are serialised on one stream.
+/// </summary>
+public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
+{
+    /// <summary>The default byte budget of device-resident key/value tensors.</summary>
+    public const long DefaultResidentBudgetBytes = 1L << 30;
+
+    private readonly Context? _ownedContext;
+    private readonly Accelerator _accelerator;
+    private readonly bool _ownsAccelerator;
+    private readonly DeviceKvPool _pool;
+    private readonly Action<KernelConfig, AttentionArgs, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _kernel;
+    private readonly Lock _gate = new();
+    private readonly DeviceArray<float> _query, _work, _output, _masses;
+    private readonly DeviceArray<int> _jobs, _ranges;
+
+    /// <summary>Runs on <paramref name="accelerator"/>, which the caller keeps and disposes.</summary>
+    public IlgpuAttentionBackend(Accelerator accelerator, long residentBudgetBytes = DefaultResidentBudgetBytes)
+        : this(null, accelerator, ownsAccelerator: false, residentBudgetBytes) { }
+
+    private IlgpuAttentionBackend(Context? context, Accelerator accelerator, bool ownsAccelerator, long residentBudgetBytes)
+    {
+        _ownedContext = context;
+        _accelerator = accelerator;
+        _ownsAccelerator = ownsAccelerator;
+        _pool = new DeviceKvPool(accelerator, residentBudgetBytes);
+        _kernel = accelerator.LoadStreamKernel<AttentionArgs, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionKernel.Run);
+        _query = new DeviceArray<float>(accelerator);
+        _work = new DeviceArray<float>(accelerator);
+        _output = new DeviceArray<float>(accelerator);
+        _masses = new DeviceArray<float>(accelerator);
+        _jobs = new DeviceArray<int>(accelerator);
+        _ranges = new DeviceArray<int>(accelerator);
+    }
+
+    /// <summary>The backend on the first CUDA device, or null when ILGPU finds none (no GPU, or no driver).</summary>
+    public static IlgpuAttentionBackend? TryCreateCuda(long residentBudgetBytes = DefaultResidentBudgetBytes)
+    {
+        var context = Context.Create(builder => builder.Cuda().Math(MathMode.Fast32BitOnly).Optimize(OptimizationLevel.O2));
+        var device = context.Devices.FirstOrDefault(d => d.AcceleratorType == AcceleratorType.Cuda);
+        if (device is null)
+        {
+            context.Dispose();
+            return null;
+        }
+        return new IlgpuAttentionBackend(context, device.CreateAccelerator(context), ownsAccelerator: true, residentBudgetBytes);
+    }
+
+    /// <summary>The backend on ILGPU's CPU accelerator (the kernel as a GPU would run it, simulated on threads).</summary>
+    public static IlgpuAttentionBackend CreateCpuSimulator(long residentBudgetBytes = DefaultResidentBudgetBytes)
+    {
+        // One simulated multiprocessor whose warps make up exactly one group of the kernel's size.
+        var device = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: AttentionKernel.QueryTile / 4, numMultiprocessors: 1);
+        var context = Context.Create(builder => builder.CPU(device));
+        return new IlgpuAttentionBackend(context, device.CreateCPUAccelerator(context), ownsAccelerator: true, residentBudgetBytes);
+    }
+
+    /// <inheritdoc />
+    public string Name => _accelerator.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-" + _accelerator.AcceleratorType.ToString().ToLowerInvariant();
+
+    /// <summary>The device's name as its driver reports it.</summary>
+    public string DeviceName => _accelerator.Name;
+
+    /// <summary>
+    /// The device's arithmetic ceilings from its multiprocessors and clock: fp32 on the CUDA cores (what this kernel
+    /// uses) and dense bf16 on the tensor cores (what FlashAttention-2/3 report against); null off CUDA, or for an
+    /// architecture not in the table.
+    /// </summary>
+    public DevicePeaks? Peaks => _accelerator is CudaAccelerator cuda ? DevicePeaks.For(cuda.Architecture.Major, cuda.Architecture.Minor, cuda.NumMultiprocessors, cuda.ClockRate / 1000.0) : null;
+
+    /// <summary>Wall time of the last call's kernel alone (launch to completion), without planning and transfers.</summary>
+    public double LastKernelMilliseconds { get; private set; }
+
+    /// <summary>Key/value tensors copied to the device, and found already there, since the backend was created.</summary>
+    public (long Uploads, long Hits, long ResidentBytes) Residency
+    {
+        get
+        {
+            lock (_gate) return (_pool.Uploads, _pool.Hits, _pool.ResidentBytes);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dense(AttentionInput input, bool causal, float[] output) => Execute(AttentionPlan.Dense(input, causal, output), output);
+
+    /// <inheritdoc />
+    public BlockMasses? BlockSparse(AttentionInput input, BlockLayout layout, float[]? output, RowRange? massRows = null) =>
+        Execute(AttentionPlan.BlockSparse(input, layout, output, massRows), output);
+
+    /// <inheritdoc />
+    public BlockMasses? QueryAgainstCache(CachedContext context, AttentionInput queryBlock, float[]? output, RowRange? massRows = null) =>
+        Execute(AttentionPlan.QueryAgainstCache(context, queryBlock, output, massRows), output);
+
+    private BlockMasses? Execute(AttentionPlan plan, float[]? output)
+    {
+        var input = plan.Input;
+        if (input.HeadDim > AttentionKernel.MaxHeadDim)
+            throw new NotSupportedException($"the device kernel holds rows of at most {AttentionKernel.MaxHeadDim} elements; this model has {input.HeadDim}");
+        if (input.QueryTokens == 0 || plan.Segments.Count == 0)
+        {
+            if (output is not null) Array.Clear(output);
+            return plan.Masses;
+        }
+        lock (_gate)
+        {
+            var tensors = new HashSet<KvTensor>(ReferenceEqualityComparer.Instance);
+            foreach (var segment in plan.Segments)
+                foreach (var range in segment.Ranges)
+                {
+                    tensors.Add(range.Keys);
+                    tensors.Add(range.Values);
+                }
+            var places = _pool.EnsureResident(tensors);
+
+            // Ranges, with each RoPE rotation's cos and sin at the front of the work buffer.
+            var work = new List<float>();
+            var rangeFields = new List<int>();
+            var segmentFirstRange = new int[plan.Segments.Count];
+            for (int s = 0; s < plan.Segments.Count; s++)
+            {
+                segmentFirstRange[s] = rangeFields.Count / AttentionKernel.RangeFields;
+                foreach (var range in plan.Segments[s].Ranges)
+                {
+                    var (keyArena, keyBase) = places[range.Keys];
+                    var (valueArena, valueBase) = places[range.Values];
+                    int ropeOffset = -1;
+                    if (range.Rope is not null)
+                    {
+                        ropeOffset = work.Count;
+                        work.AddRange(range.Cos!);
+                        work.AddRange(range.Sin!);
+                    }
+                    rangeFields.AddRange([
+                        checked((int)keyBase), checked((int)valueBase), keyArena, valueArena, checked(range.Keys.Tokens * range.Keys.HeadDim),
+                        range.TokenStart, range.Count, range.Causal ? 1 : 0, range.KeyPosition, range.MassSlot, ropeOffset,
+                        range.Rope?.Pairing == RotaryPairing.Interleaved ? 1 : 0]);
+                }
+            }
+
+            // Jobs: one head's run of at most QueryTile rows; jobs holding measured rows get scratch for per-range sums.
+            var massRows = plan.MassRows;
+            int group = input.Heads / input.KvHeads;
+            var jobFields = new List<int>();
+            for (int s = 0; s < plan.Segments.Count; s++)
+            {
+                var segment = plan.Segments[s];
+                for (int h = 0; h < input.Heads; h++)
+                    for (int t = 0; t < segment.Rows; t += AttentionKernel.QueryTile)
+                    {
+                        int row0 = segment.Row0 + t, rows = Math.Min(AttentionKernel.QueryTile, segment.Rows - t);
+                        int scratch = -1;
+                        if (plan.Masses is not null && row0 < massRows.Start + massRows.Count && row0 + rows > massRows.Start)
+                        {
+                            scratch = work.Count;
+                            work.AddRange(new float[segment.Ranges.Length * AttentionKernel.QueryTile * 2]);
+                        }
+                        jobFields.AddRange([h, h / group, row0, rows, segment.Position0 + t, segmentFirstRange[s], segment.Ranges.Length, scratch]);
+                    }
+            }
+            int jobCount = jobFields.Count / AttentionKernel.JobFields;
+
+            var query = _query.Upload(input.Query);
+            var jobs = _jobs.Upload(CollectionsMarshal.AsSpan(jobFields));
+            var ranges = _ranges.Upload(CollectionsMarshal.AsSpan(rangeFields));
+            var workView = _work.Upload(CollectionsMarshal.AsSpan(work));
+            var outputView = _output.Reserve(output?.Length ?? 0);
+            long massLength = plan.Masses is { } m ? (long)m.Heads * m.Rows.Count * m.Blocks : 0;
+            var massView = _masses.Reserve(massLength);
+            if (massLength > 0) massView.SubView(0, massLength).MemSetToZero(_accelerator.DefaultStream);
+            var args = new AttentionArgs
+            {
+                QueryTokens = input.QueryTokens,
+                HeadDim = input.HeadDim,
+                Scale = input.EffectiveScale,
+                WithOutput = output is null ? 0 : 1,
+                MassStart = massRows.Start,
+                MassCount = plan.Masses is null ? 0 : massRows.Count,
+                MassBlocks = plan.Masses?.Blocks ?? 0,
+            };
+            _accelerator.Synchronize();
+            long started = Stopwatch.GetTimestamp();
+            _kernel(new KernelConfig(jobCount, AttentionKernel.QueryTile), args, query, _pool.Single, _pool.Half, jobs, ranges, workView, outputView, massView);
+            _accelerator.Synchronize();
+            LastKernelMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (output is not null) outputView.SubView(0, output.Length).CopyToCPU(ref MemoryMarshal.GetArrayDataReference(output), output.Length);
+            if (plan.Masses is { } masses && massLength > 0)
+            {
+                var target = masses.All;
+                massView.SubView(0, massLength).CopyToCPU(ref MemoryMarshal.GetReference(target), massLength);
+            }
+            return plan.Masses;
+        }
+    }
+
+    /// <summary>Frees the device buffers, and the accelerator when this backend created it.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _pool.Dispose();
+            _query.Dispose();
+            _work.Dispose();
+            _output.Dispose();
+            _masses.Dispose();
+            _jobs.Dispose();
+            _ranges.Dispose();
+            if (_ownsAccelerator) _accelerator.Dispose();
+            _ownedContext?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime.Cuda;
+using Search.GpuAttention.Caching;
+using Search.GpuAttention.Ilgpu;
+
+namespace Search.GpuAttention.Tests;
+
+/// <summary>
+/// The device kernel, run on ILGPU's CPU accelerator (groups, shared memory and barriers simulated on threads), against
+/// the SIMD backend on random shapes: odd sizes, empty blocks, grouped-query heads, fp16/bf16 storage, RoPE re-encoding.
+/// </summary>
+public sealed class IlgpuBackendTests : IDisposable
+{
+    private const double Tolerance = 1e-4;
+    private readonly IlgpuAttentionBackend _device = IlgpuAttentionBackend.CreateCpuSimulator();
+    private readonly CpuAttentionBackend _cpu = new(1);
+
+    public void Dispose() => _device.Dispose();
+
+    private static AttentionInput Problem(Random random, int heads, int kvHeads, int tokens, int d, int queryStart, KvPrecision precision) =>
+        new(Tensors.Random(random, heads * (tokens - queryStart) * d), heads, tokens - queryStart, queryStart,
+            KvTensor.FromSingle(Tensors.Random(random, kvHeads * tokens * d), kvHeads, tokens, d, precision),
+            KvTensor.FromSingle(Tensors.Random(random, kvHeads * tokens * d), kvHeads, tokens, d, precision));
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= Tolerance, $"element {i}: expected {expected[i]}, got {actual[i]}");
+    }
+
+    private static void AssertMassesClose(BlockMasses expected, BlockMasses actual)
+    {
+        Assert.Equal(expected.Blocks, actual.Blocks);
+        Assert.Equal(expected.Rows, actual.Rows);
+        for (int h = 0; h < expected.Heads; h++)
+            for (int r = 0; r < expected.Rows.Count; r++)
+                for (int b = 0; b < expected.Blocks; b++)
+                    Assert.True(Math.Abs(expected.PerHead(h, r, b) - actual.PerHead(h, r, b)) <= Tolerance,
+                        $"head {h} row {r} block {b}: expected {expected.PerHead(h, r, b)}, got {actual.PerHead(h, r, b)}");
+    }
+
+    [Theory]
+    [InlineData(2, 1, 7, 5, 0, true, KvPrecision.Float32, 1)]
+    [InlineData(4, 2, 64, 131, 0, true, KvPrecision.Float32, 2)]
+    [InlineData(3, 3, 33, 70, 40, false, KvPrecision.Float16, 3)]
+    [InlineData(2, 2, 128, 65, 1, true, KvPrecision.BFloat16, 4)]
+    public void Dense_attention_matches_the_simd_backend(int heads, int kvHeads, int d, int tokens, int queryStart, bool causal, KvPrecision precision, int seed)
+    {
+        var input = Problem(new Random(seed), heads, kvHeads, tokens, d, queryStart, precision);
+        var expected = new float[input.OutputLength];
+        var actual = new float[input.OutputLength];
+        _cpu.Dense(input, causal, expected);
+        _device.Dense(input, causal, actual);
+        AssertClose(expected, actual);
+    }
+
+    public static TheoryData<int[], int, int, int, KvPrecision, int> BlockRankShapes => new()
+    {
+        // block lengths (instruction, docs…, query), heads, kvHeads, headDim, precision, seed
+        { new[] { 5, 17, 0, 33, 1, 9 }, 2, 1, 7, KvPrecision.Float32, 1 },
+        { new[] { 16, 128, 129, 64, 3 }, 4, 2, 64, KvPrecision.Float32, 2 },
+        { new[] { 0, 3, 3, 1 }, 3, 3, 33, KvPrecision.Float16, 3 },
+        { new[] { 70, 1, 65, 130, 32 }, 6, 2, 16, KvPrecision.BFloat16, 4 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BlockRankShapes))]
+    public void BlockRank_block_sparse_attention_and_masses_match_the_simd_backend(int[] lengths, int heads, int kvHeads, int d, KvPrecision precision, int seed)
+    {
+        var layout = BlockLayout.BlockRank(lengths[0], lengths[1..^1], lengths[^1]);
+        var input = Problem(new Random(seed), heads, kvHeads, layout.Tokens, d, 0, precision);
+        var rows = new RowRange(layout.BlockStart(layout.BlockCount - 1), lengths[^1]);
+        var expected = new float[input.OutputLength];
+        var actual = new float[input.OutputLength];
+        var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
+        var actualMasses = _device.BlockSparse(input, layout, actual, rows)!;
+        AssertClose(expected, actual);
+        AssertMassesClose(expectedMasses, actualMasses);
+
+        // Masses only skips P·V and the blocks without measured rows, and must not change the masses.
+        AssertMassesClose(expectedMasses, _device.BlockSparse(input, layout, null, rows)!);
+    }
+
+    [Fact]
+    public void General_block_pair_lists_match_the_simd_backend()
+    {
+        int[] lengths = [3, 40, 0, 66, 9];
+        var pairs = new[] { (0, 0), (1, 0), (1, 1), (1, 3), (3, 1), (3, 3), (4, 0), (4, 2), (4, 4) };
+        var layout = BlockLayout.FromPairs(lengths, pairs, causalDiagonal: true);
+        var input = Problem(new Random(7), 4, 1, layout.Tokens, 24, 0, KvPrecision.Float32);
+        var rows = new RowRange(0, layout.Tokens);
+        var expected = new float[input.OutputLength];
+        var actual = new float[input.OutputLength];
+        var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
+        var actualMasses = _device.BlockSparse(input, layout, actual, rows)!;
+        AssertClose(expected, actual);
+        AssertMassesClose(expectedMasses, actualMasses);
+    }
+
+    [Theory]
+    [InlineData(RotaryPairing.RotateHalf, KvPrecision.Float32, 4, 2, 64, 1)]
+    [InlineData(RotaryPairing.Interleaved, KvPrecision.Float16, 3, 1, 34, 2)]
+    [InlineData(RotaryPairing.RotateHalf, KvPrecision.BFloat16, 2, 2, 16, 3)]
+    public void Query_against_cached_blocks_re_encodes_positions_like_the_simd_backend(RotaryPairing pairing, KvPrecision precision, int heads, int kvHeads, int d, int seed)
+    {
+        var random = new Random(seed);
+        var rope = new RotaryEmbedding(d, 10_000, pairing);
+        var cache = new BlockKvCache();
+        var ids = new List<string>();
+        int[] lengths = [9, 70, 0, 5, 129];
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            // Each block cached at its own position, as a passage prefilled once right after the instruction.
+            var keys = KvTensor.FromSingle(Tensors.Random(random, kvHeads * lengths[b] * d), kvHeads, lengths[b], d, precision);
+            var values = KvTensor.FromSingle(Tensors.Random(random, kvHeads * lengths[b] * d), kvHeads, lengths[b], d, precision);
+            cache.Put($"block-{b}", 0, keys, values, b == 0 ? 0 : 9 + b);
+            ids.Add($"block-{b}");
+        }
+        var context = new CachedContext(cache, 0, ids, rope);
+        const int queryTokens = 13;
+        var queryBlock = new AttentionInput(Tensors.Random(random, heads * queryTokens * d), heads, queryTokens, 0,
+            KvTensor.FromSingle(Tensors.Random(random, kvHeads * queryTokens * d), kvHeads, queryTokens, d, precision),
+            KvTensor.FromSingle(Tensors.Random(random, kvHeads * queryTokens * d), kvHeads, queryTokens, d, precision));
+        var rows = new RowRange(0, queryTokens);
+        var expected = new float[queryBlock.OutputLength];
+        var actual = new float[queryBlock.OutputLength];
+        var expectedMasses = _cpu.QueryAgainstCache(context, queryBlock, expected, rows)!;
+        var actualMasses = _device.QueryAgainstCache(context, queryBlock, actual, rows)!;
+        AssertClose(expected, actual);
+        AssertMassesClose(expectedMasses, actualMasses);
+
+        // The second query finds every cached block already on the device.
+        var before = _device.Residency;
+        AssertMassesClose(expectedMasses, _device.QueryAgainstCache(context, queryBlock, null, rows)!);
+        Assert.Equal(before.Uploads, _device.Residency.Uploads);
+        Assert.True(_device.Residency.Hits > before.Hits);
+    }
+
+    [Fact]
+    public void A_tensor_written_after_it_was_copied_is_copied_again()
+    {
+        var input = Problem(new Random(11), 2, 2, 40, 8, 0, KvPrecision.Float32);
+        var first = new float[input.OutputLength];
+        _device.Dense(input, causal: true, first);
+        input.Values.Write(1, 3, 1, Tensors.Random(new Random(12), 8, 5));
+        var expected = new float[input.OutputLength];
+        var actual = new float[input.OutputLength];
+        _cpu.Dense(input, causal: true, expected);
+        _device.Dense(input, causal: true, actual);
+        AssertClose(expected, actual);
+        Assert.NotEqual(first, actual);
+    }
+
+    [Fact]
+    public void A_resident_budget_smaller_than_one_call_still_gives_the_right_answer()
+    {
+        using var small = IlgpuAttentionBackend.CreateCpuSimulator(residentBudgetBytes: 1024);
+        var layout = BlockLayout.BlockRank(8, [30, 30, 30], 6);
+        var input = Problem(new Random(5), 2, 1, layout.Tokens, 16, 0, KvPrecision.Float32);
+        var rows = new RowRange(layout.BlockStart(4), 6);
+        var expected = new float[input.OutputLength];
+        var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
+        for (int round = 0; round < 2; round++)
+        {
+            var actual = new float[input.OutputLength];
+            AssertMassesClose(expectedMasses, small.BlockSparse(input, layout, actual, rows)!);
+            AssertClose(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void The_kernel_compiles_to_ptx_for_hopper()
+    {
+        // No GPU is needed to generate PTX, so CI catches a construct the CUDA backend cannot translate.
+        using var context = Context.Create(builder => builder.Math(MathMode.Fast32BitOnly));
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_83, null);
+        var method = typeof(IlgpuAttentionBackend).Assembly.GetType("Search.GpuAttention.Ilgpu.AttentionKernel")!.GetMethod("Run")!;
+        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
+        var compiled = (PTXCompiledKernel)backend.Compile(entry, default);
+        // ILGPU 1.5.3 targets sm_80 code at most (no Hopper-only instructions); the driver compiles that PTX for sm_90.
+        Assert.Contains(".target sm_80", compiled.PTXAssembly);
+        Assert.Contains("bar.sync", compiled.PTXAssembly);
+        Assert.Contains(".shared", compiled.PTXAssembly);
+    }
+}
