@@ -1,4 +1,5 @@
 using Search.Benchmarks;
+using Search.GpuAttention.Ilgpu;
 using Search.Indexing.Embeddings;
 
 namespace Search.Cli;
@@ -18,8 +19,10 @@ public static class BenchVerb
                 bool quick = a.Flag("quick");
                 int documents = a.GetInt("docs", 100, 1, 2000);
                 int layers = a.GetInt("prefill-layers", AttentionBenchmark.DefaultPrefillLayers, 1, 64);
+                string device = a.Get("device") ?? "cpu";
+                var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
                 a.RejectUnknown();
-                json = AttentionBenchmark.Run(documents, layers, quick, Console.Error);
+                json = AttentionBenchmark.Run(choice, documents, layers, quick, Console.Error);
                 break;
             }
             case "vectors":

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Search.GpuAttention.Ilgpu;
 using Search.Indexing.Pipeline;
 using Search.Indexing.Storage;
 
@@ -32,9 +33,10 @@ public static class Verbs
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
           bench lexical [--docs 1000000] [--seed 42] [--queries 1000] [--no-lucene]
                                                                  our BM25 engine against Lucene 8.8 on one synthetic corpus
-          bench attention [--quick] [--docs 100] [--prefill-layers 2]
+          bench attention [--quick] [--docs 100] [--prefill-layers 2] [--device cpu|cuda|auto]
                                                                  dense vs block-sparse vs cached-query attention kernels, then
-                                                                 one-pass vs cached-document prefill of a random-weight decoder
+                                                                 one-pass vs cached-document prefill of a random-weight decoder;
+                                                                 --device cuda: the kernels on the GPU, TFLOP/s and share of peak
           bench vectors [--n 100000] [--dim 384] [--queries 1000] [--quick] [--ivf 0|1]
                                                                  exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
           bench embeddings [--segments 100000] [--dim 100] [--seed 42]
@@ -98,6 +100,11 @@ public static class Verbs
                 "ranker" => await RankerVerb.RunAsync(a, cts.Token),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
+        }
+        catch (AttentionDeviceUnavailableException e)
+        {
+            await Console.Error.WriteLineAsync($"search: {e.Message}");
+            return 2;
         }
         catch (UsageException e)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Search.Benchmarks.Workloads;
+using Search.GpuAttention.Ilgpu;
 
 namespace Search.Benchmarks;
 
@@ -19,9 +20,21 @@ public static class AttentionBenchmark
     /// </summary>
     public const int DefaultPrefillLayers = 2;
 
-    /// <summary>Runs at <paramref name="documents"/> blocks, writing the report to <paramref name="log"/>; returns the JSON summary.</summary>
-    public static string Run(int documents, int prefillLayers, bool quick, TextWriter log)
+    /// <summary>
+    /// Runs at <paramref name="documents"/> blocks on the chosen device, writing the report to <paramref name="log"/>;
+    /// returns the JSON summary. CUDA asked for on a machine without it throws <see cref="AttentionDeviceUnavailableException"/>.
+    /// </summary>
+    public static string Run(AttentionDeviceChoice device, int documents, int prefillLayers, bool quick, TextWriter log)
     {
+        if (device != AttentionDeviceChoice.Cpu)
+        {
+            var backend = AttentionDevices.Open(device);
+            if (backend is IlgpuAttentionBackend gpu)
+            {
+                using (gpu) return AttentionDeviceBenchmark.Run(gpu, documents, quick, log);
+            }
+            log.WriteLine("no CUDA device answered; running on the CPU");
+        }
         var result = AttentionQuickBenchmark.Run(documents, log);
         var summary = new Dictionary<string, object>
         {

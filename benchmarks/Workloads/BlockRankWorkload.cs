@@ -27,8 +27,8 @@ public sealed class BlockRankWorkload
     private readonly float[] _fullOutput, _queryOutput;
     private readonly MatMulBaseline _baseline;
 
-    /// <summary>Builds seeded random inputs for <paramref name="documents"/> document blocks.</summary>
-    public BlockRankWorkload(int documents, IAttentionBackend? backend = null, int seed = 42)
+    /// <summary>Builds seeded random inputs for <paramref name="documents"/> document blocks, keys and values stored in <paramref name="precision"/>.</summary>
+    public BlockRankWorkload(int documents, IAttentionBackend? backend = null, int seed = 42, KvPrecision precision = KvPrecision.Float32)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(documents);
         Documents = documents;
@@ -40,8 +40,8 @@ public sealed class BlockRankWorkload
         int queryStart = _layout.BlockStart(_layout.BlockCount - 1);
         var random = new Random(seed);
         var query = RandomArray(random, Heads * Tokens * HeadDim);
-        var keys = KvTensor.FromSingle(RandomArray(random, Heads * Tokens * HeadDim), Heads, Tokens, HeadDim);
-        var values = KvTensor.FromSingle(RandomArray(random, Heads * Tokens * HeadDim), Heads, Tokens, HeadDim);
+        var keys = KvTensor.FromSingle(RandomArray(random, Heads * Tokens * HeadDim), Heads, Tokens, HeadDim, precision);
+        var values = KvTensor.FromSingle(RandomArray(random, Heads * Tokens * HeadDim), Heads, Tokens, HeadDim, precision);
         _full = new AttentionInput(query, Heads, Tokens, 0, keys, values);
         _fullOutput = new float[_full.OutputLength];
 
@@ -53,8 +53,8 @@ public sealed class BlockRankWorkload
         for (int b = 0; b < _layout.BlockCount - 1; b++)
         {
             string id = b == 0 ? "instruction" : $"doc-{b}";
-            var k = KvTensor.Create(Heads, BlockTokens, HeadDim);
-            var v = KvTensor.Create(Heads, BlockTokens, HeadDim);
+            var k = KvTensor.Create(Heads, BlockTokens, HeadDim, precision);
+            var v = KvTensor.Create(Heads, BlockTokens, HeadDim, precision);
             for (int h = 0; h < Heads; h++)
             {
                 keys.Read(h, _layout.BlockStart(b), BlockTokens, rows);
@@ -68,8 +68,8 @@ public sealed class BlockRankWorkload
         _context = new CachedContext(cache, 0, ids, rope);
         var queryRows = new float[Heads * QueryTokens * HeadDim];
         for (int h = 0; h < Heads; h++) Array.Copy(query, (h * Tokens + queryStart) * HeadDim, queryRows, h * QueryTokens * HeadDim, QueryTokens * HeadDim);
-        var ownKeys = KvTensor.Create(Heads, QueryTokens, HeadDim);
-        var ownValues = KvTensor.Create(Heads, QueryTokens, HeadDim);
+        var ownKeys = KvTensor.Create(Heads, QueryTokens, HeadDim, precision);
+        var ownValues = KvTensor.Create(Heads, QueryTokens, HeadDim, precision);
         rows = new float[QueryTokens * HeadDim];
         for (int h = 0; h < Heads; h++)
         {

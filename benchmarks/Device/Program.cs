@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Search.Benchmarks.Workloads;
+using Search.GpuAttention.Ilgpu;
+
+// What './search bench attention --device cuda' runs, for a GPU machine without the product's packages:
+//   Search.Benchmarks.Device check                        the CUDA kernel against the CPU kernels on random problems
+//   Search.Benchmarks.Device attention [--quick] [--docs N]
+// Report on stderr, JSON last on stdout; exit 2 without a GPU or on bad usage, 1 when the check finds a difference.
+const double Tolerance = 1e-4;
+string verb = args.Length > 0 ? args[0] : "";
+int documents = 100;
+bool quick = false;
+for (int i = 1; i < args.Length; i++)
+{
+    if (args[i] == "--quick") quick = true;
+    else if (args[i] == "--docs" && i + 1 < args.Length && int.TryParse(args[i + 1], out documents) && documents is > 0 and <= 2000) i++;
+    else verb = "";
+}
+if (verb is not ("check" or "attention"))
+{
+    Console.Error.WriteLine("usage: Search.Benchmarks.Device check | attention [--quick] [--docs 1..2000]");
+    return 2;
+}
+try
+{
+    using var backend = (IlgpuAttentionBackend)AttentionDevices.Open(AttentionDeviceChoice.Cuda);
+    if (verb == "attention")
+    {
+        Console.WriteLine(AttentionDeviceBenchmark.Run(backend, documents, quick, Console.Error));
+        return 0;
+    }
+    Console.Error.WriteLine($"check on {backend.DeviceName}:");
+    var (output, mass) = AttentionDeviceCheck.Run(backend, Console.Error);
+    Console.WriteLine(JsonSerializer.Serialize(new { device = backend.DeviceName, max_output_abs_diff = output, max_mass_abs_diff = mass, tolerance = Tolerance }));
+    return output <= Tolerance && mass <= Tolerance ? 0 : 1;
+}
+catch (AttentionDeviceUnavailableException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
