@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Search.Indexing.Embeddings;
 using Search.Ranking;
 using Search.Indexing.Storage;
+using Search.Service.Security;
 
 namespace Search.Service;
 
@@ -19,7 +20,7 @@ public static class EmbeddingEndpoints
     /// <summary>Maps the endpoints under /v1.</summary>
     public static void Map(WebApplication app)
     {
-        var v1 = app.MapGroup("/v1");
+        var v1 = app.MapGroup("/v1").Requires(ApiKeyActions.Search);
         v1.MapPost("/embeddings", CreateEmbeddings);
         v1.MapGet("/models", (SearchEngine engine) =>
         {

@@ -4,6 +4,7 @@ using Search.Indexing.Extraction;
 using Search.Indexing.Ingestion;
 using Search.Indexing.Storage;
 using Search.Ranking;
+using Search.Service.Security;
 
 namespace Search.Service;
 
@@ -17,54 +18,60 @@ public static class Endpoints
         {
             var (store, schemaVersion) = await engine.HealthAsync(ct);
             return Results.Ok(new { status = "ok", store, schemaVersion });
-        });
+        }).Public();
 
         var collections = app.MapGroup("/collections");
         collections.MapPost("", async (CreateCollectionRequest? body, SearchEngine engine, CancellationToken ct) =>
         {
             var created = await engine.Collections.CreateAsync(body?.Name, body?.Embedder, ct);
             return Results.Created($"/collections/{created.Name}", created);
-        });
+        }).Requires(ApiKeyActions.Admin);
         collections.MapPatch("/{name}", async (string name, UpdateCollectionRequest? body, SearchEngine engine, IHostApplicationLifetime lifetime, ILogger<TaskWorker> log, CancellationToken ct) =>
         {
             // The new vectors are built as the next generation; it stops with the service, not with this request.
             var (started, completion) = await engine.Collections.ChangeEmbedderAsync(name, body?.Embedder, lifetime.ApplicationStopping);
             _ = completion.ContinueWith(t => log.LogError(t.Exception, "Rebuilding {Collection} with a new embedder failed", name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return Results.Accepted($"/admin/collections/{name}/generations", started);
-        });
-        collections.MapGet("", async (SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.ListAsync(ct)));
-        collections.MapGet("/{name}", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.GetAsync(name, ct)));
+        }).Requires(ApiKeyActions.Admin);
+        collections.MapGet("", async (HttpContext context, SearchEngine engine, CancellationToken ct) =>
+        {
+            // A key scoped to some collections lists only those.
+            var all = await engine.Collections.ListAsync(ct);
+            return Results.Ok(AccessControl.KeyOf(context) is { } key ? all.Where(c => key.Reaches(c.Name)).ToList() : all);
+        }).Requires(ApiKeyActions.Search);
+        collections.MapGet("/{name}", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.GetAsync(name, ct)))
+            .Requires(ApiKeyActions.Search);
         collections.MapDelete("/{name}", async (string name, SearchEngine engine, CancellationToken ct) =>
         {
             await engine.Collections.DeleteAsync(name, ct);
             return Results.NoContent();
-        });
+        }).Requires(ApiKeyActions.Admin);
 
-        collections.MapPost("/{name}/documents", PostJsonDocument);
-        collections.MapPost("/{name}/documents/upload", UploadDocument).DisableAntiforgery();
+        collections.MapPost("/{name}/documents", PostJsonDocument).Requires(ApiKeyActions.DocumentsWrite);
+        collections.MapPost("/{name}/documents/upload", UploadDocument).DisableAntiforgery().Requires(ApiKeyActions.DocumentsWrite);
         collections.MapGet("/{name}/documents", async (string name, int? offset, int? limit, SearchEngine engine, CancellationToken ct) =>
         {
             var page = await engine.Documents.ListAsync(name, offset ?? 0, limit ?? 100, ct);
             var views = new List<DocumentView>(page.Count);
             foreach (var d in page) views.Add(DocumentView.From(d));
             return Results.Ok(views);
-        });
+        }).Requires(ApiKeyActions.Search);
         collections.MapGet("/{name}/documents/{**id}", async (string name, string id, SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(DocumentWithSegmentsView.From(await engine.Documents.GetAsync(name, DecodeSlashes(id), ct))));
+            Results.Ok(DocumentWithSegmentsView.From(await engine.Documents.GetAsync(name, DecodeSlashes(id), ct)))).Requires(ApiKeyActions.Search);
         collections.MapDelete("/{name}/documents/{**id}", async (string name, string id, string? wait, SearchEngine engine, CancellationToken ct) =>
         {
             await engine.Documents.DeleteAsync(name, DecodeSlashes(id), WaitIndexed(wait), ct);
             return Results.NoContent();
-        });
+        }).Requires(ApiKeyActions.DocumentsWrite);
 
         collections.MapGet("/{name}/search", async (string name, string? q, int? k, string? mode, string? group, string[]? filter, SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(q, k, mode, group, SearchFilters.Parse(filter)), ct)));
+            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(q, k, mode, group, SearchFilters.Parse(filter)), ct))).Requires(ApiKeyActions.Search);
         collections.MapPost("/{name}/search", async (string name, SearchBody body, SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(body.Q, body.K, body.Mode, body.Group, body.Filters), ct)));
+            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(body.Q, body.K, body.Mode, body.Group, body.Filters), ct))).Requires(ApiKeyActions.Search);
 
-        collections.MapPost("/{name}/bulk", PostBulk);
+        collections.MapPost("/{name}/bulk", PostBulk).Requires(ApiKeyActions.DocumentsWrite);
 
-        var admin = app.MapGroup("/admin/collections");
+        var admin = app.MapGroup("/admin/collections").Requires(ApiKeyActions.Admin);
         admin.MapPost("/{name}/reindex", async (string name, SearchEngine engine, IHostApplicationLifetime lifetime, ILogger<TaskWorker> log, CancellationToken ct) =>
         {
             // The build outlives this request: it stops with the service, not with the client.
@@ -75,13 +82,15 @@ public static class Endpoints
         admin.MapGet("/{name}/generations", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.GenerationsAsync(name, ct)));
         admin.MapGet("/{name}/dense", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.DenseStatusAsync(name, ct)));
 
-        app.MapGet("/tasks", async (int? limit, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Tasks.ListAsync(limit ?? 50, ct)));
-        app.MapGet("/tasks/{id}", async (string id, string? wait, SearchEngine engine, CancellationToken ct) =>
+        var tasks = app.MapGroup("/tasks").Requires(ApiKeyActions.Tasks);
+        tasks.MapGet("", async (int? limit, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Tasks.ListAsync(limit ?? 50, ct)));
+        tasks.MapGet("/{id}", async (string id, string? wait, SearchEngine engine, CancellationToken ct) =>
             Results.Ok(WaitIndexed(wait) ? await engine.Tasks.WaitIndexedAsync(id, ct) : await engine.Tasks.GetAsync(id, ct)));
-        app.MapPost("/tasks/{id}/cancel", async (string id, SearchEngine engine, CancellationToken ct) =>
+        tasks.MapPost("/{id}/cancel", async (string id, SearchEngine engine, CancellationToken ct) =>
             Results.Accepted($"/tasks/{id}", await engine.Tasks.CancelAsync(id, ct)));
 
         EmbeddingEndpoints.Map(app);
+        KeyEndpoints.Map(app);
     }
 
     /// <summary>Kestrel decodes a path except for %2F, so an id sent with an escaped slash arrives with it still escaped.</summary>

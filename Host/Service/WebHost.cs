@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
 using Search.Ranking;
+using Search.Service.Security;
 
 namespace Search.Service;
 
@@ -9,15 +11,47 @@ public static class WebHost
     /// <summary>The largest request body accepted (NDJSON bulk uploads); single documents have their own limit.</summary>
     public const long MaxRequestBytes = 1L << 30;
 
-    /// <summary>Creates the application; <paramref name="urls"/> such as "http://127.0.0.1:8080" (port 0 picks a free one).</summary>
-    public static WebApplication Build(SearchEngine engine, string urls, string[]? args = null)
+    /// <summary>
+    /// Creates the application; <paramref name="urls"/> such as "http://127.0.0.1:8080" (port 0 picks a free one).
+    /// Throws <see cref="InsecureBindingException"/> when they reach beyond loopback without a master key.
+    /// </summary>
+    public static WebApplication Build(SearchEngine engine, string urls, ServiceSecurityOptions? security = null, string[]? args = null)
     {
+        security ??= new ServiceSecurityOptions();
+        security.CheckBinding(urls);
+        var keys = new ApiKeyStore(security.KeyFile ?? Path.Combine(engine.Options.DataDirectory, "api-keys.json"));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBytes);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBytes);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(security);
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(security.Clock);
+        builder.Services.AddSingleton<AccessControl>();
+        builder.Services.AddRateLimiter(o =>
+        {
+            // One token bucket per key (per client address without keys): a flood from one caller slows that caller only.
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                RateLimitPartition.GetTokenBucketLimiter(
+                    context.Items[AccessControl.PrincipalItem] as string ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = 2 * security.RequestsPerSecond,
+                        TokensPerPeriod = security.RequestsPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                    }));
+            o.OnRejected = (rejected, _) =>
+            {
+                rejected.HttpContext.Response.Headers.RetryAfter = "1";
+                return new ValueTask(Results.Problem(detail: $"more than {security.RequestsPerSecond} requests a second from this key; retry after a second",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(rejected.HttpContext));
+            };
+        });
+        if (security.CorsOrigins.Count > 0)
+            builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. security.CorsOrigins]).AllowAnyHeader().AllowAnyMethod()));
         builder.Services.AddHostedService<IndexingWorker>();
         builder.Services.AddHostedService<TaskWorker>();
         builder.Services.AddProblemDetails();
@@ -32,7 +66,12 @@ public static class WebHost
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemMapping.WriteAsync });
         app.UseStatusCodePages();
-        app.MapOpenApi();
+        app.UseRouting();
+        if (security.CorsOrigins.Count > 0) app.UseCors();
+        var gate = app.Services.GetRequiredService<AccessControl>();
+        app.Use((context, next) => gate.InvokeAsync(context, next));
+        app.UseRateLimiter();
+        app.MapOpenApi().Public();
         Endpoints.Map(app);
         return app;
     }

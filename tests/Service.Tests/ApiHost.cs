@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Search.Ranking;
+using Search.Service.Security;
 using Search.TestSupport;
 
 namespace Search.Service.Tests;
@@ -26,11 +27,11 @@ public sealed class ApiHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    /// <summary>Starts a service over the store in <paramref name="dataDirectory"/>.</summary>
-    public static async Task<ApiHost> StartAsync(string dataDirectory)
+    /// <summary>Starts a service over the store in <paramref name="dataDirectory"/>, with API keys when <paramref name="security"/> has a master key.</summary>
+    public static async Task<ApiHost> StartAsync(string dataDirectory, ServiceSecurityOptions? security = null)
     {
         var engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = dataDirectory });
-        var app = WebHost.Build(engine, "http://127.0.0.1:0");
+        var app = WebHost.Build(engine, "http://127.0.0.1:0", security);
         await app.StartAsync();
         return new ApiHost(app, engine);
     }
