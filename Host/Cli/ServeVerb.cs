@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Search.Indexing.Ingestion;
 using Search.Indexing.Pipeline;
 using Search.Ranking;
 using Search.Service;
@@ -14,6 +15,8 @@ public static class ServeVerb
     {
         string urls = a.Get("urls") ?? Environment.GetEnvironmentVariable("SEARCH_URLS") ?? "http://127.0.0.1:8080";
         var options = EngineSettings.From(a, IndexingMode.Background);
+        var roots = a.GetAll("ingest-root");
+        options = options with { Ingestion = options.Ingestion with { Roots = roots.Count == 0 ? IngestRoots.None : IngestRoots.Of(roots, [options.DataDirectory]) } };
         var security = Security(a, options.DataDirectory);
         a.RejectUnknown();
         try

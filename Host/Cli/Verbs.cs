@@ -16,7 +16,8 @@ public static class Verbs
           serve      [--urls http://127.0.0.1:8080]             run the REST service (OpenAPI at /openapi/v1.json); without a
                      [--master-key-file FILE]                  master key (SEARCH_MASTER_KEY or the file) it answers on loopback
                      [--allowed-hosts a,b] [--cors-origin URL]  only, unauthenticated; with one every call needs an API key
-                     [--rate-limit 200]                        (POST /keys); requests per second per key
+                     [--rate-limit 200]                        (POST /keys); requests per second per key;
+                     [--ingest-root DIR ...]                   bulk "paths" only below these (none: no server paths)
           ingest     <files|dirs|globs>... --collection C [--wait]
                                                                  ingest documents (the collection is created if needed) and index
                                                                  them; when a running service maintains the collection's indexes,

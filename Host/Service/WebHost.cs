@@ -19,6 +19,9 @@ public static class WebHost
     {
         security ??= new ServiceSecurityOptions();
         security.CheckBinding(urls);
+        // A service reads files of its own only below configured roots; the command line's "anything readable" is not for it.
+        if (engine.Options.Ingestion.Roots.IsUnrestricted)
+            throw new ArgumentException("a service needs its ingest roots set (IngestRoots.Of(...), or IngestRoots.None to read no server paths)");
         var keys = new ApiKeyStore(security.KeyFile ?? Path.Combine(engine.Options.DataDirectory, "api-keys.json"));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);

@@ -11,7 +11,14 @@ namespace Search.Indexing.Ingestion;
 
 /// <summary>Limits that protect the service from oversized input.</summary>
 /// <param name="MaxDocumentBytes">The largest file (or JSON line) accepted as one document; 32 MiB holds a long book many times over.</param>
-public sealed record IngestionOptions(long MaxDocumentBytes = 32L << 20);
+public sealed record IngestionOptions(long MaxDocumentBytes = 32L << 20)
+{
+    /// <summary>Where server-side paths may be read from (unrestricted: the command line's own files).</summary>
+    public IngestRoots Roots { get; init; } = IngestRoots.Unrestricted;
+
+    /// <summary>How far one request's globs and directories may be walked.</summary>
+    public PathExpansionLimits PathLimits { get; init; } = new();
+}
 
 /// <summary>What happened to one ingested document, and the change sequence after which it is what it is now (what to wait for before it is searchable).</summary>
 public sealed record IngestOutcome(string ExternalId, WriteOutcome Outcome, StoredDocument Document, long Sequence);
@@ -39,7 +46,7 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
     /// <summary>Ingests a file from disk: one document, or one per line for JSON lines files. Bad rows are reported, the rest go on.</summary>
     public async Task<IReadOnlyList<IngestResult>> IngestFileAsync(string collection, string path, CancellationToken ct = default)
     {
-        string fullPath = Path.GetFullPath(path);
+        var (fullPath, documentId) = options.Roots.Resolve(path);
         var info = new FileInfo(fullPath);
         if (!info.Exists)
             throw new ExtractionException(Directory.Exists(fullPath) ? $"{path}: is a directory" : $"{path}: file not found");
@@ -48,7 +55,7 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
         if (!extractors.Supports(ext)) extractors.For(fullPath); // throws the unsupported-format message
         CheckSize(info.Length, path);
         byte[] bytes = await File.ReadAllBytesAsync(fullPath, ct);
-        var outcome = await IngestBytesAsync(collection, fullPath, bytes, new UploadFields(fullPath, false, null, null), ct);
+        var outcome = await IngestBytesAsync(collection, documentId, bytes, new UploadFields(documentId, false, null, null), ct);
         return [new IngestResult(path, outcome, null)];
     }
 

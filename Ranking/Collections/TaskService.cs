@@ -29,7 +29,8 @@ public sealed class TaskService(IDocumentStore store, IngestionPipeline ingestio
     public async Task<IngestTask> QueuePathsAsync(string collection, IReadOnlyList<string> pathsOrGlobs, CancellationToken ct)
     {
         var items = new List<TaskItemInput>();
-        foreach (var p in PathExpansion.Expand(pathsOrGlobs, ingestion.Extractors)) items.Add(new TaskItemInput(TaskItemKind.Path, p));
+        foreach (var p in PathExpansion.Expand(pathsOrGlobs, ingestion.Extractors, ingestion.Options.Roots, ingestion.Options.PathLimits, ct))
+            items.Add(new TaskItemInput(TaskItemKind.Path, p));
         if (items.Count == 0) throw new ArgumentException("no file matched");
         return await QueueAsync(collection, items, ct);
     }

@@ -28,7 +28,7 @@ public class KillRecoveryTests
         }
         var acknowledged = new List<string>();
         string taskId;
-        var (server, http) = await SearchProcess.ServeAsync(data);
+        var (server, http) = await SearchProcess.ServeAsync(data, dir.Path);
         try
         {
             Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/collections", new { name = "k" })).StatusCode);
@@ -67,7 +67,7 @@ public class KillRecoveryTests
             Assert.Equal(("running", HeldAt, 0, BulkFiles + 1), (row.GetString(0), row.GetInt32(1), row.GetInt32(2), row.GetInt32(3)));
         }
 
-        var (restarted, client) = await SearchProcess.ServeAsync(data);
+        var (restarted, client) = await SearchProcess.ServeAsync(data, dir.Path);
         try
         {
             // The restarted runner resumes at the held item and waits on the pipe again; the test now releases it.

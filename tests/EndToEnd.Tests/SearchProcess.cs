@@ -39,8 +39,8 @@ public static class SearchProcess
         return new Result(p.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Starts <c>serve</c> on a free loopback port and waits until /health answers.</summary>
-    public static async Task<(Process Process, HttpClient Client)> ServeAsync(string dataDir)
+    /// <summary>Starts <c>serve</c> on a free loopback port (reading server paths below <paramref name="ingestRoot"/>, if given) and waits until /health answers.</summary>
+    public static async Task<(Process Process, HttpClient Client)> ServeAsync(string dataDir, string? ingestRoot = null)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -48,7 +48,8 @@ public static class SearchProcess
             probe.Start();
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
-        var process = Process.Start(Start(dataDir, ["serve", "--urls", $"http://127.0.0.1:{port}"]))!;
+        string[] args = ingestRoot is null ? ["serve", "--urls", $"http://127.0.0.1:{port}"] : ["serve", "--urls", $"http://127.0.0.1:{port}", "--ingest-root", ingestRoot];
+        var process = Process.Start(Start(dataDir, args))!;
         process.StandardInput.Close();
         _ = process.StandardOutput.ReadToEndAsync(); // drain so the child never blocks on a full pipe
         _ = process.StandardError.ReadToEndAsync();

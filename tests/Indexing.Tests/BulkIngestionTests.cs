@@ -134,14 +134,14 @@ public sealed class BulkIngestionTests : IAsyncLifetime
         _dir.Write("tree/sub/b.md", "b");
         _dir.Write("tree/sub/deeper/c.vtt", "WEBVTT");
         _dir.Write("tree/skip.bin", "x");
-        var all = PathExpansion.Expand([_dir.File("tree")], ExtractorRegistry.Default);
+        var all = PathExpansion.Expand([_dir.File("tree")], ExtractorRegistry.Default, IngestRoots.Unrestricted);
         Assert.Equal(["a.txt", "b.md", "c.vtt"], all.Select(Path.GetFileName));
-        Assert.Equal(["b.md"], PathExpansion.Expand([_dir.File("tree/sub/*.md")], ExtractorRegistry.Default).Select(Path.GetFileName));
-        Assert.Equal(["c.vtt"], PathExpansion.Expand([_dir.File("tree/**/*.vtt")], ExtractorRegistry.Default).Select(Path.GetFileName));
-        Assert.Equal(["skip.bin"], PathExpansion.Expand([_dir.File("tree/????.*")], ExtractorRegistry.Default).Select(Path.GetFileName));
-        Assert.Equal(["a.txt", "b.md"], PathExpansion.Expand([_dir.File("tree/**/*.txt"), _dir.File("tree/sub/b.md"), _dir.File("tree/a.txt")], ExtractorRegistry.Default).Select(Path.GetFileName));
-        Assert.Equal([_dir.File("nope.txt")], PathExpansion.Expand([_dir.File("nope.txt")], ExtractorRegistry.Default));
-        Assert.Empty(PathExpansion.Expand([_dir.File("tree/*.pdf")], ExtractorRegistry.Default));
+        Assert.Equal(["b.md"], PathExpansion.Expand([_dir.File("tree/sub/*.md")], ExtractorRegistry.Default, IngestRoots.Unrestricted).Select(Path.GetFileName));
+        Assert.Equal(["c.vtt"], PathExpansion.Expand([_dir.File("tree/**/*.vtt")], ExtractorRegistry.Default, IngestRoots.Unrestricted).Select(Path.GetFileName));
+        Assert.Equal(["skip.bin"], PathExpansion.Expand([_dir.File("tree/????.*")], ExtractorRegistry.Default, IngestRoots.Unrestricted).Select(Path.GetFileName));
+        Assert.Equal(["a.txt", "b.md"], PathExpansion.Expand([_dir.File("tree/**/*.txt"), _dir.File("tree/sub/b.md"), _dir.File("tree/a.txt")], ExtractorRegistry.Default, IngestRoots.Unrestricted).Select(Path.GetFileName));
+        Assert.Equal([_dir.File("nope.txt")], PathExpansion.Expand([_dir.File("nope.txt")], ExtractorRegistry.Default, IngestRoots.Unrestricted));
+        Assert.Empty(PathExpansion.Expand([_dir.File("tree/*.pdf")], ExtractorRegistry.Default, IngestRoots.Unrestricted));
     }
 
     private sealed class ReportingProgress(Action<TaskProgress> report) : IProgress<TaskProgress>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Search.Indexing.Ingestion;
 using Search.Ranking;
 using Search.Service.Security;
 using Search.TestSupport;
@@ -27,10 +28,17 @@ public sealed class ApiHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    /// <summary>Starts a service over the store in <paramref name="dataDirectory"/>, with API keys when <paramref name="security"/> has a master key.</summary>
-    public static async Task<ApiHost> StartAsync(string dataDirectory, ServiceSecurityOptions? security = null)
+    /// <summary>The data directory of a service started over <paramref name="folder"/>.</summary>
+    public static string DataDirectory(string folder) => Path.Combine(folder, ".data");
+
+    /// <summary>
+    /// Starts a service with its store in <paramref name="folder"/>/.data and <paramref name="folder"/> as its one ingest
+    /// root (as <c>serve --ingest-root</c> sets it), with API keys when <paramref name="security"/> has a master key.
+    /// </summary>
+    public static async Task<ApiHost> StartAsync(string folder, ServiceSecurityOptions? security = null)
     {
-        var engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = dataDirectory });
+        string data = DataDirectory(folder);
+        var engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = data, Ingestion = new IngestionOptions { Roots = IngestRoots.Of([folder], [data]) } });
         var app = WebHost.Build(engine, "http://127.0.0.1:0", security);
         await app.StartAsync();
         return new ApiHost(app, engine);

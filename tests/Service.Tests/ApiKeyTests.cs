@@ -145,7 +145,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
         var listed = await Json(await Send(HttpMethod.Get, "/keys", MasterKey));
         Assert.Equal(uid, listed[0].GetProperty("uid").GetString());
         Assert.Equal(JsonValueKind.Null, listed[0].GetProperty("key").ValueKind); // shown once, at creation
-        Assert.DoesNotContain(key, File.ReadAllText(Path.Combine(_dir.Path, "api-keys.json")));
+        Assert.DoesNotContain(key, File.ReadAllText(Path.Combine(ApiHost.DataDirectory(_dir.Path), "api-keys.json")));
 
         await _host.DisposeAsync();
         _host = await StartAsync();

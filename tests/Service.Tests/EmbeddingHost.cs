@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Search.Indexing.Ingestion;
 using Search.Ranking;
 using Search.Indexing.Embeddings;
 using Search.TestSupport;
@@ -32,7 +33,7 @@ public sealed class EmbeddingHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path, EmbeddingModelPath = ModelDirectory });
+        Engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = _dir.Path, EmbeddingModelPath = ModelDirectory, Ingestion = new IngestionOptions { Roots = IngestRoots.None } });
         _app = WebHost.Build(Engine, "http://127.0.0.1:0");
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
