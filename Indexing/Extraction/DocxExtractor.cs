@@ -17,6 +17,7 @@ public sealed class DocxExtractor : IExtractor
     public ExtractedDocument Extract(SourceInput source)
     {
         if (source.Content.IsEmpty) throw new ExtractionException($"{source.FileName}: the file is empty");
+        ZipBudget.Check(source.Content, source.Limits, source.FileName, ".docx");
         try
         {
             using var stream = new MemoryStream(source.Content.ToArray(), writable: false);

@@ -28,6 +28,7 @@ public sealed class HtmlExtractor : IExtractor
     public ExtractedDocument Extract(SourceInput source)
     {
         string html = TextDecoding.DecodeUtf8(source.Content.Span, source.FileName);
+        NestingGuard.CheckHtml(html, source.Limits.MaxNestingDepth, source.FileName);
         var document = new HtmlParser().ParseDocument(html);
         string? title = TextDecoding.CollapseWhitespace(document.Title ?? "");
         if (title.Length == 0) title = null;

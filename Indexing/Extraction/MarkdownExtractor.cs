@@ -22,7 +22,17 @@ public sealed class MarkdownExtractor : IExtractor
     public ExtractedDocument Extract(SourceInput source)
     {
         string text = TextDecoding.DecodeUtf8(source.Content.Span, source.FileName);
-        var doc = Markdown.Parse(text, Pipeline);
+        NestingGuard.CheckMarkdown(text, source.Limits.MaxNestingDepth, source.FileName);
+        Markdig.Syntax.MarkdownDocument doc;
+        try
+        {
+            doc = Markdown.Parse(text, Pipeline);
+        }
+        catch (ArgumentException e)
+        {
+            // Markdig's own depth limit (tables, emphasis runs) surfaces as an ArgumentException.
+            throw new ExtractionException($"{source.FileName}: {e.Message}");
+        }
         string? title = null;
         var sections = new SectionStack();
         var blocks = new List<TextBlock>();

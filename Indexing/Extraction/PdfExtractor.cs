@@ -27,16 +27,22 @@ public sealed class PdfExtractor : IExtractor
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var a in new[] { "-layout", "-enc", "UTF-8", input, "-" }) psi.ArgumentList.Add(a);
+            // Pages past the limit are left out; text past the limit stops the reader, which then stops pdftotext.
+            foreach (var a in new[] { "-layout", "-enc", "UTF-8", "-l", source.Limits.MaxPdfPages.ToString(System.Globalization.CultureInfo.InvariantCulture), input, "-" })
+                psi.ArgumentList.Add(a);
             using var process = StartOrExplain(psi);
-            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stdout = ReadBoundedAsync(process, source.Limits.MaxTextChars);
             var stderr = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(Timeout))
             {
                 process.Kill(entireProcessTree: true);
                 throw new ExtractionException($"{source.FileName}: pdftotext did not finish within {Timeout.TotalSeconds:0} s");
             }
-            string text = stdout.GetAwaiter().GetResult();
+            string? text = stdout.GetAwaiter().GetResult();
+            if (text is null)
+            {
+                throw new ExtractionException($"{source.FileName}: the PDF yields more than {source.Limits.MaxTextChars:N0} characters of text");
+            }
             if (process.ExitCode != 0)
             {
                 string why = stderr.GetAwaiter().GetResult().Trim();
@@ -49,6 +55,24 @@ public sealed class PdfExtractor : IExtractor
         {
             try { File.Delete(input); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The process's whole output, or null once it passes <paramref name="maxChars"/>: then the process is stopped.</summary>
+    private static async Task<string?> ReadBoundedAsync(Process process, long maxChars)
+    {
+        var text = new System.Text.StringBuilder();
+        char[] buffer = new char[1 << 16];
+        int read;
+        while ((read = await process.StandardOutput.ReadAsync(buffer)) > 0)
+        {
+            if (text.Length + read > maxChars)
+            {
+                process.Kill(entireProcessTree: true);
+                return null;
+            }
+            text.Append(buffer, 0, read);
+        }
+        return text.ToString();
     }
 
     private static Process StartOrExplain(ProcessStartInfo psi)

@@ -16,6 +16,9 @@ public sealed record IngestionOptions(long MaxDocumentBytes = 32L << 20)
     /// <summary>Where server-side paths may be read from (unrestricted: the command line's own files).</summary>
     public IngestRoots Roots { get; init; } = IngestRoots.Unrestricted;
 
+    /// <summary>How much work extracting one document may take.</summary>
+    public ExtractionLimits Extraction { get; init; } = ExtractionLimits.Default;
+
     /// <summary>How far one request's globs and directories may be walked.</summary>
     public PathExpansionLimits PathLimits { get; init; } = new();
 }
@@ -78,7 +81,7 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
             bool explicitId = fields.ExplicitId || input.Id is not null;
             return await IngestJsonAsync(collection, input with { Id = fields.ExplicitId ? fields.Id : input.Id ?? fields.Id }, explicitId, ct);
         }
-        var document = extractors.For(fileName).Extract(new SourceInput(fileName, content));
+        var document = extractors.For(fileName).Extract(new SourceInput(fileName, content) { Limits = options.Extraction });
         if (fields.Title is { Length: > 0 } title) document = document with { Title = title };
         return await StoreAsync(collection, document, fields.Id ?? Path.GetFileName(fileName), fields.ExplicitId, metadata, fileName, ct);
     }
