@@ -89,7 +89,7 @@ public static class BeirEvaluator
                 await engine.Ingestion.IngestJsonAsync(collection, input, explicitId: true, ct);
                 documents++;
             }
-            catch (ExtractionException)
+            catch (Exception e) when (e is ExtractionException or InvalidDocumentException)
             {
                 failed++;
             }
@@ -108,7 +108,7 @@ public static class BeirEvaluator
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
             try { documents.Add(JsonDocumentReader.Parse(lines[i], $"{path}:{i + 1}", "")); }
-            catch (ExtractionException) { }
+            catch (Exception e) when (e is ExtractionException or InvalidDocumentException) { }
         }
         return documents;
     }

@@ -116,7 +116,7 @@ public static class Verbs
             return 2;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException
-            or NotFoundException or ConflictException or Indexing.Extraction.ExtractionException or JsonException)
+            or NotFoundException or ConflictException or Indexing.Extraction.ExtractionException or Indexing.Extraction.InvalidDocumentException or JsonException)
         {
             await Console.Error.WriteLineAsync($"search: {e.Message}");
             return 2;

@@ -93,6 +93,32 @@ public static class Endpoints
         KeyEndpoints.Map(app);
     }
 
+    /// <summary>
+    /// Caps this request's body at one document's limit plus room for JSON's quoting: Kestrel answers 413 past it
+    /// instead of the service buffering whatever it is sent.
+    /// </summary>
+    private static void LimitBody(HttpRequest request, long maxDocumentBytes)
+    {
+        long limit = maxDocumentBytes + maxDocumentBytes / 4 + 65536;
+        if (request.ContentLength > limit)
+            throw new BadHttpRequestException($"the body is {request.ContentLength / 1048576.0:0.0} MiB; one document may be at most {maxDocumentBytes / 1048576.0:0.#} MiB", StatusCodes.Status413PayloadTooLarge);
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit;
+    }
+
+    /// <summary>Parses a JSON body; malformed JSON or invalid UTF-8 is the caller's mistake (400), named as such.</summary>
+    private static async Task<JsonDocument> ParseJsonAsync(Stream body, CancellationToken ct)
+    {
+        try
+        {
+            return await JsonDocument.ParseAsync(body, default, ct);
+        }
+        catch (JsonException e)
+        {
+            throw new BadHttpRequestException($"the body is not valid JSON: {e.Message}", StatusCodes.Status400BadRequest);
+        }
+    }
+
     /// <summary>Kestrel decodes a path except for %2F, so an id sent with an escaped slash arrives with it still escaped.</summary>
     private static string DecodeSlashes(string id) => id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
@@ -118,7 +144,8 @@ public static class Endpoints
     private static async Task<IResult> PostJsonDocument(string name, string? wait, HttpRequest request, SearchEngine engine, CancellationToken ct)
     {
         if (!request.HasJsonContentType()) throw new BadHttpRequestException("send the document as application/json, or a file to /documents/upload", StatusCodes.Status415UnsupportedMediaType);
-        using var doc = await JsonDocument.ParseAsync(request.Body, default, ct);
+        LimitBody(request, engine.Options.Ingestion.MaxDocumentBytes);
+        using var doc = await ParseJsonAsync(request.Body, ct);
         var input = JsonDocumentReader.Read(doc.RootElement, "document", "untitled");
         return WriteResult(await engine.Documents.WriteAsync(name, input, WaitIndexed(wait), ct));
     }

@@ -15,6 +15,7 @@ public static class ProblemMapping
         NotFoundException => (StatusCodes.Status404NotFound, "Not found"),
         ConflictException => (StatusCodes.Status409Conflict, "Conflict"),
         ExtractionException => (StatusCodes.Status422UnprocessableEntity, "The document could not be read"),
+        InvalidDocumentException => (StatusCodes.Status400BadRequest, "Bad request"),
         IndexingFailedException or IndexUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Indexing unavailable"),
         BadHttpRequestException b => (b.StatusCode, "Bad request"),
         ArgumentException or FormatException or JsonException or InvalidDataException => (StatusCodes.Status400BadRequest, "Bad request"),

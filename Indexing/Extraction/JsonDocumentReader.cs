@@ -32,8 +32,8 @@ public static class JsonDocumentReader
         if (root.ValueKind == JsonValueKind.Array) return new(null, Transcript(root, where, fallbackTitle), "{}", null);
         if (root.ValueKind != JsonValueKind.Object) throw new ExtractionException($"{where}: expected a JSON object or array, got {root.ValueKind}");
 
-        string? id = OptionalString(root, "_id", where) ?? OptionalString(root, "id", where) ?? OptionalString(root, "external_id", where);
-        if (id is not null && (id.Length == 0 || id.Length > 512)) throw new ExtractionException($"{where}: 'id' must be 1 to 512 characters");
+        string? id = OptionalString(root, "_id", where, numbers: true) ?? OptionalString(root, "id", where, numbers: true) ?? OptionalString(root, "external_id", where, numbers: true);
+        if (id is not null) DocumentIds.Check(id, where);
         string title = TextDecoding.CollapseWhitespace(OptionalString(root, "title", where) ?? "");
         string? source = OptionalString(root, "source", where);
         string metadata = "{}";
@@ -58,15 +58,21 @@ public static class JsonDocumentReader
         return new(id, new ExtractedDocument(title.Length > 0 ? title : fallbackTitle, "application/json", DocumentKind.Prose, blocks), metadata, source);
     }
 
-    private static string? OptionalString(JsonElement obj, string name, string where)
+    /// <summary>A string field (or, for ids, a number written as it appears); a wrong type or text that is not valid Unicode is the caller's error.</summary>
+    private static string? OptionalString(JsonElement obj, string name, string where, bool numbers = false)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind switch
+        if (numbers && v.ValueKind == JsonValueKind.Number) return v.GetRawText();
+        if (v.ValueKind != JsonValueKind.String) throw new InvalidDocumentException($"{where}: '{name}' must be a string, not {v.ValueKind.ToString().ToLowerInvariant()}");
+        try
         {
-            JsonValueKind.String => v.GetString(),
-            JsonValueKind.Number => v.GetRawText(),
-            _ => throw new ExtractionException($"{where}: '{name}' must be a string"),
-        };
+            return v.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape ("\ud800") or invalid UTF-8 inside the string.
+            throw new InvalidDocumentException($"{where}: '{name}' is not valid Unicode text");
+        }
     }
 
     private static ExtractedDocument Transcript(JsonElement list, string where, string title)

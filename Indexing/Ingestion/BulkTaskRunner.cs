@@ -84,7 +84,7 @@ public sealed class BulkTaskRunner(IDocumentStore store, IngestionPipeline pipel
             string summary = $"{errors.Count} of {results.Count} documents failed: " + string.Join("; ", errors.Take(5)) + (errors.Count > 5 ? "; …" : "");
             return (TaskItemState.Failed, summary, null, sequence);
         }
-        catch (ExtractionException e)
+        catch (Exception e) when (e is ExtractionException or InvalidDocumentException)
         {
             return (TaskItemState.Failed, e.Message, null, 0);
         }

@@ -120,7 +120,7 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
                 var input = JsonDocumentReader.Parse(line, where, $"{Path.GetFileNameWithoutExtension(path)} line {lineNumber}");
                 results.Add(new IngestResult(where, await IngestJsonAsync(collection, input, explicitId: true, ct), null));
             }
-            catch (ExtractionException e)
+            catch (Exception e) when (e is ExtractionException or InvalidDocumentException)
             {
                 results.Add(new IngestResult(where, null, e.Message));
             }
@@ -136,7 +136,7 @@ public sealed class IngestionPipeline(IDocumentStore store, ExtractorRegistry ex
         if (document.Kind == DocumentKind.Prose && LegalNumbering.LooksLegal(document.Blocks.Select(b => b.Text))) document = document with { Kind = DocumentKind.Legal };
         var segments = segmenter.Segment(document, statistics is null ? null : await statistics.GetAsync(collection, ct));
         string hash = ContentHash(document, metadataJson);
-        string id = externalId ?? "sha256:" + hash[..32];
+        string id = externalId is null ? "sha256:" + hash[..32] : DocumentIds.Check(externalId, source ?? "document");
         var write = new DocumentWrite(id, explicitId && externalId is not null, document.Title, source, document.MediaType, document.Kind,
             metadataJson, hash, JsonSerializer.Serialize(document.Blocks, StructureJson), segments);
         var result = await store.UpsertDocumentAsync(collection, write, ct);

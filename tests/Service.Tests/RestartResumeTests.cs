@@ -17,7 +17,10 @@ public sealed class RestartResumeTests
         using var dir = new TempDirectory();
         var paths = Enumerable.Range(0, 25).Select(i => dir.Write($"docs/{i:00}.md", $"# Note {i}\n\nUnique marker m{i} in note {i}.")).ToList();
         string taskId;
-        await using (var first = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = dir.Path, Indexing = new IndexingOptions { Mode = IndexingMode.OnDemand } }))
+        // The service that crashed ran over the same store and ingest root as the one that resumes.
+        string data = ApiHost.DataDirectory(dir.Path);
+        var ingestion = new IngestionOptions { Roots = IngestRoots.Of([dir.Path], [data]) };
+        await using (var first = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = data, Ingestion = ingestion, Indexing = new IndexingOptions { Mode = IndexingMode.OnDemand } }))
         {
             await first.Store.CreateCollectionAsync("notes");
             var task = await first.Store.CreateTaskAsync("notes", paths.Select(p => new TaskItemInput(TaskItemKind.Path, p)).ToList());
