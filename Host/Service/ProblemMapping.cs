@@ -32,8 +32,38 @@ public static class ProblemMapping
         string detail = status == 500 ? "the server failed to handle the request; see its log" : Unwrap(error).Message;
         if (status == 500)
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Search.Api").LogError(error, "Unhandled error on {Path}", context.Request.Path);
-        await Results.Problem(detail: detail, statusCode: status, title: title, instance: context.Request.Path).ExecuteAsync(context);
+        await WriteErrorAsync(context, status, title, detail);
     }
+
+    /// <summary>
+    /// Answers an error in the caller's dialect: problem+json, or under <c>/v1/</c> (the OpenAI-compatible API) OpenAI's
+    /// <c>{"error": {"message", "type", "param", "code"}}</c>, which is what OpenAI's clients read the message from.
+    /// </summary>
+    public static Task WriteErrorAsync(HttpContext context, int status, string title, string detail)
+    {
+        if (!context.Request.Path.StartsWithSegments("/v1"))
+            return Results.Problem(detail: detail, statusCode: status, title: title, instance: context.Request.Path).ExecuteAsync(context);
+        (string type, string? code) = status switch
+        {
+            401 => ("invalid_request_error", "invalid_api_key"),
+            403 => ("permission_error", "insufficient_permissions"),
+            404 => ("invalid_request_error", "not_found"),
+            429 => ("rate_limit_error", "rate_limit_exceeded"),
+            >= 500 => ("server_error", null),
+            _ => ("invalid_request_error", null),
+        };
+        return Results.Json(new OpenAiError(new OpenAiErrorBody(detail, type, null, code)), statusCode: status).ExecuteAsync(context);
+    }
+
+    /// <summary>OpenAI's error envelope.</summary>
+    public sealed record OpenAiError([property: System.Text.Json.Serialization.JsonPropertyName("error")] OpenAiErrorBody Error);
+
+    /// <summary>OpenAI's error fields.</summary>
+    public sealed record OpenAiErrorBody(
+        [property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message,
+        [property: System.Text.Json.Serialization.JsonPropertyName("type")] string Type,
+        [property: System.Text.Json.Serialization.JsonPropertyName("param")] string? Param,
+        [property: System.Text.Json.Serialization.JsonPropertyName("code")] string? Code);
 
     private static Exception Unwrap(Exception e) => e is BadHttpRequestException { InnerException: JsonException inner } ? inner : e;
 }

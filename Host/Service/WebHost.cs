@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.WebUtilities;
 using Search.Ranking;
 using Search.Service.Security;
 
@@ -49,8 +50,8 @@ public static class WebHost
             o.OnRejected = (rejected, _) =>
             {
                 rejected.HttpContext.Response.Headers.RetryAfter = "1";
-                return new ValueTask(Results.Problem(detail: $"more than {security.RequestsPerSecond} requests a second from this key; retry after a second",
-                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(rejected.HttpContext));
+                return new ValueTask(ProblemMapping.WriteErrorAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
+                    $"more than {security.RequestsPerSecond} requests a second from this key; retry after a second"));
             };
         });
         if (security.CorsOrigins.Count > 0)
@@ -68,7 +69,9 @@ public static class WebHost
         });
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemMapping.WriteAsync });
-        app.UseStatusCodePages();
+        // Routing's own 404/405 and other bodiless errors get the same shapes as the handlers' errors.
+        app.UseStatusCodePages(pages => ProblemMapping.WriteErrorAsync(pages.HttpContext, pages.HttpContext.Response.StatusCode,
+            ReasonPhrases.GetReasonPhrase(pages.HttpContext.Response.StatusCode), $"{pages.HttpContext.Request.Method} {pages.HttpContext.Request.Path}: {ReasonPhrases.GetReasonPhrase(pages.HttpContext.Response.StatusCode).ToLowerInvariant()}"));
         app.UseRouting();
         if (security.CorsOrigins.Count > 0) app.UseCors();
         var gate = app.Services.GetRequiredService<AccessControl>();

@@ -85,7 +85,12 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.Equal("Bearer", refused.Headers.WwwAuthenticate.Single().Scheme);
         await AssertProblem(await Send(HttpMethod.Post, "/collections", null, new { name = "x" }), HttpStatusCode.Unauthorized, "API key");
         await AssertProblem(await Send(HttpMethod.Get, "/collections", "srch_not-a-key"), HttpStatusCode.Unauthorized, "not valid");
-        await AssertProblem(await Send(HttpMethod.Post, "/v1/embeddings", null, new { input = "x" }), HttpStatusCode.Unauthorized, "API key");
+        // The OpenAI-compatible API refuses in OpenAI's shape, which its clients read.
+        var openAi = await Send(HttpMethod.Post, "/v1/embeddings", null, new { input = "x" });
+        Assert.Equal(HttpStatusCode.Unauthorized, openAi.StatusCode);
+        var error = (await Json(openAi)).GetProperty("error");
+        Assert.Contains("API key", error.GetProperty("message").GetString());
+        Assert.Equal("invalid_api_key", error.GetProperty("code").GetString());
     }
 
     [Fact]

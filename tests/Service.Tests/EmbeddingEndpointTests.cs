@@ -114,14 +114,15 @@ public sealed class EmbeddingEndpointTests(EmbeddingHost host) : IClassFixture<E
 
     [Theory]
     [MemberData(nameof(BadRequests))]
-    public async Task Bad_requests_are_problems_with_the_right_status(string json, HttpStatusCode status, string detailContains)
+    public async Task Bad_requests_are_openai_errors_with_the_right_status(string json, HttpStatusCode status, string messageContains)
     {
         using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         var response = await host.Http.PostAsync("v1/embeddings", content);
         Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await Json(response);
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-        Assert.Contains(detailContains, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = (await Json(response)).GetProperty("error");
+        Assert.Contains(messageContains, error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.True(error.TryGetProperty("param", out _) && error.TryGetProperty("code", out _));
     }
 }

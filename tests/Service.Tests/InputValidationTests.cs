@@ -73,4 +73,15 @@ public sealed class InputValidationTests : ApiTestBase
         Assert.Contains("at most 32 MiB", await Problem(await Http.PostAsync("/collections/c/documents", content), HttpStatusCode.RequestEntityTooLarge));
         await AssertNothingStored();
     }
+
+    [Fact]
+    public async Task Routing_errors_are_problems_too()
+    {
+        Assert.Contains("GET /no/such/route", await Problem(await Http.GetAsync("/no/such/route"), HttpStatusCode.NotFound));
+        Assert.Contains("method not allowed", await Problem(await Http.DeleteAsync("/health"), HttpStatusCode.MethodNotAllowed));
+        var openAi = await Http.GetAsync("/v1/no-such-thing");
+        Assert.Equal(HttpStatusCode.NotFound, openAi.StatusCode);
+        using var error = JsonDocument.Parse(await openAi.Content.ReadAsStringAsync());
+        Assert.Contains("/v1/no-such-thing", error.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
 }

@@ -107,6 +107,5 @@ public sealed class AccessControl(ServiceSecurityOptions options, ApiKeyStore ke
         return token.Length == 0 ? null : token;
     }
 
-    private static Task Refuse(HttpContext context, int status, string title, string detail) =>
-        Results.Problem(detail: detail, statusCode: status, title: title, instance: context.Request.Path).ExecuteAsync(context);
+    private static Task Refuse(HttpContext context, int status, string title, string detail) => ProblemMapping.WriteErrorAsync(context, status, title, detail);
 }
