@@ -30,8 +30,9 @@ public static class ProblemMapping
         if (error is null) return;
         var (status, title) = Classify(error);
         string detail = status == 500 ? "the server failed to handle the request; see its log" : Unwrap(error).Message;
-        if (status == 500)
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Search.Api").LogError(error, "Unhandled error on {Path}", context.Request.Path);
+        var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Search.Api");
+        if (status >= 500) log.LogError(error, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+        else log.LogWarning("{Method} {Path}: {Status} {Detail}", context.Request.Method, context.Request.Path, status, detail);
         await WriteErrorAsync(context, status, title, detail);
     }
 

@@ -29,6 +29,9 @@ public static class WebHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBytes);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBytes);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // The framework's per-request lines are debug detail; the service logs each request once at debug itself,
+        // a client's mistake (4xx) as one warning line and its own failures (5xx) as an error with the stack.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(security);
         builder.Services.AddSingleton(keys);
@@ -68,7 +71,13 @@ public static class WebHost
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
         var app = builder.Build();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ProblemMapping.WriteAsync });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = ProblemMapping.WriteAsync,
+            // ProblemMapping logs what it maps: without this the framework logs every 4xx as an unhandled error with its stack.
+            SuppressDiagnosticsCallback = _ => true,
+        });
+        app.Use(RequestLog.InvokeAsync);
         // Routing's own 404/405 and other bodiless errors get the same shapes as the handlers' errors.
         app.UseStatusCodePages(pages => ProblemMapping.WriteErrorAsync(pages.HttpContext, pages.HttpContext.Response.StatusCode,
             ReasonPhrases.GetReasonPhrase(pages.HttpContext.Response.StatusCode), $"{pages.HttpContext.Request.Method} {pages.HttpContext.Request.Path}: {ReasonPhrases.GetReasonPhrase(pages.HttpContext.Response.StatusCode).ToLowerInvariant()}"));
