@@ -49,3 +49,6 @@ public sealed record DocumentWithSegmentsView(DocumentView Document, IReadOnlyLi
 
 /// <summary>The result of a document write; <paramref name="Sequence"/> is the change to wait for before it is searchable.</summary>
 public sealed record WriteView(string Outcome, DocumentView Document, long Sequence);
+
+/// <summary>The answer of <c>GET /health</c>.</summary>
+public sealed record HealthView(string Status, string Store, int SchemaVersion);

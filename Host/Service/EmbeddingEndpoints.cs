@@ -21,18 +21,18 @@ public static class EmbeddingEndpoints
     public static void Map(WebApplication app)
     {
         var v1 = app.MapGroup("/v1").Requires(ApiKeyActions.Search);
-        v1.MapPost("/embeddings", CreateEmbeddings);
+        v1.MapPost("/embeddings", CreateEmbeddings).Documented("openaiCreateEmbeddings", "Embed text (OpenAI's embeddings API)", 400, 404).Produces<EmbeddingList>();
         v1.MapGet("/models", (SearchEngine engine) =>
         {
             var models = new List<ModelView>();
             foreach (string name in engine.Embedders.Names) models.Add(View(name));
             return Results.Ok(new ModelList("list", models));
-        });
+        }).Documented("openaiListModels", "The embedding models loaded (OpenAI's models API)").Produces<ModelList>();
         v1.MapGet("/models/{**id}", (string id, SearchEngine engine) =>
         {
             Model(engine, id);
             return Results.Ok(View(id));
-        });
+        }).Documented("openaiGetModel", "One embedding model", 404).Produces<ModelView>();
     }
 
     private static ModelView View(string name) => new(name, "model", 0, "search");

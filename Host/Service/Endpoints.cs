@@ -4,6 +4,9 @@ using Search.Indexing.Extraction;
 using Search.Indexing.Ingestion;
 using Search.Indexing.Storage;
 using Search.Ranking;
+using Search.Indexing.Dense;
+using Search.Indexing.Pipeline;
+using Search.Ranking.Collections;
 using Search.Service.Security;
 
 namespace Search.Service;
@@ -17,59 +20,69 @@ public static class Endpoints
         app.MapGet("/health", async (SearchEngine engine, CancellationToken ct) =>
         {
             var (store, schemaVersion) = await engine.HealthAsync(ct);
-            return Results.Ok(new { status = "ok", store, schemaVersion });
-        }).Public();
+            return Results.Ok(new HealthView("ok", store, schemaVersion));
+        }).Public().DocumentedPublic("health", "Whether the service and its store answer").Produces<HealthView>();
 
         var collections = app.MapGroup("/collections");
         collections.MapPost("", async (CreateCollectionRequest? body, SearchEngine engine, CancellationToken ct) =>
         {
             var created = await engine.Collections.CreateAsync(body?.Name, body?.Embedder, ct);
             return Results.Created($"/collections/{created.Name}", created);
-        }).Requires(ApiKeyActions.Admin);
+        }).Requires(ApiKeyActions.Admin).Documented("createCollection", "Create a collection", 400, 409).Produces<CollectionView>(StatusCodes.Status201Created);
         collections.MapPatch("/{name}", async (string name, UpdateCollectionRequest? body, SearchEngine engine, IHostApplicationLifetime lifetime, ILogger<TaskWorker> log, CancellationToken ct) =>
         {
             // The new vectors are built as the next generation; it stops with the service, not with this request.
             var (started, completion) = await engine.Collections.ChangeEmbedderAsync(name, body?.Embedder, lifetime.ApplicationStopping);
             _ = completion.ContinueWith(t => log.LogError(t.Exception, "Rebuilding {Collection} with a new embedder failed", name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return Results.Accepted($"/admin/collections/{name}/generations", started);
-        }).Requires(ApiKeyActions.Admin);
+        }).Requires(ApiKeyActions.Admin).Documented("changeEmbedder", "Change a collection's embedder (rebuilds its vectors as a new generation)", 400, 404, 409)
+            .Produces<GenerationInfo>(StatusCodes.Status202Accepted);
         collections.MapGet("", async (HttpContext context, SearchEngine engine, CancellationToken ct) =>
         {
             // A key scoped to some collections lists only those.
             var all = await engine.Collections.ListAsync(ct);
             return Results.Ok(AccessControl.KeyOf(context) is { } key ? all.Where(c => key.Reaches(c.Name)).ToList() : all);
-        }).Requires(ApiKeyActions.Search);
+        }).Requires(ApiKeyActions.Search).Documented("listCollections", "List collections (those the key reaches)").Produces<List<CollectionView>>();
         collections.MapGet("/{name}", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Collections.GetAsync(name, ct)))
-            .Requires(ApiKeyActions.Search);
+            .Requires(ApiKeyActions.Search).Documented("getCollection", "A collection with what each indexing stage has made searchable", 404).Produces<CollectionView>();
         collections.MapDelete("/{name}", async (string name, SearchEngine engine, CancellationToken ct) =>
         {
             await engine.Collections.DeleteAsync(name, ct);
             return Results.NoContent();
-        }).Requires(ApiKeyActions.Admin);
+        }).Requires(ApiKeyActions.Admin).Documented("deleteCollection", "Delete a collection, its documents and indexes", 404).Produces(StatusCodes.Status204NoContent);
 
-        collections.MapPost("/{name}/documents", PostJsonDocument).Requires(ApiKeyActions.DocumentsWrite);
-        collections.MapPost("/{name}/documents/upload", UploadDocument).DisableAntiforgery().Requires(ApiKeyActions.DocumentsWrite);
+        collections.MapPost("/{name}/documents", PostJsonDocument).Requires(ApiKeyActions.DocumentsWrite)
+            .Documented("putDocument", "Add or replace a document given as JSON", 400, 404, 413, 415, 422)
+            .Body(("application/json", typeof(DocumentBody))).Produces<WriteView>(StatusCodes.Status201Created).Produces<WriteView>();
+        collections.MapPost("/{name}/documents/upload", UploadDocument).DisableAntiforgery().Requires(ApiKeyActions.DocumentsWrite)
+            .Documented("uploadDocument", "Add or replace a document from a file (txt, md, html, docx, pdf, vtt, srt, json)", 400, 404, 413, 415, 422)
+            .Body(("multipart/form-data", typeof(UploadForm))).Produces<WriteView>(StatusCodes.Status201Created).Produces<WriteView>();
         collections.MapGet("/{name}/documents", async (string name, int? offset, int? limit, SearchEngine engine, CancellationToken ct) =>
         {
             var page = await engine.Documents.ListAsync(name, offset ?? 0, limit ?? 100, ct);
             var views = new List<DocumentView>(page.Count);
             foreach (var d in page) views.Add(DocumentView.From(d));
             return Results.Ok(views);
-        }).Requires(ApiKeyActions.Search);
+        }).Requires(ApiKeyActions.Search).Documented("listDocuments", "A page of a collection's documents", 400, 404).Produces<List<DocumentView>>();
         collections.MapGet("/{name}/documents/{**id}", async (string name, string id, SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(DocumentWithSegmentsView.From(await engine.Documents.GetAsync(name, DecodeSlashes(id), ct)))).Requires(ApiKeyActions.Search);
+            Results.Ok(DocumentWithSegmentsView.From(await engine.Documents.GetAsync(name, DecodeSlashes(id), ct)))).Requires(ApiKeyActions.Search)
+            .Documented("getDocument", "A document with its segments in order", 404).Produces<DocumentWithSegmentsView>();
         collections.MapDelete("/{name}/documents/{**id}", async (string name, string id, string? wait, SearchEngine engine, CancellationToken ct) =>
         {
             await engine.Documents.DeleteAsync(name, DecodeSlashes(id), WaitIndexed(wait), ct);
             return Results.NoContent();
-        }).Requires(ApiKeyActions.DocumentsWrite);
+        }).Requires(ApiKeyActions.DocumentsWrite).Documented("deleteDocument", "Delete a document", 400, 404).Produces(StatusCodes.Status204NoContent);
 
         collections.MapGet("/{name}/search", async (string name, string? q, int? k, string? mode, string? group, string[]? filter, SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(q, k, mode, group, SearchFilters.Parse(filter)), ct))).Requires(ApiKeyActions.Search);
+            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(q, k, mode, group, SearchFilters.Parse(filter)), ct))).Requires(ApiKeyActions.Search)
+            .Documented("search", "Search a collection (query parameters)", 400, 404).Produces<SearchResponse>();
         collections.MapPost("/{name}/search", async (string name, SearchBody body, SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(body.Q, body.K, body.Mode, body.Group, body.Filters), ct))).Requires(ApiKeyActions.Search);
+            Results.Ok(await engine.Search.SearchAsync(name, MakeRequest(body.Q, body.K, body.Mode, body.Group, body.Filters), ct))).Requires(ApiKeyActions.Search)
+            .Documented("searchWithBody", "Search a collection (JSON body)", 400, 404).Produces<SearchResponse>();
 
-        collections.MapPost("/{name}/bulk", PostBulk).Requires(ApiKeyActions.DocumentsWrite);
+        collections.MapPost("/{name}/bulk", PostBulk).Requires(ApiKeyActions.DocumentsWrite)
+            .Documented("bulk", "Queue a bulk task: server paths below the ingest roots (JSON), or documents as NDJSON", 400, 404, 413, 415)
+            .Body(("application/json", typeof(BulkPathsRequest)), ("application/x-ndjson", typeof(DocumentBody))).Produces<IngestTask>(StatusCodes.Status202Accepted).Produces<TaskView>();
 
         var admin = app.MapGroup("/admin/collections").Requires(ApiKeyActions.Admin);
         admin.MapPost("/{name}/reindex", async (string name, SearchEngine engine, IHostApplicationLifetime lifetime, ILogger<TaskWorker> log, CancellationToken ct) =>
@@ -78,16 +91,21 @@ public static class Endpoints
             var (started, completion) = await engine.Indexes.StartReindexAsync(name, lifetime.ApplicationStopping);
             _ = completion.ContinueWith(t => log.LogError(t.Exception, "Reindex of {Collection} failed", name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return Results.Accepted($"/admin/collections/{name}/generations", started);
-        });
-        admin.MapGet("/{name}/generations", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.GenerationsAsync(name, ct)));
-        admin.MapGet("/{name}/dense", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.DenseStatusAsync(name, ct)));
+        }).Documented("reindex", "Rebuild a collection's indexes as a new generation while the current one serves", 404, 409).Produces<GenerationInfo>(StatusCodes.Status202Accepted);
+        admin.MapGet("/{name}/generations", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.GenerationsAsync(name, ct)))
+            .Documented("generations", "A collection's index generations", 404).Produces<List<GenerationInfo>>();
+        admin.MapGet("/{name}/dense", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.DenseStatusAsync(name, ct)))
+            .Documented("denseStatus", "The dense side of a collection: embedder, runtime, vectors", 404).Produces<DenseStatus>();
 
         var tasks = app.MapGroup("/tasks").Requires(ApiKeyActions.Tasks);
-        tasks.MapGet("", async (int? limit, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Tasks.ListAsync(limit ?? 50, ct)));
+        tasks.MapGet("", async (int? limit, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Tasks.ListAsync(limit ?? 50, ct)))
+            .Documented("listTasks", "The most recent bulk tasks", 400).Produces<List<IngestTask>>();
         tasks.MapGet("/{id}", async (string id, string? wait, SearchEngine engine, CancellationToken ct) =>
-            Results.Ok(WaitIndexed(wait) ? await engine.Tasks.WaitIndexedAsync(id, ct) : await engine.Tasks.GetAsync(id, ct)));
+            Results.Ok(WaitIndexed(wait) ? await engine.Tasks.WaitIndexedAsync(id, ct) : await engine.Tasks.GetAsync(id, ct)))
+            .Documented("getTask", "A task with its errors and searchable counts (wait=indexed waits until searchable)", 400, 404).Produces<TaskView>();
         tasks.MapPost("/{id}/cancel", async (string id, SearchEngine engine, CancellationToken ct) =>
-            Results.Accepted($"/tasks/{id}", await engine.Tasks.CancelAsync(id, ct)));
+            Results.Accepted($"/tasks/{id}", await engine.Tasks.CancelAsync(id, ct)))
+            .Documented("cancelTask", "Cancel a task (it stops at its next item)", 404).Produces<IngestTask>(StatusCodes.Status202Accepted);
 
         EmbeddingEndpoints.Map(app);
         KeyEndpoints.Map(app);

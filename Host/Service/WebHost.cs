@@ -64,7 +64,7 @@ public static class WebHost
         builder.Services.AddProblemDetails();
         // Binding failures (bad JSON, a non-numeric k) reach the exception handler, which says what was wrong.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiDocumentation();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
