@@ -31,6 +31,11 @@ public sealed class TaskWorker : BackgroundService
             {
                 foreach (var task in await _engine.Tasks.UnfinishedAsync(stoppingToken))
                 {
+                    if (!await _engine.TaskRunner.CanRunAsync(task.Id, stoppingToken))
+                    {
+                        _logger.LogDebug("Leaving task {Task} to the process that queued it: its files lie outside this service's ingest roots", task.Id);
+                        continue;
+                    }
                     _logger.LogInformation("Running task {Task} ({Total} items, {Done} done)", task.Id, task.Total, task.Done + task.Failed);
                     var final = await _engine.TaskRunner.RunAsync(task.Id, null, stoppingToken);
                     _logger.LogInformation("Task {Task} {State}: {Done} done, {Failed} failed", final.Id, final.State, final.Done, final.Failed);

@@ -15,6 +15,34 @@ public sealed class BulkTaskRunner(IDocumentStore store, IngestionPipeline pipel
     private const int PageSize = 256;
 
     /// <summary>Runs (or resumes) a task to its end, or until <paramref name="ct"/> stops it, leaving it resumable.</summary>
+    /// <summary>
+    /// Whether this runner may carry out the task: false when a pending file item lies outside its ingest roots (a task
+    /// the command line queued for its own files, left to the process that queued it rather than failed here).
+    /// </summary>
+    public async Task<bool> CanRunAsync(string taskId, CancellationToken ct = default)
+    {
+        var roots = pipeline.Options.Roots;
+        if (roots.IsUnrestricted) return true;
+        for (int from = 0; ; )
+        {
+            var items = await store.GetTaskItemsAsync(taskId, TaskItemState.Pending, from, PageSize, ct);
+            if (items.Count == 0) return true;
+            foreach (var item in items)
+            {
+                if (item.Kind != TaskItemKind.Path) continue;
+                try
+                {
+                    roots.Locate(item.Payload);
+                }
+                catch (ArgumentException)
+                {
+                    return false;
+                }
+            }
+            from = items[^1].Ordinal + 1;
+        }
+    }
+
     public async Task<IngestTask> RunAsync(string taskId, IProgress<TaskProgress>? progress = null, CancellationToken ct = default)
     {
         var task = await store.GetTaskAsync(taskId, ct) ?? throw new NotFoundException($"task '{taskId}' does not exist");
