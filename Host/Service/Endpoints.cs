@@ -112,14 +112,14 @@ public static class Endpoints
     }
 
     /// <summary>
-    /// Caps this request's body at one document's limit plus room for JSON's quoting: Kestrel answers 413 past it
-    /// instead of the service buffering whatever it is sent.
+    /// Caps this request's body at a limit plus room for JSON's quoting: Kestrel answers 413 past it instead of the
+    /// service buffering whatever it is sent.
     /// </summary>
-    private static void LimitBody(HttpRequest request, long maxDocumentBytes)
+    private static void LimitBody(HttpRequest request, long maxBytes, string what, string advice)
     {
-        long limit = maxDocumentBytes + maxDocumentBytes / 4 + 65536;
+        long limit = maxBytes + maxBytes / 4 + 65536;
         if (request.ContentLength > limit)
-            throw new BadHttpRequestException($"the body is {request.ContentLength / 1048576.0:0.0} MiB; one document may be at most {maxDocumentBytes / 1048576.0:0.#} MiB", StatusCodes.Status413PayloadTooLarge);
+            throw new BadHttpRequestException($"the body is {request.ContentLength / 1048576.0:0.0} MiB; {what} may be at most {maxBytes / 1048576.0:0.#} MiB ({advice})", StatusCodes.Status413PayloadTooLarge);
         if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             feature.MaxRequestBodySize = limit;
     }
@@ -162,7 +162,7 @@ public static class Endpoints
     private static async Task<IResult> PostJsonDocument(string name, string? wait, HttpRequest request, SearchEngine engine, CancellationToken ct)
     {
         if (!request.HasJsonContentType()) throw new BadHttpRequestException("send the document as application/json, or a file to /documents/upload", StatusCodes.Status415UnsupportedMediaType);
-        LimitBody(request, engine.Options.Ingestion.MaxDocumentBytes);
+        LimitBody(request, engine.Options.Ingestion.MaxDocumentBytes, "one document", "split it into several documents");
         using var doc = await ParseJsonAsync(request.Body, ct);
         var input = JsonDocumentReader.Read(doc.RootElement, "document", "untitled");
         return WriteResult(await engine.Documents.WriteAsync(name, input, WaitIndexed(wait), ct));
@@ -195,6 +195,7 @@ public static class Endpoints
     {
         bool waitIndexed = WaitIndexed(wait);
         await engine.Collections.RequireAsync(name, ct);
+        LimitBody(request, engine.Options.Ingestion.MaxBulkBodyBytes, "one bulk request", "split the documents over several bulk requests");
         IngestTask task;
         string contentType = request.ContentType ?? "";
         if (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) || contentType.StartsWith("application/jsonl", StringComparison.OrdinalIgnoreCase))

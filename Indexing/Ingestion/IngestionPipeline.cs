@@ -16,6 +16,12 @@ public sealed record IngestionOptions(long MaxDocumentBytes = 32L << 20)
     /// <summary>Where server-side paths may be read from (unrestricted: the command line's own files).</summary>
     public IngestRoots Roots { get; init; } = IngestRoots.Unrestricted;
 
+    /// <summary>
+    /// The largest bulk request body (NDJSON documents, or a paths list): its lines are held until the task is stored,
+    /// so this bounds what one request costs in memory; larger imports are split into several tasks.
+    /// </summary>
+    public long MaxBulkBodyBytes { get; init; } = 64L << 20;
+
     /// <summary>How much work extracting one document may take.</summary>
     public ExtractionLimits Extraction { get; init; } = ExtractionLimits.Default;
 

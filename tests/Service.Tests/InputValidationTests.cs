@@ -75,6 +75,19 @@ public sealed class InputValidationTests : ApiTestBase
     }
 
     [Fact]
+    public async Task An_ndjson_bulk_body_over_its_limit_is_413_before_it_is_held_in_memory()
+    {
+        await Collection();
+        var line = Encoding.UTF8.GetBytes("{\"text\": \"" + new string('y', 1 << 20) + "\"}\n");
+        var body = new byte[line.Length * 90];
+        for (int i = 0; i < 90; i++) line.CopyTo(body, i * line.Length);
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+        Assert.Contains("one bulk request may be at most 64 MiB", await Problem(await Http.PostAsync("/collections/c/bulk", content), HttpStatusCode.RequestEntityTooLarge));
+        Assert.Equal(0, JsonDocument.Parse(await Http.GetStringAsync("/tasks")).RootElement.GetArrayLength());
+    }
+
+    [Fact]
     public async Task Routing_errors_are_problems_too()
     {
         Assert.Contains("GET /no/such/route", await Problem(await Http.GetAsync("/no/such/route"), HttpStatusCode.NotFound));
