@@ -15,8 +15,9 @@ public static class WebHost
     /// <summary>
     /// Creates the application; <paramref name="urls"/> such as "http://127.0.0.1:8080" (port 0 picks a free one).
     /// Throws <see cref="InsecureBindingException"/> when they reach beyond loopback without a master key.
+    /// <paramref name="logging"/> adds to the console log (a file sink, or a test's capture).
     /// </summary>
-    public static WebApplication Build(SearchEngine engine, string urls, ServiceSecurityOptions? security = null, string[]? args = null)
+    public static WebApplication Build(SearchEngine engine, string urls, ServiceSecurityOptions? security = null, Action<ILoggingBuilder>? logging = null)
     {
         security ??= new ServiceSecurityOptions();
         security.CheckBinding(urls);
@@ -24,7 +25,7 @@ public static class WebHost
         if (engine.Options.Ingestion.Roots.IsUnrestricted)
             throw new ArgumentException("a service needs its ingest roots set (IngestRoots.Of(...), or IngestRoots.None to read no server paths)");
         var keys = new ApiKeyStore(security.KeyFile ?? Path.Combine(engine.Options.DataDirectory, "api-keys.json"));
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBytes);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBytes);
@@ -32,6 +33,7 @@ public static class WebHost
         // The framework's per-request lines are debug detail; the service logs each request once at debug itself,
         // a client's mistake (4xx) as one warning line and its own failures (5xx) as an error with the stack.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(security);
         builder.Services.AddSingleton(keys);
@@ -71,13 +73,14 @@ public static class WebHost
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
         var app = builder.Build();
+        // Outermost, so each request's line has the status the error handling gave it.
+        app.Use(RequestLog.InvokeAsync);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = ProblemMapping.WriteAsync,
             // ProblemMapping logs what it maps: without this the framework logs every 4xx as an unhandled error with its stack.
             SuppressDiagnosticsCallback = _ => true,
         });
-        app.Use(RequestLog.InvokeAsync);
         // Routing's own 404/405 and other bodiless errors get the same shapes as the handlers' errors.
         app.UseStatusCodePages(pages => ProblemMapping.WriteErrorAsync(pages.HttpContext, pages.HttpContext.Response.StatusCode,
             ReasonPhrases.GetReasonPhrase(pages.HttpContext.Response.StatusCode), $"{pages.HttpContext.Request.Method} {pages.HttpContext.Request.Path}: {ReasonPhrases.GetReasonPhrase(pages.HttpContext.Response.StatusCode).ToLowerInvariant()}"));

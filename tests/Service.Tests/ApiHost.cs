@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Search.Indexing.Ingestion;
 using Search.Ranking;
 using Search.Service.Security;
@@ -35,11 +36,11 @@ public sealed class ApiHost : IAsyncDisposable
     /// Starts a service with its store in <paramref name="folder"/>/.data and <paramref name="folder"/> as its one ingest
     /// root (as <c>serve --ingest-root</c> sets it), with API keys when <paramref name="security"/> has a master key.
     /// </summary>
-    public static async Task<ApiHost> StartAsync(string folder, ServiceSecurityOptions? security = null)
+    public static async Task<ApiHost> StartAsync(string folder, ServiceSecurityOptions? security = null, Action<ILoggingBuilder>? logging = null)
     {
         string data = DataDirectory(folder);
         var engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = data, Ingestion = new IngestionOptions { Roots = IngestRoots.Of([folder], [data]) } });
-        var app = WebHost.Build(engine, "http://127.0.0.1:0", security);
+        var app = WebHost.Build(engine, "http://127.0.0.1:0", security, logging);
         await app.StartAsync();
         return new ApiHost(app, engine);
     }
