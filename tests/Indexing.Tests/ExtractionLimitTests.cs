@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Search.Indexing.Extraction;
 using Search.TestSupport;
@@ -22,29 +21,10 @@ public sealed class ExtractionLimitTests
 
     private sealed record ExtractedDocumentResult(Segmentation.ExtractedDocument? Document, string? Error);
 
-    /// <summary>A real .docx with one extra entry of <paramref name="zeroBytes"/> zeros: a few hundred KB on the wire.</summary>
-    private static byte[] DocxWithPadding(long zeroBytes, int extraEntries = 0)
-    {
-        var docx = TestFiles.Docx("Padded", ("Heading1", "Scope"), (null, "The body text."));
-        using var stream = new MemoryStream();
-        stream.Write(docx);
-        using (var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
-        {
-            if (zeroBytes > 0)
-            {
-                using var entry = zip.CreateEntry("word/media/padding.bin", CompressionLevel.Fastest).Open();
-                var chunk = new byte[1 << 20];
-                for (long written = 0; written < zeroBytes; written += chunk.Length) entry.Write(chunk, 0, (int)Math.Min(chunk.Length, zeroBytes - written));
-            }
-            for (int i = 0; i < extraEntries; i++) zip.CreateEntry($"word/extra/{i}.xml", CompressionLevel.Fastest);
-        }
-        return stream.ToArray();
-    }
-
     [Fact]
     public void A_docx_that_inflates_past_the_limit_is_refused_without_being_unpacked()
     {
-        byte[] bomb = DocxWithPadding(300L << 20);
+        byte[] bomb = TestFiles.DocxWithPadding(300L << 20);
         Assert.True(bomb.Length < 4 << 20, $"{bomb.Length} bytes on the wire");
         long before = GC.GetTotalAllocatedBytes(precise: true);
         var result = Extract("bomb.docx", bomb);
@@ -53,15 +33,15 @@ public sealed class ExtractionLimitTests
         // Counting the inflated bytes streams them: far less is allocated than the 300 MiB they inflate to.
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64L << 20);
 
-        Assert.NotNull(Extract("fine.docx", DocxWithPadding(1 << 20)).Document);
-        Assert.Contains("unpacks to more than 0.5 MiB", Extract("fine.docx", DocxWithPadding(1 << 20), new ExtractionLimits(MaxUnpackedBytes: 512 << 10)).Error);
+        Assert.NotNull(Extract("fine.docx", TestFiles.DocxWithPadding(1 << 20)).Document);
+        Assert.Contains("unpacks to more than 0.5 MiB", Extract("fine.docx", TestFiles.DocxWithPadding(1 << 20), new ExtractionLimits(MaxUnpackedBytes: 512 << 10)).Error);
     }
 
     [Fact]
     public void A_docx_with_too_many_entries_is_refused()
     {
-        Assert.Contains("more than the 50 allowed", Extract("many.docx", DocxWithPadding(0, 60), new ExtractionLimits(MaxArchiveEntries: 50)).Error);
-        Assert.NotNull(Extract("some.docx", DocxWithPadding(0, 20), new ExtractionLimits(MaxArchiveEntries: 50)).Document);
+        Assert.Contains("more than the 50 allowed", Extract("many.docx", TestFiles.DocxWithPadding(0, 60), new ExtractionLimits(MaxArchiveEntries: 50)).Error);
+        Assert.NotNull(Extract("some.docx", TestFiles.DocxWithPadding(0, 20), new ExtractionLimits(MaxArchiveEntries: 50)).Document);
     }
 
     [Fact]

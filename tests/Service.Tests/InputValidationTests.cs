@@ -88,6 +88,21 @@ public sealed class InputValidationTests : ApiTestBase
     }
 
     [Fact]
+    public async Task A_docx_bomb_and_deeply_nested_html_uploaded_to_the_service_are_refused_with_422()
+    {
+        await Collection();
+        async Task<HttpResponseMessage> Upload(string name, byte[] bytes)
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", name } };
+            return await Http.PostAsync("/collections/c/documents/upload", form);
+        }
+        // 300 MiB of zeros in a file of a few hundred KB: refused while counting what it inflates to.
+        Assert.Contains("unpacks to more than 256 MiB", await Problem(await Upload("bomb.docx", Search.TestSupport.TestFiles.DocxWithPadding(300L << 20)), HttpStatusCode.UnprocessableEntity));
+        Assert.Contains("nest more than 200 deep", await Problem(await Upload("deep.html", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("<div>", 100_000)))), HttpStatusCode.UnprocessableEntity));
+        await AssertNothingStored();
+    }
+
+    [Fact]
     public async Task Routing_errors_are_problems_too()
     {
         Assert.Contains("GET /no/such/route", await Problem(await Http.GetAsync("/no/such/route"), HttpStatusCode.NotFound));

@@ -25,6 +25,28 @@ public static class TestFiles
         return stream.ToArray();
     }
 
+    /// <summary>
+    /// A real .docx with one extra entry of <paramref name="zeroBytes"/> zeros (a zip bomb when large: a few hundred KB on
+    /// the wire) and <paramref name="extraEntries"/> empty entries.
+    /// </summary>
+    public static byte[] DocxWithPadding(long zeroBytes, int extraEntries = 0)
+    {
+        var docx = Docx("Padded", ("Heading1", "Scope"), (null, "The body text."));
+        using var stream = new MemoryStream();
+        stream.Write(docx);
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            if (zeroBytes > 0)
+            {
+                using var entry = zip.CreateEntry("word/media/padding.bin", System.IO.Compression.CompressionLevel.Fastest).Open();
+                var chunk = new byte[1 << 20];
+                for (long written = 0; written < zeroBytes; written += chunk.Length) entry.Write(chunk, 0, (int)Math.Min(chunk.Length, zeroBytes - written));
+            }
+            for (int i = 0; i < extraEntries; i++) zip.CreateEntry($"word/extra/{i}.xml", System.IO.Compression.CompressionLevel.Fastest);
+        }
+        return stream.ToArray();
+    }
+
     private static Paragraph Para(string? style, string text)
     {
         var p = new Paragraph();
