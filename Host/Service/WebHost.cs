@@ -27,7 +27,14 @@ public static class WebHost
         var keys = new ApiKeyStore(security.KeyFile ?? Path.Combine(engine.Options.DataDirectory, "api-keys.json"));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = MaxRequestBytes;
+            // Kestrel answers past its own limits with a bare status; it is given room above the service's limits
+            // (RequestGate) so the client gets a problem that says what was too long.
+            k.Limits.MaxRequestLineSize = 8 * RequestGate.MaxUrlChars;
+            k.Limits.MaxRequestHeadersTotalSize = 4 * RequestGate.MaxHeaderChars;
+        });
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBytes);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         // The framework's per-request lines are debug detail; the service logs each request once at debug itself,
@@ -75,6 +82,7 @@ public static class WebHost
         var app = builder.Build();
         // Outermost, so each request's line has the status the error handling gave it.
         app.Use(RequestLog.InvokeAsync);
+        app.Use(RequestGate.InvokeAsync);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = ProblemMapping.WriteAsync,

@@ -103,6 +103,15 @@ public sealed class InputValidationTests : ApiTestBase
     }
 
     [Fact]
+    public async Task An_overlong_url_or_header_block_is_a_problem_not_a_bare_status()
+    {
+        Assert.Contains("at most 8,192", await Problem(await Http.GetAsync("/collections/c/search?q=" + new string('a', 20_000)), HttpStatusCode.RequestUriTooLong));
+        var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+        request.Headers.Add("X-Padding", new string('b', 40_000));
+        Assert.Contains("at most 32,768", await Problem(await Http.SendAsync(request), HttpStatusCode.RequestHeaderFieldsTooLarge));
+    }
+
+    [Fact]
     public async Task Routing_errors_are_problems_too()
     {
         Assert.Contains("GET /no/such/route", await Problem(await Http.GetAsync("/no/such/route"), HttpStatusCode.NotFound));
