@@ -48,9 +48,11 @@ public static class WebHost
         builder.Services.AddSingleton<AccessControl>();
         builder.Services.AddRateLimiter(o =>
         {
-            // One token bucket per key (per client address without keys): a flood from one caller slows that caller only.
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetTokenBucketLimiter(
+            // One token bucket per key (per client address for requests without one): a flood from one caller slows that
+            // caller only. An unauthenticated loopback service (no master key) has no callers to tell apart: no limit.
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => security.MasterKey is null
+                ? RateLimitPartition.GetNoLimiter("loopback")
+                : RateLimitPartition.GetTokenBucketLimiter(
                     context.Items[AccessControl.PrincipalItem] as string ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new TokenBucketRateLimiterOptions
                     {

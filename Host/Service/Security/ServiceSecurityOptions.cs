@@ -23,7 +23,7 @@ public sealed record ServiceSecurityOptions
     /// <summary>Origins whose pages may call the service from a browser; empty: none (no CORS, and cross-origin writes are refused).</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
-    /// <summary>Requests per second each key (or, without keys, each client address) may make, with bursts of twice that.</summary>
+    /// <summary>Requests per second each key (each client address, for requests without one) may make, with bursts of twice that; with a master key only.</summary>
     public int RequestsPerSecond { get; init; } = 200;
 
     /// <summary>The clock keys expire by (tests move it).</summary>
