@@ -1,5 +1,6 @@
 using System.Globalization;
 using Search.Indexing.Embeddings;
+using Search.Indexing.Ingestion;
 using Search.Indexing.Lexical;
 using Search.Indexing.Pipeline;
 using Search.Ranking;
@@ -36,12 +37,31 @@ public static class EngineSettings
                 var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
             },
             RankerPath = RankerPath(a),
+            Ingestion = Ingestion(a),
             Durable = durable,
             Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
             Indexing = new IndexingOptions
             {
                 Mode = mode,
                 EmbeddingCache = a.Get("embedding-cache") is { Length: > 0 } cache ? cache : Environment.GetEnvironmentVariable("SEARCH_EMBEDDING_CACHE") is { Length: > 0 } c ? c : null,
+            },
+        };
+    }
+
+    /// <summary>The input limits (each defaults to <see cref="IngestionOptions"/>' own); the ingest roots are the service's.</summary>
+    private static IngestionOptions Ingestion(CliArguments a)
+    {
+        var defaults = new IngestionOptions();
+        var extraction = defaults.Extraction;
+        const long MiB = 1L << 20;
+        return new IngestionOptions(a.GetInt("max-document-mib", (int)(defaults.MaxDocumentBytes / MiB), 1, 4096) * MiB)
+        {
+            MaxBulkBodyBytes = a.GetInt("max-bulk-mib", (int)(defaults.MaxBulkBodyBytes / MiB), 1, 16384) * MiB,
+            Extraction = extraction with
+            {
+                MaxUnpackedBytes = a.GetInt("max-unpacked-mib", (int)(extraction.MaxUnpackedBytes / MiB), 1, 65536) * MiB,
+                MaxNestingDepth = a.GetInt("max-nesting", extraction.MaxNestingDepth, 8, 100_000),
+                MaxPdfPages = a.GetInt("max-pdf-pages", extraction.MaxPdfPages, 1, 1_000_000),
             },
         };
     }

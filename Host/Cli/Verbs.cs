@@ -58,6 +58,9 @@ public static class Verbs
                                the configured model, or corpus (learned from each collection) (env SEARCH_EMBEDDER)
           --runtime onnx-int8|onnx-fp32|models-fp32   what runs the packaged encoders (env SEARCH_ENCODER_RUNTIME; default onnx-int8)
           --embedding-cache DIR  keep every vector a model makes in DIR, to reuse when the same text is embedded again
+          --max-document-mib 32  --max-bulk-mib 64  --max-unpacked-mib 256  --max-nesting 200  --max-pdf-pages 2000
+                               input limits: one document, one bulk request body, what a .docx may unpack to,
+                               HTML/Markdown nesting, PDF pages read
                                (repeated evaluations) (env SEARCH_EMBEDDING_CACHE)
         ranking options (serve, query, eval, eval-spans): --k1 0.9 --b 0.4
           --ranker FILE        the ranker of --mode ranked, written by 'ranker train' (env SEARCH_RANKER; without one, ranked

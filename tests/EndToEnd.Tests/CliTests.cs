@@ -19,6 +19,7 @@ public class CliTests
     [InlineData(new[] { "ingest", "x", "--collection", "bad name" }, "collection name")]
     [InlineData(new[] { "collections", "--colection", "c" }, "unknown option --colection")]
     [InlineData(new[] { "serve", "--store", "oracle" }, "--store must be")]
+    [InlineData(new[] { "serve", "--max-nesting", "0" }, "--max-nesting must be a whole number from 8")]
     [InlineData(new[] { "segment-eval", "--out", "p.jsonl" }, "--data is required")]
     [InlineData(new[] { "segment-eval", "--data", "/nonexistent.jsonl", "--out", "p.jsonl" }, "no such file")]
     [InlineData(new[] { "segment-eval", "--data", "/etc/passwd", "--out", "p.jsonl", "--kind", "poetry" }, "unknown --kind")]
@@ -144,5 +145,17 @@ public class CliTests
         Assert.True(reindex.ExitCode == 0, reindex.Stderr);
         Assert.Contains("generation 2 serves 'c'", reindex.Stdout, StringComparison.Ordinal);
         Assert.Contains("good.md", (await SearchProcess.RunAsync(dir.File("data"), "query", "lighthouses", "--collection", "c")).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Input_limits_are_set_from_the_command_line()
+    {
+        using var dir = new TempDirectory();
+        string big = dir.Write("big.txt", string.Join("\n\n", Enumerable.Repeat("A paragraph of words about rivers and floods.", 25_000)));
+        var refused = await SearchProcess.RunAsync(dir.File("data"), "ingest", big, "--collection", "c", "--max-document-mib", "1");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("1 MiB limit", refused.Stderr);
+        var accepted = await SearchProcess.RunAsync(dir.File("data"), "ingest", big, "--collection", "c", "--max-document-mib", "4", "--embedder", "corpus");
+        Assert.True(accepted.ExitCode == 0, accepted.Stderr);
     }
 }
