@@ -78,8 +78,8 @@ internal sealed class DeviceKvPool : IDisposable
             singleNeeded = singleAll;
             halfNeeded = halfAll;
         }
-        EnsureCapacity(ref _single, _singleUsed + singleNeeded, _budgetBytes / sizeof(float));
-        EnsureCapacity(ref _half, _halfUsed + halfNeeded, _budgetBytes / sizeof(ushort));
+        EnsureCapacity(ref _single, _singleUsed, _singleUsed + singleNeeded, _budgetBytes / sizeof(float));
+        EnsureCapacity(ref _half, _halfUsed, _halfUsed + halfNeeded, _budgetBytes / sizeof(ushort));
 
         var places = new Dictionary<KvTensor, (int, long)>(ReferenceEqualityComparer.Instance);
         foreach (var tensor in tensors)
@@ -118,8 +118,8 @@ internal sealed class DeviceKvPool : IDisposable
     private bool IsResident(KvTensor tensor) =>
         _entries.TryGetValue(tensor, out var entry) && entry.Generation == _generation && entry.Version == tensor.Version && entry.Arena != 0;
 
-    /// <summary>Grows an arena to hold <paramref name="elements"/>, keeping what it holds; doubles up to the budget, beyond it only as needed.</summary>
-    private void EnsureCapacity<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, long elements, long budgetElements) where T : unmanaged
+    /// <summary>Grows an arena to hold <paramref name="elements"/>, keeping its first <paramref name="used"/>; doubles up to the budget, beyond it only as needed.</summary>
+    private void EnsureCapacity<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, long used, long elements, long budgetElements) where T : unmanaged
     {
         long current = buffer?.Length ?? 0;
         if (elements <= current) return;
@@ -127,7 +127,6 @@ internal sealed class DeviceKvPool : IDisposable
         var grown = _accelerator.Allocate1D<T>(size);
         if (buffer is not null)
         {
-            long used = typeof(T) == typeof(float) ? _singleUsed : _halfUsed;
             if (used > 0) grown.View.SubView(0, used).CopyFrom(buffer.View.SubView(0, used));
             buffer.Dispose();
         }

@@ -63,7 +63,7 @@ public static class AttentionDeviceBenchmark
                     call[r] = clock.Elapsed.TotalMilliseconds;
                     kernel[r] = device.LastKernelMilliseconds;
                 }
-                double callMs = Median(call), kernelMs = Median(kernel), tflops = flops / (kernelMs * 1e9);
+                double callMs = AttentionScaling.Median(call), kernelMs = AttentionScaling.Median(kernel), tflops = flops / (kernelMs * 1e9);
                 summary[$"{name}_{p}_call_ms"] = Math.Round(callMs, 3);
                 summary[$"{name}_{p}_kernel_ms"] = Math.Round(kernelMs, 3);
                 summary[$"{name}_{p}_tflops"] = Math.Round(tflops, 3);
@@ -81,7 +81,7 @@ public static class AttentionDeviceBenchmark
         var cpu = new BlockRankWorkload(documents, new CpuAttentionBackend());
         double cpuSparse = Time(() => cpu.BlockSparse(), timed), cpuCached = Time(() => cpu.CachedQuery(), timed);
         double gpuSparse = Time(() => gpu.BlockSparse(), timed), gpuCached = Time(() => gpu.CachedQuery(), timed);
-        double difference = MaxDifference(cpu.CachedQuery(), gpu.CachedQuery());
+        double difference = AttentionDeviceCheck.MaxMassDifference(cpu.CachedQuery(), gpu.CachedQuery());
         summary["cpu_cores"] = Environment.ProcessorCount;
         summary["cpu_sparse_ms"] = Math.Round(cpuSparse, 3);
         summary["cpu_cached_ms"] = Math.Round(cpuCached, 3);
@@ -119,22 +119,6 @@ public static class AttentionDeviceBenchmark
             action();
             times[r] = clock.Elapsed.TotalMilliseconds;
         }
-        return Median(times);
-    }
-
-    private static double MaxDifference(BlockMasses a, BlockMasses b)
-    {
-        double worst = 0;
-        for (int h = 0; h < a.Heads; h++)
-            for (int r = 0; r < a.Rows.Count; r++)
-                for (int k = 0; k < a.Blocks; k++) worst = Math.Max(worst, Math.Abs(a.PerHead(h, r, k) - b.PerHead(h, r, k)));
-        return worst;
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        return sorted[sorted.Length / 2];
+        return AttentionScaling.Median(times);
     }
 }

@@ -46,7 +46,7 @@ public static class AttentionDeviceCheck
         }
         var context = new CachedContext(cache, 0, ids, d % 2 == 0 ? new RotaryEmbedding(d, 10_000, pairing) : null);
         int length = queryLength = random.Next(1, 40);
-        var query = new AttentionInput(Values(random, heads * length * d), heads, length, 0, Tensor(random, kvHeads, length, d, precision), Tensor(random, kvHeads, length, d, precision));
+        var query = new AttentionInput(BlockRankWorkload.RandomArray(random, heads * length * d), heads, length, 0, Tensor(random, kvHeads, length, d, precision), Tensor(random, kvHeads, length, d, precision));
         return (backend, output) => backend.QueryAgainstCache(context, query, output, new RowRange(0, length));
     }
 
@@ -56,25 +56,24 @@ public static class AttentionDeviceCheck
         var actual = new float[outputLength];
         var expectedMasses = run(cpu, expected);
         var actualMasses = run(device, actual);
-        double output = 0, mass = 0;
+        double output = 0;
         for (int i = 0; i < outputLength; i++) output = Math.Max(output, Math.Abs(expected[i] - actual[i]));
-        if (expectedMasses is not null && actualMasses is not null)
-            for (int h = 0; h < expectedMasses.Heads; h++)
-                for (int r = 0; r < expectedMasses.Rows.Count; r++)
-                    for (int b = 0; b < expectedMasses.Blocks; b++) mass = Math.Max(mass, Math.Abs(expectedMasses.PerHead(h, r, b) - actualMasses.PerHead(h, r, b)));
-        return (output, mass);
+        return (output, expectedMasses is not null && actualMasses is not null ? MaxMassDifference(expectedMasses, actualMasses) : 0);
+    }
+
+    /// <summary>The largest per-head mass difference between two results of the same call.</summary>
+    internal static double MaxMassDifference(BlockMasses a, BlockMasses b)
+    {
+        double worst = 0;
+        for (int h = 0; h < a.Heads; h++)
+            for (int r = 0; r < a.Rows.Count; r++)
+                for (int k = 0; k < a.Blocks; k++) worst = Math.Max(worst, Math.Abs(a.PerHead(h, r, k) - b.PerHead(h, r, k)));
+        return worst;
     }
 
     private static AttentionInput Problem(Random random, int heads, int kvHeads, int tokens, int d, KvPrecision precision) =>
-        new(Values(random, heads * tokens * d), heads, tokens, 0, Tensor(random, kvHeads, tokens, d, precision), Tensor(random, kvHeads, tokens, d, precision));
+        new(BlockRankWorkload.RandomArray(random, heads * tokens * d), heads, tokens, 0, Tensor(random, kvHeads, tokens, d, precision), Tensor(random, kvHeads, tokens, d, precision));
 
     private static KvTensor Tensor(Random random, int heads, int tokens, int d, KvPrecision precision) =>
-        KvTensor.FromSingle(Values(random, heads * tokens * d), heads, tokens, d, precision);
-
-    private static float[] Values(Random random, int length)
-    {
-        var data = new float[length];
-        for (int i = 0; i < length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return data;
-    }
+        KvTensor.FromSingle(BlockRankWorkload.RandomArray(random, heads * tokens * d), heads, tokens, d, precision);
 }

@@ -45,7 +45,8 @@ public static class AttentionScaling
         return result;
     }
 
-    private static double Median(double[] values)
+    /// <summary>The middle of the sorted samples (the upper middle for an even count).</summary>
+    internal static double Median(double[] values)
     {
         var sorted = values.ToArray();
         Array.Sort(sorted);

@@ -134,7 +134,8 @@ public sealed class BlockRankWorkload
     /// <summary>Floating-point operations of the matmul baseline.</summary>
     public double MatMulFlops => _baseline.Flops;
 
-    private static float[] RandomArray(Random random, int length)
+    /// <summary>Seeded values uniform in [-1, 1).</summary>
+    internal static float[] RandomArray(Random random, int length)
     {
         var data = new float[length];
         for (int i = 0; i < length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
