@@ -31,11 +31,15 @@ public sealed class SearchClient : IDisposable
 
     private SearchClient(HttpClient http, string? apiKey, SearchClientOptions? options, bool ownsHttp)
     {
+        if (http.BaseAddress is null) throw new ArgumentException("The HttpClient needs a BaseAddress.", nameof(http));
         _http = http;
         _ownsHttp = ownsHttp;
         ApiKey = apiKey;
         Options = options ?? new SearchClientOptions();
     }
+
+    /// <summary>The service's address, which relative links (a passage's citation) start from.</summary>
+    public Uri BaseAddress => _http.BaseAddress!;
 
     /// <summary>The key sent as a bearer token, if any.</summary>
     public string? ApiKey { get; }
