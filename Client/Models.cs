@@ -19,8 +19,11 @@ public sealed record Chapter(int Ordinal, string Title, double? StartSeconds, do
 public sealed record SearchHit(int Rank, string DocumentId, string Title, int Segment, string Text, string SectionPath, double? StartSeconds,
     double? EndSeconds, string? Speaker, double Score, IReadOnlyDictionary<string, double> Components, Chapter? Chapter);
 
-/// <summary>A search's hits and what the caller should know about them.</summary>
-public sealed record SearchResult(string Query, string Mode, IReadOnlyList<SearchHit> Hits, double TookMs, IReadOnlyList<string> Warnings);
+/// <summary>What a search read: the generation, the store's latest change, and how far the lexical and dense stages had got.</summary>
+public sealed record SearchIndex(int Generation, long LatestChange, long Lexical, long Dense);
+
+/// <summary>A search's hits, the index it read, and what the caller should know about them.</summary>
+public sealed record SearchResult(string Query, string Mode, IReadOnlyList<SearchHit> Hits, double TookMs, SearchIndex Index, IReadOnlyList<string> Warnings);
 
 /// <summary>What to search for: the query, how many hits, the mode (bm25, dense, situated, hybrid, ranked), grouping and filters.</summary>
 public sealed record SearchQuery(string Q, int K = 10, string? Mode = null, bool ByDocument = false, IReadOnlyDictionary<string, string>? Filters = null);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the project needs on Debian 12 (PostgreSQL 15 server, poppler-utils for PDF text, Node for the OpenAPI linter)
+# Installs what the project needs on Debian 12 (PostgreSQL 15 server, poppler-utils for PDF text, Node for the OpenAPI linter, Chromium for the console's browser tests)
 # and builds the solution. Safe to run again: it installs only what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +12,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
+# The console's browser tests drive Debian's Chromium through Playwright (which never downloads a browser here).
+[ -x /usr/lib/chromium/chromium ] || [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   $sudo_cmd apt-get update -qq

@@ -1,4 +1,5 @@
 using Search.Indexing.Storage;
+using Search.Ranking;
 using Search.Ranking.Collections;
 using Search.Segmentation;
 
@@ -52,3 +53,13 @@ public sealed record WriteView(string Outcome, DocumentView Document, long Seque
 
 /// <summary>The answer of <c>GET /health</c>.</summary>
 public sealed record HealthView(string Status, string Store, int SchemaVersion);
+
+/// <summary>
+/// The ranker of ranked searches (<c>GET /admin/ranker</c>): its name, how many hybrid candidates it re-scores and its
+/// time limit; <paramref name="Name"/> is null when none is configured and ranked searches answer in hybrid order.
+/// </summary>
+public sealed record RankerView(string? Name, int Depth, double TimeoutSeconds)
+{
+    /// <summary>From the search service's configuration.</summary>
+    public static RankerView From(SearchService search) => new(search.Ranker?.Name, search.Ranker?.Depth ?? 0, search.RankerTimeout.TotalSeconds);
+}

@@ -97,6 +97,9 @@ public static class Endpoints
         admin.MapGet("/{name}/dense", async (string name, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Indexes.DenseStatusAsync(name, ct)))
             .Documented("denseStatus", "The dense side of a collection: embedder, runtime, vectors", 404).Produces<DenseStatus>();
 
+        app.MapGet("/admin/ranker", (SearchEngine engine) => Results.Ok(RankerView.From(engine.Search)))
+            .Requires(ApiKeyActions.Admin).Documented("ranker", "The ranker of ranked searches: what it is, its depth and time limit").Produces<RankerView>();
+
         var tasks = app.MapGroup("/tasks").Requires(ApiKeyActions.Tasks);
         tasks.MapGet("", async (int? limit, SearchEngine engine, CancellationToken ct) => Results.Ok(await engine.Tasks.ListAsync(limit ?? 50, ct)))
             .Documented("listTasks", "The most recent bulk tasks", 400).Produces<List<IngestTask>>();
@@ -109,6 +112,8 @@ public static class Endpoints
 
         EmbeddingEndpoints.Map(app);
         KeyEndpoints.Map(app);
+        AccessEndpoints.Map(app);
+        ConsoleEndpoints.Map(app);
     }
 
     /// <summary>

@@ -186,4 +186,22 @@ public sealed class ApiKeyTests : IAsyncLifetime
         var (_, other) = await CreateKey([ApiKeyActions.Search], ["*"]);
         Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, "/collections", other)).StatusCode);
     }
+
+    [Fact]
+    public async Task Access_tells_any_valid_key_what_it_may_do_and_refuses_others()
+    {
+        var (_, reader) = await CreateKey(["search"], ["docs-*"], _clock.Now.AddDays(1));
+        var mine = await Json(await Send(HttpMethod.Get, "/access", reader));
+        Assert.Equal(("key", true), (mine.GetProperty("principal").GetString(), mine.GetProperty("keysRequired").GetBoolean()));
+        Assert.Equal(["search"], mine.GetProperty("actions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["docs-*"], mine.GetProperty("collections").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("master", (await Json(await Send(HttpMethod.Get, "/access", MasterKey))).GetProperty("principal").GetString());
+        await AssertProblem(await Send(HttpMethod.Get, "/access", null), HttpStatusCode.Unauthorized, "API key");
+        // The admin view of the ranker needs the admin action.
+        await AssertProblem(await Send(HttpMethod.Get, "/admin/ranker", reader), HttpStatusCode.Forbidden, "may not do 'admin'");
+        _clock.Now = _clock.Now.AddDays(2);
+        await AssertProblem(await Send(HttpMethod.Get, "/access", reader), HttpStatusCode.Unauthorized, "expired");
+        var ranker = await Json(await Send(HttpMethod.Get, "/admin/ranker", MasterKey));
+        Assert.Equal(JsonValueKind.Null, ranker.GetProperty("name").ValueKind);
+    }
 }

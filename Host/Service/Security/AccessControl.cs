@@ -64,12 +64,13 @@ public sealed class AccessControl(ServiceSecurityOptions options, ApiKeyStore ke
             await Refuse(context, StatusCodes.Status401Unauthorized, "Unauthorized", $"the API key '{key.Name}' expired at {key.ExpiresAt:u}");
             return;
         }
-        if (!key.Allows(action))
+        bool anyKey = endpoint.Metadata.GetMetadata<AnyKeyEndpoint>() is not null;
+        if (!anyKey && !key.Allows(action))
         {
             await Refuse(context, StatusCodes.Status403Forbidden, "Forbidden", $"the API key '{key.Name}' may not do '{action}'");
             return;
         }
-        if (context.Request.RouteValues.TryGetValue("name", out var routeName) && routeName is string collection && !key.Reaches(collection))
+        if (!anyKey && context.Request.RouteValues.TryGetValue("name", out var routeName) && routeName is string collection && !key.Reaches(collection))
         {
             await Refuse(context, StatusCodes.Status403Forbidden, "Forbidden", $"the API key '{key.Name}' does not reach the collection '{collection}'");
             return;

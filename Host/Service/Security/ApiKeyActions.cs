@@ -26,12 +26,19 @@ public sealed record RequiredAction(string Action);
 /// <summary>Endpoint metadata: answered without a key (health, the OpenAPI document).</summary>
 public sealed record PublicEndpoint;
 
+/// <summary>Endpoint metadata: answered to any valid key, whatever its actions and collections (what the key itself may do).</summary>
+public sealed record AnyKeyEndpoint;
+
 /// <summary>Attaches access requirements to endpoints.</summary>
 public static class AccessConventions
 {
     /// <summary>Requests to these endpoints need a key allowed <paramref name="action"/>.</summary>
     public static TBuilder Requires<TBuilder>(this TBuilder builder, string action) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequiredAction(action));
+
+    /// <summary>These endpoints answer any valid key.</summary>
+    public static TBuilder AnyKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AnyKeyEndpoint());
 
     /// <summary>These endpoints answer without a key.</summary>
     public static TBuilder Public<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
