@@ -1,7 +1,19 @@
 namespace Search.Client;
 
-/// <summary>A collection as the service shows it (the fields a client acts on; the rest stay in the JSON).</summary>
-public sealed record Collection(string Name, long Documents, DateTimeOffset CreatedAt, string Embedder, long LatestChange);
+/// <summary>
+/// A collection as the service shows it: documents and segments stored, the embedder, the latest change, and (when
+/// one collection is asked for) its indexes: the serving generation and what each indexing stage has made searchable.
+/// </summary>
+public sealed record Collection(string Name, long Documents, DateTimeOffset CreatedAt, string Embedder, long LatestChange, long Segments = 0, CollectionIndex? Index = null);
+
+/// <summary>A collection's indexes: the serving generation, whether the service maintains them itself, and its stages.</summary>
+public sealed record CollectionIndex(int Generation, bool Owned, IReadOnlyList<IndexingStage> Stages);
+
+/// <summary>One indexing stage: documents and segments searchable through it, the change it applied and made durable, changes pending, build progress, and why it fails.</summary>
+public sealed record IndexingStage(string Name, long Documents, long Sequence, long Checkpoint, long PendingChanges, double Progress, string? Error, long Segments);
+
+/// <summary>One generation of a collection's indexes (building, serving, retired) with its size and build progress.</summary>
+public sealed record Generation(int Id, string State, long Segments, long SizeBytes, long Sequence, DateTimeOffset CreatedAt, double Progress);
 
 /// <summary>A document to add or replace: its id (or null for a content-hash id), title, text and filterable metadata.</summary>
 public sealed record DocumentInput(string? Id, string? Title, string Text, IReadOnlyDictionary<string, string>? Metadata = null);
@@ -29,7 +41,17 @@ public sealed record SearchResult(string Query, string Mode, IReadOnlyList<Searc
 public sealed record SearchQuery(string Q, int K = 10, string? Mode = null, bool ByDocument = false, IReadOnlyDictionary<string, string>? Filters = null);
 
 /// <summary>A bulk task's counts and state (queued, running, succeeded, failed, cancelled).</summary>
-public sealed record BulkTask(string Id, string Collection, string State, int Total, int Done, int Failed, bool CancelRequested, string? Error);
+public sealed record BulkTask(string Id, string Collection, string State, int Total, int Done, int Failed, bool CancelRequested, string? Error, DateTimeOffset CreatedAt = default);
+
+/// <summary>One failed item of a task: its position, its input (a path or a line) and why it failed.</summary>
+public sealed record TaskItemError(int Item, string Input, string? Error);
+
+/// <summary>
+/// A task with its failed items and, while its collection exists, how many of its done items (and their segments)
+/// each searchable stage has indexed.
+/// </summary>
+public sealed record TaskDetails(BulkTask Task, IReadOnlyList<TaskItemError> Errors, IReadOnlyDictionary<string, int>? Searchable,
+    long? Segments = null, IReadOnlyDictionary<string, long>? SearchableSegments = null);
 
 /// <summary>An API key; <see cref="Key"/> only in the answer that created it.</summary>
 public sealed record ApiKey(string Uid, string Name, string? Description, IReadOnlyList<string> Actions, IReadOnlyList<string> Collections,

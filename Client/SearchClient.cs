@@ -94,19 +94,49 @@ public sealed class SearchClient : IDisposable
         SendAsync<SearchResult>(HttpMethod.Post, $"collections/{Escape(collection)}/search",
             new { q = query.Q, k = query.K, mode = query.Mode, group = query.ByDocument ? "document" : null, filters = query.Filters }, idempotent: true, ct);
 
+    /// <summary>
+    /// Waits until every change the collection had stored when called is searchable through every indexing stage
+    /// (stages apply changes in order, so everything written before is then searchable too).
+    /// </summary>
+    public async Task WaitIndexedAsync(string collection, CancellationToken ct = default)
+    {
+        long target = (await GetCollectionAsync(collection, ct)).LatestChange;
+        while (true)
+        {
+            var view = await GetCollectionAsync(collection, ct);
+            if (view.Index is { } index && index.Stages.All(s => s.Sequence >= target)) return;
+            await Task.Delay(Options.InitialBackoff, ct);
+        }
+    }
+
     /// <summary>Queues documents as one bulk task (NDJSON); returns the task to follow.</summary>
     public Task<BulkTask> BulkAsync(string collection, IEnumerable<DocumentInput> documents, CancellationToken ct = default)
     {
         var lines = new StringBuilder();
         foreach (var document in documents) lines.Append(JsonSerializer.Serialize(document, Json)).Append('\n');
-        string body = lines.ToString();
-        return SendAsync<BulkTask>(HttpMethod.Post, $"collections/{Escape(collection)}/bulk", null, idempotent: false, ct,
-            () => new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        return BulkLinesAsync(collection, Encoding.UTF8.GetBytes(lines.ToString()), ct);
     }
+
+    /// <summary>Queues JSON lines as they are (a BEIR <c>corpus.jsonl</c>, or documents one per line) as one bulk task.</summary>
+    public Task<BulkTask> BulkLinesAsync(string collection, ReadOnlyMemory<byte> ndjson, CancellationToken ct = default) =>
+        SendAsync<BulkTask>(HttpMethod.Post, $"collections/{Escape(collection)}/bulk", null, idempotent: false, ct, () =>
+        {
+            var content = new ReadOnlyMemoryContent(ndjson);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson") { CharSet = "utf-8" };
+            return content;
+        });
 
     /// <summary>A task; with <paramref name="waitIndexed"/> it answers once the task is finished and searchable.</summary>
     public async Task<BulkTask> GetTaskAsync(string id, bool waitIndexed = false, CancellationToken ct = default) =>
-        (await SendAsync<TaskEnvelope>(HttpMethod.Get, $"tasks/{Escape(id)}{Wait(waitIndexed)}", null, idempotent: true, ct)).Task;
+        (await GetTaskDetailsAsync(id, waitIndexed, ct)).Task;
+
+    /// <summary>A task with its failed items and what of it is searchable.</summary>
+    public Task<TaskDetails> GetTaskDetailsAsync(string id, bool waitIndexed = false, CancellationToken ct = default) =>
+        SendAsync<TaskDetails>(HttpMethod.Get, $"tasks/{Escape(id)}{Wait(waitIndexed)}", null, idempotent: true, ct);
+
+    /// <summary>The most recent tasks, newest first.</summary>
+    public Task<IReadOnlyList<BulkTask>> ListTasksAsync(int limit = 50, CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<BulkTask>>(HttpMethod.Get, $"tasks?limit={limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}", null, idempotent: true, ct);
 
     /// <summary>Asks a task to stop at its next item.</summary>
     public Task<BulkTask> CancelTaskAsync(string id, CancellationToken ct = default) =>
@@ -120,14 +150,16 @@ public sealed class SearchClient : IDisposable
     public Task DeleteKeyAsync(string uid, CancellationToken ct = default) =>
         SendAsync<JsonElement?>(HttpMethod.Delete, $"keys/{Escape(uid)}", null, idempotent: true, ct);
 
-    /// <summary>Starts a reindex: the next generation is built while the current one serves.</summary>
-    public Task<JsonElement> ReindexAsync(string collection, CancellationToken ct = default) =>
-        SendAsync<JsonElement>(HttpMethod.Post, $"admin/collections/{Escape(collection)}/reindex", null, idempotent: false, ct);
+    /// <summary>Starts a reindex: the next generation is built while the current one serves; returns the generation building.</summary>
+    public Task<Generation> ReindexAsync(string collection, CancellationToken ct = default) =>
+        SendAsync<Generation>(HttpMethod.Post, $"admin/collections/{Escape(collection)}/reindex", null, idempotent: false, ct);
+
+    /// <summary>A collection's index generations.</summary>
+    public Task<IReadOnlyList<Generation>> GenerationsAsync(string collection, CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<Generation>>(HttpMethod.Get, $"admin/collections/{Escape(collection)}/generations", null, idempotent: true, ct);
 
     private async Task<Document> GetDocumentCoreAsync(string collection, string id, CancellationToken ct) =>
         (await SendAsync<DocumentEnvelope>(HttpMethod.Get, $"collections/{Escape(collection)}/documents/{Escape(id)}", null, idempotent: true, ct)).Document;
-
-    private sealed record TaskEnvelope(BulkTask Task);
 
     private sealed record DocumentEnvelope(Document Document);
 

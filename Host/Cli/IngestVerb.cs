@@ -1,3 +1,5 @@
+using Search.Client;
+using Search.Indexing.Extraction;
 using Search.Indexing.Ingestion;
 using Search.Indexing.Pipeline;
 using Search.Ranking;
@@ -7,7 +9,8 @@ namespace Search.Cli;
 /// <summary>
 /// <c>./search ingest</c>: stores files as a bulk task with a progress bar, then makes them searchable. When no service
 /// maintains the collection's indexes this process indexes them itself; when one does, it indexes them and
-/// <c>--wait</c> waits until it has.
+/// <c>--wait</c> waits until it has. With <c>--service URL</c> the files are sent to that service instead (uploads,
+/// and JSON lines files as bulk tasks), so its machine needs no access to them.
 /// </summary>
 public static class IngestVerb
 {
@@ -16,9 +19,11 @@ public static class IngestVerb
     {
         string collection = Ranking.Collections.CollectionService.ValidateName(a.Require("collection"));
         bool wait = a.Flag("wait");
+        using var remote = RemoteService.Connect(a);
         var options = EngineSettings.From(a, IndexingMode.OnDemand);
         a.RejectUnknown();
         if (a.Positional.Count == 0) throw new UsageException("name the files, directories or globs to ingest");
+        if (remote is not null) return await SendAsync(remote, collection, a.Positional, options.Ingestion, wait, ct);
         await using var engine = await SearchEngine.OpenAsync(options, ct: ct);
         if (await engine.Collections.EnsureAsync(collection, null, ct)) Console.Error.WriteLine($"created collection '{collection}' (embedder {engine.Embedders.DefaultName})");
         var task = await engine.Tasks.QueuePathsAsync(collection, a.Positional, ct);
@@ -47,5 +52,67 @@ public static class IngestVerb
         foreach (var error in (await engine.Tasks.GetAsync(final.Id, ct)).Errors)
             await Console.Error.WriteLineAsync($"  failed: {error.Error}");
         return 2;
+    }
+
+    // Each file is uploaded (its absolute path as its id, as a local ingest names it); a JSON lines file is one bulk
+    // task of its lines. A file the service refuses is counted and reported, and the rest still go.
+    private static async Task<int> SendAsync(SearchClient service, string collection, IReadOnlyList<string> paths, IngestionOptions ingestion, bool wait, CancellationToken ct)
+    {
+        var files = PathExpansion.Expand(paths, ExtractorRegistry.Default, IngestRoots.Unrestricted, ingestion.PathLimits, ct);
+        if (files.Count == 0) throw new ArgumentException("no file matched");
+        try
+        {
+            await service.GetCollectionAsync(collection, ct);
+        }
+        catch (SearchNotFoundException)
+        {
+            var created = await service.CreateCollectionAsync(collection, ct: ct);
+            Console.Error.WriteLine($"created collection '{collection}' (embedder {created.Embedder})");
+        }
+        var bar = new ProgressBar("ingest");
+        var failures = new List<string>();
+        var tasks = new List<string>();
+        int done = 0;
+        foreach (string file in files)
+        {
+            bar.Report(done + failures.Count, files.Count, failures.Count, file);
+            try
+            {
+                if (ExtractorRegistry.JsonLinesExtensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
+                {
+                    tasks.Add((await service.BulkLinesAsync(collection, await File.ReadAllBytesAsync(file, ct), ct)).Id);
+                }
+                else
+                {
+                    await using var stream = File.OpenRead(file);
+                    await service.UploadAsync(collection, Path.GetFileName(file), stream, id: file, ct: ct);
+                }
+                done++;
+            }
+            catch (Exception e) when (e is SearchRequestException or IOException or UnauthorizedAccessException)
+            {
+                failures.Add($"{file}: {(e is SearchApiException api ? api.Detail : e.Message)}");
+            }
+        }
+        bar.Report(done + failures.Count, files.Count, failures.Count);
+        bar.Finish();
+        Console.WriteLine($"sent {done} of {files.Count} files to the service ({tasks.Count} as bulk tasks), {failures.Count} failed");
+        if (wait)
+        {
+            // A bulk task's lines are stored by the service's worker: wait for each, then for the indexes to take in everything.
+            foreach (string id in tasks)
+            {
+                var task = await service.GetTaskDetailsAsync(id, waitIndexed: true, ct: ct);
+                foreach (var e in task.Errors) failures.Add($"task {task.Task.Id} item {e.Item}: {e.Error}");
+            }
+            await service.WaitIndexedAsync(collection, ct);
+            Console.WriteLine($"searchable: everything sent to '{collection}'");
+        }
+        else
+        {
+            Console.WriteLine($"stored; the service makes them searchable (--wait waits for it)");
+        }
+        foreach (string failure in failures) await Console.Error.WriteLineAsync($"  failed: {failure}");
+        return failures.Count == 0 ? 0 : 2;
     }
 }

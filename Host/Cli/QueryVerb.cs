@@ -1,11 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
+using Search.Client;
 using Search.Indexing.Pipeline;
 using Search.Ranking;
 
 namespace Search.Cli;
 
-/// <summary><c>./search query</c>: one search over the last commit of the collection's indexes (a query never indexes).</summary>
+/// <summary>
+/// <c>./search query</c>: one search over the last commit of the collection's indexes (a query never indexes), from
+/// the store, or through a running service with <c>--service</c>.
+/// </summary>
 public static class QueryVerb
 {
     /// <summary>Runs the verb.</summary>
@@ -16,23 +20,32 @@ public static class QueryVerb
         bool documents = a.Flag("documents"), json = a.Flag("json");
         string mode = EngineSettings.Mode(a);
         var filters = SearchFilters.Parse(a.GetAll("filter"));
-        var options = EngineSettings.From(a, IndexingMode.ReadOnly);
+        using var remote = RemoteService.Connect(a);
+        var options = remote is null ? EngineSettings.From(a, IndexingMode.ReadOnly) : null;
         a.RejectUnknown();
         string text = string.Join(' ', a.Positional);
         if (string.IsNullOrWhiteSpace(text)) throw new UsageException("give the query text");
-        await using var engine = await SearchEngine.OpenAsync(options, ct: ct);
-        var response = await engine.Search.SearchAsync(collection, new SearchRequest(text, k, documents, filters, mode), ct);
-        foreach (var warning in response.Warnings) await Console.Error.WriteLineAsync("note: " + warning);
-        long behind = response.Index.LatestChange - Math.Min(response.Index.Lexical, mode == SearchModes.Bm25 ? long.MaxValue : response.Index.Dense);
+        SearchResult result;
+        if (remote is not null)
+        {
+            result = await remote.SearchAsync(collection, new SearchQuery(text, k, mode, documents, filters), ct);
+        }
+        else
+        {
+            await using var engine = await SearchEngine.OpenAsync(options!, ct: ct);
+            result = ClientViews.From(await engine.Search.SearchAsync(collection, new SearchRequest(text, k, documents, filters, mode), ct));
+        }
+        foreach (var warning in result.Warnings) await Console.Error.WriteLineAsync("note: " + warning);
+        long behind = result.Index.LatestChange - Math.Min(result.Index.Lexical, mode == SearchModes.Bm25 ? long.MaxValue : result.Index.Dense);
         if (behind > 0)
             await Console.Error.WriteLineAsync($"note: the index of '{collection}' has not applied its last {behind} change(s) yet; they are searchable once the process that indexes it (./search serve, or ./search ingest) has");
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(response, Verbs.WebJson));
+            Console.WriteLine(JsonSerializer.Serialize(result, Verbs.WebJson));
             return 0;
         }
-        if (response.Hits.Count == 0) Console.WriteLine("no results");
-        foreach (var h in response.Hits)
+        if (result.Hits.Count == 0) Console.WriteLine("no results");
+        foreach (var h in result.Hits)
         {
             string where = h.SectionPath.Length > 0 ? $" › {h.SectionPath}" : "";
             if (h.Chapter is { } chapter)

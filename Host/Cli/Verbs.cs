@@ -62,6 +62,9 @@ public static class Verbs
                                input limits: one document, one bulk request body, what a .docx may unpack to,
                                HTML/Markdown nesting, PDF pages read
                                (repeated evaluations) (env SEARCH_EMBEDDING_CACHE)
+        service options (ingest, query, collections, tasks, reindex): talk to a running service instead of the store
+          --service URL        the service (env SEARCH_SERVICE), e.g. http://127.0.0.1:8080
+          --api-key-file FILE  the API key it wants, if any (env SEARCH_API_KEY)
         ranking options (serve, query, eval, eval-spans): --k1 0.9 --b 0.4
           --ranker FILE        the ranker of --mode ranked, written by 'ranker train' (env SEARCH_RANKER; without one, ranked
                                searches answer in hybrid order and say so)
@@ -123,6 +126,16 @@ public static class Verbs
         {
             await Console.Error.WriteLineAsync($"search: {e.Message}");
             return 2;
+        }
+        catch (Client.SearchApiException e)
+        {
+            await Console.Error.WriteLineAsync($"search: the service answered {(int)e.Status} {e.Title}: {e.Detail}");
+            return e is Client.SearchRequestException or Client.SearchNotFoundException or Client.SearchAccessException ? 2 : 1;
+        }
+        catch (HttpRequestException e)
+        {
+            await Console.Error.WriteLineAsync($"search: the service did not answer: {e.Message}");
+            return 1;
         }
         catch (Exception e) when (e is IndexingFailedException or IndexUnavailableException)
         {
