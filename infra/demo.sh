@@ -74,8 +74,19 @@ echo "== the same from the command line"
 echo "\$ ./search query \"refund policy for annual plans\" --collection samples --k 2"
 "$root/search" query "refund policy for annual plans" --collection samples --k 2
 
+echo
+echo "== the same through the running service (the command line as its client)"
+echo "\$ ./search query \"kinetic energy remote control\" --collection samples --k 1 --service http://127.0.0.1:$port"
+"$root/search" query "kinetic energy remote control" --collection samples --k 1 --service "http://127.0.0.1:$port"
+
+echo
+echo "== a Semantic Kernel kernel with the collection as its plugin (samples/SemanticKernel)"
+echo "\$ dotnet samples/SemanticKernel/bin/Release/net10.0/Search.SemanticKernel.Sample.dll --url http://127.0.0.1:$port \"what happens to my refund if my account is terminated\""
+dotnet "$root/samples/SemanticKernel/bin/Release/net10.0/Search.SemanticKernel.Sample.dll" --url "http://127.0.0.1:$port" "what happens to my refund if my account is terminated"
+
 cat <<TXT
 
+The admin console: http://127.0.0.1:$port/console/ (no sign-in on loopback without a master key).
 The service is running (pid $(cat "$pidfile")). Try:
   curl -s 'http://127.0.0.1:$port/collections/samples/search?q=varroa+mites&k=3'
   curl -s 'http://127.0.0.1:$port/collections/samples/search?q=gearbox&group=document'
