@@ -12,6 +12,7 @@ using Search.Indexing.Statistics;
 using Search.Indexing.Storage;
 using Search.Ranking.Collections;
 using Search.Ranking.Reranking;
+using Search.Ranking.Reranking.InContext;
 using Search.Segmentation;
 using Search.Segmentation.Analysis;
 
@@ -78,6 +79,18 @@ public sealed record EngineOptions
     /// </summary>
     public string? RankerPath { get; init; }
 
+    /// <summary>
+    /// A decoder model directory (Llama, Mistral, Qwen2/3 in Hugging Face layout) for in-context ranking with the
+    /// passage-KV store under the data directory; not together with <see cref="RankerPath"/>.
+    /// </summary>
+    public string? RankerModelPath { get; init; }
+
+    /// <summary>How the in-context ranker builds its context, which layer it reads and how it stores passage K/V.</summary>
+    public InContextRankerOptions InContextRanker { get; init; } = new();
+
+    /// <summary>The passage-KV store's budgets (its directory is <c>passage-kv</c> in the data directory).</summary>
+    public PassageKvStoreOptions PassageKv { get; init; } = new();
+
     /// <summary>A ranker given as an object (tests); it takes precedence over <see cref="RankerPath"/>.</summary>
     public IRanker? Ranker { get; init; }
 
@@ -139,12 +152,22 @@ public sealed class SearchEngine : IAsyncDisposable
         Tasks = new TaskService(store, Ingestion, Indexes);
     }
 
+    private static IRanker? LoadRanker(EngineOptions options)
+    {
+        if (options.RankerPath is not null && options.RankerModelPath is not null)
+            throw new ArgumentException("give a learned ranker file or a ranker model, not both");
+        if (options.RankerPath is { } path) return LinearRanker.Load(path);
+        if (options.RankerModelPath is not { } model) return null;
+        var store = new PassageKvStore(options.PassageKv with { Directory = Path.Combine(options.DataDirectory, "passage-kv") });
+        return InContextRanker.Load(model, options.InContextRanker, store);
+    }
+
     /// <summary>Opens the store (migrating its schema) and wires the engine; the background pipeline starts with <see cref="CollectionIndexes.StartAsync"/>.</summary>
     public static async Task<SearchEngine> OpenAsync(EngineOptions options, ILoggerFactory? loggers = null, CancellationToken ct = default)
     {
         options.Bm25.Validate();
         options.Segmenter.Validate();
-        var ranker = options.Ranker ?? (options.RankerPath is { } rankerPath ? LinearRanker.Load(rankerPath) : null);
+        var ranker = options.Ranker ?? LoadRanker(options);
         // Loaded before the store opens, so a bad model path fails the start with nothing to undo.
         var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, Model: options.EmbeddingModel));
         IDocumentStore store = options.Store switch

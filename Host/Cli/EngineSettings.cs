@@ -4,6 +4,8 @@ using Search.Indexing.Ingestion;
 using Search.Indexing.Lexical;
 using Search.Indexing.Pipeline;
 using Search.Ranking;
+using Search.Ranking.Reranking.InContext;
+using Search.GpuAttention;
 
 namespace Search.Cli;
 
@@ -37,6 +39,24 @@ public static class EngineSettings
                 var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
             },
             RankerPath = RankerPath(a),
+            RankerModelPath = RankerModelPath(a),
+            InContextRanker = new InContextRankerOptions
+            {
+                Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
+                Depth = a.GetInt("ranker-depth", 30, 1, 1000),
+                Precision = (a.Get("passage-kv-precision") ?? "fp16") switch
+                {
+                    "fp16" => KvPrecision.Float16,
+                    "bf16" => KvPrecision.BFloat16,
+                    "fp32" => KvPrecision.Float32,
+                    var other => throw new UsageException($"--passage-kv-precision must be fp16, bf16 or fp32, not '{other}'"),
+                },
+            },
+            PassageKv = new PassageKvStoreOptions
+            {
+                MemoryBytes = a.GetInt("passage-kv-mib", 512, 0, 1 << 20) * (1L << 20),
+                DiskBytes = a.GetInt("passage-kv-disk-mib", 4096, 0, 1 << 24) * (1L << 20),
+            },
             Ingestion = Ingestion(a),
             Durable = durable,
             Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
@@ -70,6 +90,13 @@ public static class EngineSettings
     {
         string? path = a.Get("ranker") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("SEARCH_RANKER") is { Length: > 0 } e ? e : null;
         if (path is not null && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
+        return path;
+    }
+
+    private static string? RankerModelPath(CliArguments a)
+    {
+        string? path = a.Get("ranker-model") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("SEARCH_RANKER_MODEL") is { Length: > 0 } e ? e : null;
+        if (path is not null && !File.Exists(Path.Combine(path, "config.json"))) throw new UsageException($"--ranker-model {path}: no config.json there (a Hugging Face model directory)");
         return path;
     }
 

@@ -68,6 +68,10 @@ public static class Verbs
         ranking options (serve, query, eval, eval-spans): --k1 0.9 --b 0.4
           --ranker FILE        the ranker of --mode ranked, written by 'ranker train' (env SEARCH_RANKER; without one, ranked
                                searches answer in hybrid order and say so)
+          --ranker-model DIR   or in-context ranking with a decoder (Llama, Mistral, Qwen2/3 directory; env SEARCH_RANKER_MODEL):
+                               --ranker-layer N (attention read; default two thirds up) --ranker-depth 30
+                               --passage-kv-mib 512 --passage-kv-disk-mib 4096 --passage-kv-precision fp16|bf16|fp32
+                               (the passage-KV store in the data directory's passage-kv/)
 
         exit codes: 0 success, 2 bad arguments or input, 1 other failure
         """;

@@ -1,5 +1,6 @@
 using Search.Indexing.Storage;
 using Search.Ranking;
+using Search.Ranking.Reranking.InContext;
 using Search.Ranking.Collections;
 using Search.Segmentation;
 
@@ -58,8 +59,10 @@ public sealed record HealthView(string Status, string Store, int SchemaVersion);
 /// The ranker of ranked searches (<c>GET /admin/ranker</c>): its name, how many hybrid candidates it re-scores and its
 /// time limit; <paramref name="Name"/> is null when none is configured and ranked searches answer in hybrid order.
 /// </summary>
-public sealed record RankerView(string? Name, int Depth, double TimeoutSeconds)
+/// <param name="PassageKv">The passage-KV store of an in-context ranker: entries, bytes and budgets per tier, hits, misses, evictions; null for rankers without one.</param>
+public sealed record RankerView(string? Name, int Depth, double TimeoutSeconds, PassageKvStats? PassageKv)
 {
     /// <summary>From the search service's configuration.</summary>
-    public static RankerView From(SearchService search) => new(search.Ranker?.Name, search.Ranker?.Depth ?? 0, search.RankerTimeout.TotalSeconds);
+    public static RankerView From(SearchService search) => new(search.Ranker?.Name, search.Ranker?.Depth ?? 0, search.RankerTimeout.TotalSeconds,
+        (search.Ranker as InContextRanker)?.Store.Stats());
 }

@@ -34,12 +34,15 @@ public sealed class ApiHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a service with its store in <paramref name="folder"/>/.data and <paramref name="folder"/> as its one ingest
-    /// root (as <c>serve --ingest-root</c> sets it), with API keys when <paramref name="security"/> has a master key.
+    /// root (as <c>serve --ingest-root</c> sets it), with API keys when <paramref name="security"/> has a master key, and
+    /// engine options changed by <paramref name="configure"/>.
     /// </summary>
-    public static async Task<ApiHost> StartAsync(string folder, ServiceSecurityOptions? security = null, Action<ILoggingBuilder>? logging = null)
+    public static async Task<ApiHost> StartAsync(string folder, ServiceSecurityOptions? security = null, Action<ILoggingBuilder>? logging = null,
+        Func<EngineOptions, EngineOptions>? configure = null)
     {
         string data = DataDirectory(folder);
-        var engine = await SearchEngine.OpenAsync(new EngineOptions { DataDirectory = data, Ingestion = new IngestionOptions { Roots = IngestRoots.Of([folder], [data]) } });
+        var options = new EngineOptions { DataDirectory = data, Ingestion = new IngestionOptions { Roots = IngestRoots.Of([folder], [data]) } };
+        var engine = await SearchEngine.OpenAsync(configure is null ? options : configure(options));
         var app = WebHost.Build(engine, "http://127.0.0.1:0", security, logging);
         await app.StartAsync();
         return new ApiHost(app, engine);

@@ -228,9 +228,14 @@ async function collectionPage(page, name, live) {
     dense.replaceChildren(h('h3', {}, 'Dense vectors'), dl([
       ['Embedder', d.embedder || '–'], ['Runtime', d.runtime || 'not built yet'], ['Vectors', `${fmt(d.segments)} × ${d.dimension || '–'}`],
       ['Vector index', d.vectorIndex || '–'], ['Embedding now', fmt(d.embedding)], ['Word classes', fmt(d.wordClasses)], ['Loaded from disk', d.loadedFromDisk ? 'yes' : 'no']]));
+    const kv = r.passageKv;
     ranker.replaceChildren(h('h3', {}, 'Ranker'), dl([
       ['Ranker', r.name || 'none: ranked searches answer in hybrid order'], ['Depth', r.name ? fmt(r.depth) : '–'], ['Time limit', `${r.timeoutSeconds} s`],
-      ['Passage-KV store', 'none: the configured ranker keeps no passage key/value states']]));
+      ...(kv ? [['Passage-KV memory', `${fmt(kv.entries)} passages, ${bytes(kv.bytes)} of ${bytes(kv.memoryBudget)}`],
+        ['Passage-KV files', `${fmt(kv.diskEntries)} passages, ${bytes(kv.diskBytes)} of ${bytes(kv.diskBudget)}`],
+        ['Hit rate', `${pct(kv.hitRate)} (${fmt(kv.hits)} memory, ${fmt(kv.diskHits)} file, ${fmt(kv.misses)} encoded)`],
+        ['Evicted · damaged', `${fmt(kv.evictions)} · ${fmt(kv.damaged)}`]]
+        : [['Passage-KV store', 'none: the configured ranker keeps no passage key/value states']])]));
   }
   await refresh();
   every(POLL_MS, () => refresh().catch(e => say(e.message, true)));

@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Search.GpuAttention.Caching;
+using Search.Models;
+
+namespace Search.Ranking.Reranking.InContext;
+
+/// <summary>
+/// In-context ranking with a decoder, BlockRank-style: one context holds the instruction, the candidate passages and
+/// the query; each passage attends to itself and the instruction, the query to everything, and a passage's score is
+/// the attention mass the query's rows give it at one layer. Each passage is encoded once, right after the
+/// instruction, and its keys and values (through the scoring layer only) are kept in the <see cref="PassageKvStore"/>;
+/// a query re-encodes them by RoPE to where they sit in its assembly (Block-Attention), so its cost is its own tokens
+/// against the cached passages plus the passages it has never seen.
+/// </summary>
+public sealed class InContextRanker : IRanker
+{
+    private const string InstructionBlock = "instruction";
+    private readonly TextDecoder _model;
+    private readonly InContextRankerOptions _options;
+    private readonly PassageKv _instruction;
+    private readonly byte[] _fingerprint;
+
+    /// <summary>
+    /// A ranker over <paramref name="model"/> (named <paramref name="modelName"/>, its weights identified by
+    /// <paramref name="weightsFingerprint"/>) keeping passage K/V in <paramref name="store"/>.
+    /// </summary>
+    public InContextRanker(TextDecoder model, string modelName, string weightsFingerprint, InContextRankerOptions options, PassageKvStore store)
+    {
+        _model = model;
+        _options = options;
+        Store = store;
+        int layers = model.Decoder.Config.NumHiddenLayers;
+        Layer = options.Layer ?? Math.Max(0, layers * 2 / 3 - 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(Layer, layers, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Depth, 1, nameof(options));
+        Name = $"in-context {modelName} (layer {Layer})";
+        var cache = new BlockKvCache();
+        model.Decoder.CacheBlockForScoring(cache, InstructionBlock, model.Tokenizer.Encode(options.Instruction), [], Layer);
+        _instruction = PassageKv.From(cache, InstructionBlock);
+        // A passage's K/V depend on the weights, the instruction before it, the layers kept and their precision.
+        _fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u0001', modelName, options.Instruction,
+            Layer.ToString(CultureInfo.InvariantCulture), model.Decoder.CachePrecision.ToString(), weightsFingerprint)));
+    }
+
+    /// <summary>Loads a Llama-family decoder directory (Llama, Mistral, Qwen2/3) as the ranker.</summary>
+    public static InContextRanker Load(string directory, InContextRankerOptions options, PassageKvStore store) =>
+        new(ModelDirectory.LoadDecoder(directory, cachePrecision: options.Precision), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
+            Fingerprint(directory), options, store);
+
+    /// <summary>
+    /// Identifies a model directory's weights without reading them all: its config, and each weights file's name,
+    /// length and first and last 64 KiB (where safetensors keep their header and the last tensors).
+    /// </summary>
+    public static string Fingerprint(string directory)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var files = new List<string>(Directory.EnumerateFiles(directory, "*.safetensors"));
+        files.Sort(StringComparer.Ordinal);
+        files.Insert(0, Path.Combine(directory, "config.json"));
+        byte[] buffer = new byte[64 * 1024];
+        foreach (string file in files)
+        {
+            using var stream = File.OpenRead(file);
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(file) + ":" + stream.Length.ToString(CultureInfo.InvariantCulture)));
+            hash.AppendData(buffer, 0, stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false));
+            if (stream.Length > buffer.Length)
+            {
+                stream.Seek(-buffer.Length, SeekOrigin.End);
+                hash.AppendData(buffer, 0, stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false));
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public int Depth => _options.Depth;
+
+    /// <summary>The layer whose attention scores passages.</summary>
+    public int Layer { get; }
+
+    /// <summary>Where passage keys and values are kept.</summary>
+    public PassageKvStore Store { get; }
+
+    /// <inheritdoc />
+    public ValueTask<double[]> ScoreAsync(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, CancellationToken ct)
+    {
+        if (candidates.Count == 0) return ValueTask.FromResult(Array.Empty<double>());
+        var texts = new string[candidates.Count];
+        for (int i = 0; i < texts.Length; i++) texts[i] = PassageText(candidates[i]);
+        return ValueTask.FromResult(Score(query.Text, texts, ct));
+    }
+
+    /// <summary>Scores passages given as text for <paramref name="query"/> (higher first), in their order.</summary>
+    public double[] Score(string query, IReadOnlyList<string> passages, CancellationToken ct = default)
+    {
+        var assembly = new BlockKvCache();
+        _instruction.AddTo(assembly, InstructionBlock);
+        var context = new string[passages.Count + 1];
+        context[0] = InstructionBlock;
+        for (int i = 0; i < passages.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            string block = "p" + i.ToString(CultureInfo.InvariantCulture);
+            Passage(passages[i]).AddTo(assembly, block);
+            context[i + 1] = block;
+        }
+        int[] queryTokens = _model.Tokenizer.Encode(string.Format(CultureInfo.InvariantCulture, _options.QueryTemplate, query), addSpecialTokens: false);
+        double[] total = _model.Decoder.ScoreCached(assembly, context, queryTokens, Layer).TotalPerBlock();
+        // Columns: the instruction, the passages in order, then the query itself.
+        return total.AsSpan(1, passages.Count).ToArray();
+    }
+
+    // The passage's K/V from the store, or encoded after the instruction and stored.
+    private PassageKv Passage(string text)
+    {
+        string key = Key(text);
+        if (Store.TryGet(key, out var cached)) return cached;
+        int[] tokens = _model.Tokenizer.Encode(text, addSpecialTokens: false, maxLength: _options.MaxPassageTokens);
+        var cache = new BlockKvCache();
+        _instruction.AddTo(cache, InstructionBlock);
+        _model.Decoder.CacheBlockForScoring(cache, "passage", tokens, [InstructionBlock], Layer);
+        var entry = PassageKv.From(cache, "passage");
+        Store.Put(key, entry);
+        return entry;
+    }
+
+    private string Key(string text)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(_fingerprint);
+        hash.AppendData(Encoding.UTF8.GetBytes(text));
+        hash.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest);
+    }
+
+    /// <summary>A passage block as the model reads it: a line saying where it sits, then its text.</summary>
+    public static string PassageText(RankerCandidate c)
+    {
+        var where = new StringBuilder("\n[").Append(c.Title);
+        if (c.SectionPath.Length > 0) where.Append(" › ").Append(c.SectionPath);
+        if (c.ChapterTitle is { Length: > 0 } chapter) where.Append(" › ").Append(chapter);
+        return where.Append("]\n").Append(c.Text).ToString();
+    }
+}
