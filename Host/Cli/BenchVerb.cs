@@ -10,7 +10,7 @@ public static class BenchVerb
     /// <summary>Runs the named benchmark.</summary>
     public static async Task<int> RunAsync(CliArguments a, CancellationToken ct)
     {
-        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical, attention, vectors, embeddings");
+        string what = a.Positional.Count > 0 ? a.Positional[0] : throw new UsageException("name a benchmark: lexical, attention, ranking, vectors, embeddings");
         string json;
         switch (what)
         {
@@ -23,6 +23,15 @@ public static class BenchVerb
                 var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
                 a.RejectUnknown();
                 json = AttentionBenchmark.Run(choice, documents, layers, quick, Console.Error);
+                break;
+            }
+            case "ranking":
+            {
+                bool quick = a.Flag("quick");
+                string tokenizer = a.Get("tokenizer") ?? Path.Combine(RepositoryRoot(), "tests", "Models.Tests", "Fixtures", "tiny-llama");
+                a.RejectUnknown();
+                if (!File.Exists(Path.Combine(tokenizer, "tokenizer.json"))) throw new UsageException($"--tokenizer {tokenizer}: no tokenizer.json there");
+                json = RankingBenchmark.Run(tokenizer, quick, Console.Error);
                 break;
             }
             case "vectors":
@@ -67,7 +76,7 @@ public static class BenchVerb
                 break;
             }
             default:
-                throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention, vectors, embeddings");
+                throw new UsageException($"unknown benchmark '{what}'; available: lexical, attention, ranking, vectors, embeddings");
         }
         Console.WriteLine(json);
         return 0;

@@ -41,6 +41,9 @@ public static class Verbs
                                                                  dense vs block-sparse vs cached-query attention kernels, then
                                                                  one-pass vs cached-document prefill of a random-weight decoder;
                                                                  --device cuda: the kernels on the GPU, TFLOP/s and share of peak
+          bench ranking [--quick] [--tokenizer DIR]            the in-context ranker at 10, 30, 100 passages on a random-weight
+                                                                 Qwen2.5-0.5B-shaped decoder: full vs block-sparse prefill vs the
+                                                                 passage-KV store warm; store hit rates under a Zipfian stream
           bench vectors [--n 100000] [--dim 384] [--queries 1000] [--quick] [--ivf 0|1]
                                                                  exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
           bench embeddings [--segments 100000] [--dim 100] [--seed 42]
