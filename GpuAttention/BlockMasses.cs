@@ -16,6 +16,15 @@ public sealed class BlockMasses
         _perHead = new float[(long)heads * rows.Count * blocks];
     }
 
+    /// <summary>Masses given as numbers (from a reference, or made up for a test): <paramref name="perHead"/> is [heads][rows][blocks].</summary>
+    public static BlockMasses From(int heads, RowRange rows, int blocks, ReadOnlySpan<float> perHead)
+    {
+        var masses = new BlockMasses(heads, rows, blocks);
+        if (perHead.Length != masses._perHead.Length) throw new ArgumentException($"expected {masses._perHead.Length} masses, got {perHead.Length}", nameof(perHead));
+        perHead.CopyTo(masses._perHead);
+        return masses;
+    }
+
     /// <summary>Query heads.</summary>
     public int Heads { get; }
 

@@ -11,6 +11,7 @@ using Search.Indexing.Pipeline;
 using Search.Indexing.Statistics;
 using Search.Indexing.Storage;
 using Search.Ranking.Collections;
+using Search.GpuAttention;
 using Search.Ranking.Reranking;
 using Search.Ranking.Reranking.InContext;
 using Search.Segmentation;
@@ -88,6 +89,9 @@ public sealed record EngineOptions
     /// <summary>How the in-context ranker builds its context, which layer it reads and how it stores passage K/V.</summary>
     public InContextRankerOptions InContextRanker { get; init; } = new();
 
+    /// <summary>Where the in-context ranker's attention runs (the host chooses the device at start); null: the CPU kernels.</summary>
+    public IAttentionBackend? RankerAttention { get; init; }
+
     /// <summary>The passage-KV store's budgets (its directory is <c>passage-kv</c> in the data directory).</summary>
     public PassageKvStoreOptions PassageKv { get; init; } = new();
 
@@ -159,7 +163,7 @@ public sealed class SearchEngine : IAsyncDisposable
         if (options.RankerPath is { } path) return LinearRanker.Load(path);
         if (options.RankerModelPath is not { } model) return null;
         var store = new PassageKvStore(options.PassageKv with { Directory = Path.Combine(options.DataDirectory, "passage-kv") });
-        return InContextRanker.Load(model, options.InContextRanker, store);
+        return InContextRanker.Load(model, options.InContextRanker, store, options.RankerAttention);
     }
 
     /// <summary>Opens the store (migrating its schema) and wires the engine; the background pipeline starts with <see cref="CollectionIndexes.StartAsync"/>.</summary>

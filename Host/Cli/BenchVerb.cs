@@ -29,9 +29,11 @@ public static class BenchVerb
             {
                 bool quick = a.Flag("quick");
                 string tokenizer = a.Get("tokenizer") ?? Path.Combine(RepositoryRoot(), "tests", "Models.Tests", "Fixtures", "tiny-llama");
+                string device = a.Get("device") ?? "cpu";
+                var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
                 a.RejectUnknown();
                 if (!File.Exists(Path.Combine(tokenizer, "tokenizer.json"))) throw new UsageException($"--tokenizer {tokenizer}: no tokenizer.json there");
-                json = RankingBenchmark.Run(tokenizer, quick, Console.Error);
+                json = RankingBenchmark.Run(tokenizer, quick, AttentionDevices.Open(choice), Console.Error);
                 break;
             }
             case "vectors":

@@ -6,6 +6,7 @@ using Search.Indexing.Pipeline;
 using Search.Ranking;
 using Search.Ranking.Reranking.InContext;
 using Search.GpuAttention;
+using Search.GpuAttention.Ilgpu;
 
 namespace Search.Cli;
 
@@ -40,10 +41,18 @@ public static class EngineSettings
             },
             RankerPath = RankerPath(a),
             RankerModelPath = RankerModelPath(a),
+            RankerAttention = RankerAttention(a),
             InContextRanker = new InContextRankerOptions
             {
                 Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
                 Depth = a.GetInt("ranker-depth", 30, 1, 1000),
+                Calibrate = a.Flag("ranker-calibrate"),
+                Readout = (a.Get("ranker-readout") ?? "blockrank") switch
+                {
+                    "blockrank" => RankerReadout.BlockRank,
+                    "mass" => RankerReadout.Mass,
+                    var other => throw new UsageException($"--ranker-readout must be blockrank or mass, not '{other}'"),
+                },
                 Precision = (a.Get("passage-kv-precision") ?? "fp16") switch
                 {
                     "fp16" => KvPrecision.Float16,
@@ -98,6 +107,14 @@ public static class EngineSettings
         string? path = a.Get("ranker-model") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("SEARCH_RANKER_MODEL") is { Length: > 0 } e ? e : null;
         if (path is not null && !File.Exists(Path.Combine(path, "config.json"))) throw new UsageException($"--ranker-model {path}: no config.json there (a Hugging Face model directory)");
         return path;
+    }
+
+    // --device: where the in-context ranker's attention runs; CUDA asked for and absent is an error (exit 2), auto falls back to the CPU.
+    private static IAttentionBackend? RankerAttention(CliArguments a)
+    {
+        string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "cpu";
+        var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
+        return choice == AttentionDeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
     }
 
     /// <summary>The search mode named by --mode (bm25 when absent).</summary>

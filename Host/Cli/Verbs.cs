@@ -41,7 +41,7 @@ public static class Verbs
                                                                  dense vs block-sparse vs cached-query attention kernels, then
                                                                  one-pass vs cached-document prefill of a random-weight decoder;
                                                                  --device cuda: the kernels on the GPU, TFLOP/s and share of peak
-          bench ranking [--quick] [--tokenizer DIR]            the in-context ranker at 10, 30, 100 passages on a random-weight
+          bench ranking [--quick] [--device cpu|cuda|auto]     the in-context ranker at 10, 30, 100 passages on a random-weight
                                                                  Qwen2.5-0.5B-shaped decoder: full vs block-sparse prefill vs the
                                                                  passage-KV store warm; store hit rates under a Zipfian stream
           bench vectors [--n 100000] [--dim 384] [--queries 1000] [--quick] [--ivf 0|1]
@@ -73,6 +73,10 @@ public static class Verbs
                                searches answer in hybrid order and say so)
           --ranker-model DIR   or in-context ranking with a decoder (Llama, Mistral, Qwen2/3 directory; env SEARCH_RANKER_MODEL):
                                --ranker-layer N (attention read; default two thirds up) --ranker-depth 30
+                               --ranker-calibrate (ICR: subtract a content-free query's masses; for plain instruct models)
+                               --ranker-readout blockrank|mass (BlockRank's answer-position readout, or all rows' mass)
+          --device cpu|cuda|auto  where the in-context ranker's attention runs (env SEARCH_DEVICE; default cpu; cuda
+                               without a GPU exits 2; shown in GET /admin/ranker)
                                --passage-kv-mib 512 --passage-kv-disk-mib 4096 --passage-kv-precision fp16|bf16|fp32
                                (the passage-KV store in the data directory's passage-kv/)
 
@@ -80,7 +84,7 @@ public static class Verbs
         """;
 
     /// <summary>Options that take no value.</summary>
-    public static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene", "no-word-classes", "quick", "wait" };
+    public static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "documents", "json", "help", "no-lucene", "no-word-classes", "quick", "wait", "ranker-calibrate" };
 
     /// <summary>JSON as the REST service writes it.</summary>
     public static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);

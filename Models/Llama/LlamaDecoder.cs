@@ -50,6 +50,9 @@ public sealed class LlamaDecoder
     /// <summary>Precision of the keys and values handed to the kernels and the cache.</summary>
     public KvPrecision CachePrecision { get; }
 
+    /// <summary>The attention kernels this decoder runs on.</summary>
+    public IAttentionBackend Attention => _attention;
+
     /// <summary>A causal prefill of <paramref name="tokens"/> at positions 0…; returns every token's final hidden state.</summary>
     public DecoderOutput Prefill(int[] tokens)
     {

@@ -26,7 +26,7 @@ public static class RankingBenchmark
     private sealed record Shape(string Name, ModelConfig Config);
 
     /// <summary>Runs the benchmark; the tokenizer comes from <paramref name="tokenizerDirectory"/>'s tokenizer.json.</summary>
-    public static string Run(string tokenizerDirectory, bool quick, TextWriter log, int seed = 42)
+    public static string Run(string tokenizerDirectory, bool quick, IAttentionBackend attention, TextWriter log, int seed = 42)
     {
         Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(tokenizerDirectory, "tokenizer.json"));
         // Qwen2.5-0.5B: 24 layers, hidden 896, 14 heads of 64, 2 KV heads, SwiGLU 4864; the ranker reads layer 15 (two
@@ -42,8 +42,8 @@ public static class RankingBenchmark
         foreach (var shape in shapes)
         {
             bool main = shape == shapes[0];
-            var model = new TextDecoder(tokenizer, RandomDecoder.Create(shape.Config, seed, KvPrecision.Float16));
-            log.WriteLine($"ranking: {shape.Name}; passages of 128 tokens; fp16 passage K/V");
+            var model = new TextDecoder(tokenizer, RandomDecoder.Create(shape.Config, seed, KvPrecision.Float16, attention));
+            log.WriteLine($"ranking: {shape.Name}; passages of 128 tokens; fp16 passage K/V; attention on {attention.Name}");
             foreach (int n in counts)
             {
                 var row = Measure(model, n, quick ? 1 : 2, seed, log);
@@ -64,6 +64,7 @@ public static class RankingBenchmark
         }
         foreach (var (fraction, rate) in ZipfHitRates(seed, log)) summary[$"zipf_hit_rate_budget_{fraction.ToString("0.##", CultureInfo.InvariantCulture).Replace('.', '_')}"] = rate;
         summary["quick"] = quick;
+        summary["device"] = attention.Name;
         return JsonSerializer.Serialize(summary);
     }
 

@@ -28,8 +28,8 @@ public class InContextRankerTests(ITestOutputHelper output)
     [Fact]
     public void One_passage_scores_as_the_one_pass_block_rank_prefill_scores_it()
     {
-        var ranker = Ranker();
-        var options = new InContextRankerOptions();
+        var options = new InContextRankerOptions { Layer = 1, Precision = KvPrecision.Float32, Readout = RankerReadout.Mass };
+        var ranker = InContextRanker.Load(ModelDir, options, new PassageKvStore(new PassageKvStoreOptions()));
         TextDecoder model = ModelDirectory.LoadDecoder(ModelDir);
         foreach (string passage in Passages)
         {
@@ -121,6 +121,53 @@ public class InContextRankerTests(ITestOutputHelper output)
         output.WriteLine($"fp16 passage K/V: largest relative change of a score {worst:E2}; {half.Store.Stats().Bytes} bytes vs {fp32.Store.Stats().Bytes}");
         Assert.True(worst < 1e-2, $"{worst}");
         Assert.Equal(Order(full), Order(halved));
+    }
+
+    [Fact]
+    public void Calibrated_scores_are_the_querys_masses_less_a_content_free_querys()
+    {
+        var plain = Ranker();
+        double[] query = plain.Score("refund after termination", Passages);
+        double[] contentFree = plain.Score(InContextRanker.ContentFreeQuery, Passages);
+        var calibrated = InContextRanker.Load(ModelDir, new InContextRankerOptions { Layer = 1, Precision = KvPrecision.Float32, Calibrate = true },
+            new PassageKvStore(new PassageKvStoreOptions()));
+        Assert.EndsWith("calibrated)", calibrated.Name, StringComparison.Ordinal);
+        double[] scores = calibrated.Score("refund after termination", Passages);
+        for (int i = 0; i < Passages.Length; i++) Assert.Equal(query[i] - contentFree[i], scores[i], 12);
+        // The content-free query calibrated against itself leaves nothing.
+        Assert.All(calibrated.Score(InContextRanker.ContentFreeQuery, Passages), s => Assert.Equal(0, s, 12));
+    }
+
+    [Fact]
+    public void On_the_ilgpu_kernel_the_ranker_scores_as_on_the_cpu_kernels()
+    {
+        double[] cpu = Ranker().Score("refund after termination", Passages);
+        using var device = Search.GpuAttention.Ilgpu.IlgpuAttentionBackend.CreateCpuSimulator();
+        var ilgpu = InContextRanker.Load(ModelDir, new InContextRankerOptions { Layer = 1, Precision = KvPrecision.Float32 }, new PassageKvStore(new PassageKvStoreOptions()), device);
+        Assert.StartsWith("ilgpu-", ilgpu.Attention, StringComparison.Ordinal);
+        double[] scores = ilgpu.Score("refund after termination", Passages);
+        for (int i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(cpu[i] - scores[i]) < 1e-4, $"{i}: {cpu[i]} vs {scores[i]}");
+    }
+
+    [Fact]
+    public void The_block_rank_readout_averages_each_heads_attention_over_passages_at_the_answer_position_and_the_token_before()
+    {
+        // 2 heads × 3 query rows × 4 blocks (instruction, passage 1, passage 2, the query block); row 0 is not read.
+        float[] perHead =
+        [
+            0.1f, 0.8f, 0.0f, 0.1f,   0.5f, 0.1f, 0.3f, 0.1f,   0.2f, 0.2f, 0.2f, 0.4f, // head 0: rows 0, 1, 2
+            0.3f, 0.0f, 0.6f, 0.1f,   0.6f, 0.2f, 0.2f, 0.0f,   0.1f, 0.6f, 0.0f, 0.3f, // head 1
+        ];
+        var masses = BlockMasses.From(2, new RowRange(0, 3), 4, perHead);
+        double[] scores = InContextRanker.BlockRankReadout(masses, 2);
+        // Passage shares per (head, row) read: (0.25, 0.75), (0.5, 0.5), (0.5, 0.5), (1, 0); averaged.
+        Assert.Equal(2.25 / 4, scores[0], 6);
+        Assert.Equal(1.75 / 4, scores[1], 6);
+
+        // Through the model: a distribution over the passages, whatever the query.
+        var ranker = Ranker();
+        foreach (string query in new[] { "refund after termination", "bees" })
+            Assert.Equal(1.0, ranker.Score(query, Passages).Sum(), 9);
     }
 
     [Fact]

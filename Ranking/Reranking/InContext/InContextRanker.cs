@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Search.GpuAttention;
 using Search.GpuAttention.Caching;
 using Search.Models;
 
@@ -35,7 +36,7 @@ public sealed class InContextRanker : IRanker
         Layer = options.Layer ?? Math.Max(0, layers * 2 / 3 - 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(Layer, layers, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Depth, 1, nameof(options));
-        Name = $"in-context {modelName} (layer {Layer})";
+        Name = $"in-context {modelName} (layer {Layer}{(options.Calibrate ? ", calibrated" : "")})";
         var cache = new BlockKvCache();
         model.Decoder.CacheBlockForScoring(cache, InstructionBlock, model.Tokenizer.Encode(options.Instruction), [], Layer);
         _instruction = PassageKv.From(cache, InstructionBlock);
@@ -45,8 +46,8 @@ public sealed class InContextRanker : IRanker
     }
 
     /// <summary>Loads a Llama-family decoder directory (Llama, Mistral, Qwen2/3) as the ranker.</summary>
-    public static InContextRanker Load(string directory, InContextRankerOptions options, PassageKvStore store) =>
-        new(ModelDirectory.LoadDecoder(directory, cachePrecision: options.Precision), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
+    public static InContextRanker Load(string directory, InContextRankerOptions options, PassageKvStore store, IAttentionBackend? attention = null) =>
+        new(ModelDirectory.LoadDecoder(directory, attention, options.Precision), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
             Fingerprint(directory), options, store);
 
     /// <summary>
@@ -80,6 +81,9 @@ public sealed class InContextRanker : IRanker
     /// <inheritdoc />
     public int Depth => _options.Depth;
 
+    /// <summary>Where the decoder's attention runs ("cpu", "cuda").</summary>
+    public string Attention => _model.Decoder.Attention.Name;
+
     /// <summary>The layer whose attention scores passages.</summary>
     public int Layer { get; }
 
@@ -109,10 +113,51 @@ public sealed class InContextRanker : IRanker
             Passage(passages[i]).AddTo(assembly, block);
             context[i + 1] = block;
         }
-        int[] queryTokens = _model.Tokenizer.Encode(string.Format(CultureInfo.InvariantCulture, _options.QueryTemplate, query), addSpecialTokens: false);
-        double[] total = _model.Decoder.ScoreCached(assembly, context, queryTokens, Layer).TotalPerBlock();
-        // Columns: the instruction, the passages in order, then the query itself.
-        return total.AsSpan(1, passages.Count).ToArray();
+        double[] scores = Masses(assembly, context, query);
+        if (_options.Calibrate)
+        {
+            double[] contentFree = Masses(assembly, context, ContentFreeQuery);
+            for (int i = 0; i < scores.Length; i++) scores[i] -= contentFree[i];
+        }
+        return scores;
+    }
+
+    /// <summary>The query ICR calibrates with.</summary>
+    public const string ContentFreeQuery = "N/A";
+
+    // The passages' scores read from the query block's attention at the scoring layer (block columns: the instruction,
+    // the passages in order, then the query itself).
+    private double[] Masses(BlockKvCache assembly, string[] context, string query)
+    {
+        int[] tokens = _model.Tokenizer.Encode(string.Format(CultureInfo.InvariantCulture, _options.QueryTemplate, query), addSpecialTokens: false);
+        BlockMasses masses = _model.Decoder.ScoreCached(assembly, context, tokens, Layer);
+        int passages = context.Length - 1;
+        if (_options.Readout == RankerReadout.Mass) return masses.TotalPerBlock().AsSpan(1, passages).ToArray();
+        return BlockRankReadout(masses, passages);
+    }
+
+    /// <summary>
+    /// BlockRank's readout from the masses of a query block: its last two rows (the answer position and the token before
+    /// it), each head's attention renormalised over the passages (blocks 1…<paramref name="passages"/>), averaged.
+    /// </summary>
+    public static double[] BlockRankReadout(BlockMasses masses, int passages)
+    {
+        var scores = new double[passages];
+        int rows = masses.Rows.Count, first = Math.Max(0, rows - 2), used = 0;
+        for (int row = first; row < rows; row++)
+        {
+            for (int head = 0; head < masses.Heads; head++)
+            {
+                double sum = 0;
+                for (int p = 1; p <= passages; p++) sum += masses.PerHead(head, row, p);
+                if (sum <= 0) continue;
+                for (int p = 1; p <= passages; p++) scores[p - 1] += masses.PerHead(head, row, p) / sum;
+                used++;
+            }
+        }
+        if (used > 0)
+            for (int p = 0; p < passages; p++) scores[p] /= used;
+        return scores;
     }
 
     // The passage's K/V from the store, or encoded after the instruction and stored.

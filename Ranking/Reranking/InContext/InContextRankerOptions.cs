@@ -2,14 +2,38 @@ using Search.GpuAttention;
 
 namespace Search.Ranking.Reranking.InContext;
 
+/// <summary>How a passage's score is read from the query block's attention at the scoring layer.</summary>
+public enum RankerReadout
+{
+    /// <summary>
+    /// BlockRank's: the answer position (the query block's last token, "[") and the token before it; per head and row,
+    /// the attention over passage tokens only (the softmax renormalised over them), summed per passage, averaged over
+    /// heads and the two rows. Scores are a distribution over the passages.
+    /// </summary>
+    BlockRank,
+
+    /// <summary>The attention mass every query row and head gives each passage, summed.</summary>
+    Mass,
+}
+
 /// <summary>How an <see cref="InContextRanker"/> builds its context and where it reads attention.</summary>
 public sealed record InContextRankerOptions
 {
     /// <summary>The instruction block, encoded once; every passage is encoded right after it.</summary>
     public string Instruction { get; init; } = "Rank the passages below by how well each answers the query that follows them.\nPassages:";
 
-    /// <summary>The query block around the query text ({0}); its rows' attention to each passage is the passage's score.</summary>
-    public string QueryTemplate { get; init; } = "\nQuery: {0}\nThe passage that best answers the query is";
+    /// <summary>The query block around the query text ({0}); it ends at the answer position BlockRank reads ("[").</summary>
+    public string QueryTemplate { get; init; } = "\nWhich passage is most relevant to answer the query? Print out its number.\nQuery: {0}\nThe following passage can help answer the query: [";
+
+    /// <summary>How scores are read from attention.</summary>
+    public RankerReadout Readout { get; init; } = RankerReadout.BlockRank;
+
+    /// <summary>
+    /// In-context re-ranking's calibration (ICR, for instruct models never trained to rank): each passage's score has
+    /// the mass a content-free query ("N/A") gives it subtracted, which removes the model's bias toward some passages
+    /// whatever the query (by position or by form).
+    /// </summary>
+    public bool Calibrate { get; init; }
 
     /// <summary>The layer whose attention is read; null: two thirds of the way up the model.</summary>
     public int? Layer { get; init; }
