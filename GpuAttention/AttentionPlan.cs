@@ -67,7 +67,7 @@ internal sealed class AttentionPlan
     }
 
     /// <summary>
-    /// A query block against cached context blocks laid end to end; cached keys keep their stored encoding and the
+    /// A query block against cached context blocks (laid end to end, or where they were encoded); cached keys keep their stored encoding and the
     /// ranges carry the rotation that moves the queries instead (see <see cref="KeyRange"/>).
     /// </summary>
     public static AttentionPlan QueryAgainstCache(CachedContext context, AttentionInput queryBlock, float[]? output, RowRange? massRows)
@@ -76,7 +76,7 @@ internal sealed class AttentionPlan
         if (queryBlock.QueryStart != 0 || queryBlock.Keys.Tokens != queryBlock.QueryTokens)
             throw new ArgumentException("the query block's own keys and values must cover exactly its query rows (QueryStart 0)", nameof(queryBlock));
         var blocks = context.Assemble();
-        int queryPosition = blocks.Count == 0 ? 0 : blocks[^1].AssembledPosition + blocks[^1].Block.Tokens;
+        int queryPosition = context.QueryAt ?? (blocks.Count == 0 ? 0 : blocks[^1].AssembledPosition + blocks[^1].Block.Tokens);
         var ranges = new KeyRange[blocks.Count + 1];
         for (int b = 0; b < blocks.Count; b++)
         {

@@ -47,6 +47,12 @@ public static class EngineSettings
                 Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
                 Depth = a.GetInt("ranker-depth", 30, 1, 1000),
                 Calibrate = a.Flag("ranker-calibrate"),
+                Positions = (a.Get("ranker-positions") ?? "shared") switch
+                {
+                    "shared" => PassagePositions.Shared,
+                    "assembled" => PassagePositions.Assembled,
+                    var other => throw new UsageException($"--ranker-positions must be shared or assembled, not '{other}'"),
+                },
                 Readout = (a.Get("ranker-readout") ?? "blockrank") switch
                 {
                     "blockrank" => RankerReadout.BlockRank,

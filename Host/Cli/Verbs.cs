@@ -75,6 +75,8 @@ public static class Verbs
                                --ranker-layer N (attention read; default two thirds up) --ranker-depth 30
                                --ranker-calibrate (ICR: subtract a content-free query's masses; for plain instruct models)
                                --ranker-readout blockrank|mass (BlockRank's answer-position readout, or all rows' mass)
+                               --ranker-positions shared|assembled (every passage right after the instruction and the
+                               query at 16,384, as BlockRank; or end to end, re-encoded by RoPE, as Block-Attention)
           --device cpu|cuda|auto  where the in-context ranker's attention runs (env SEARCH_DEVICE; default cpu; cuda
                                without a GPU exits 2; shown in GET /admin/ranker)
                                --passage-kv-mib 512 --passage-kv-disk-mib 4096 --passage-kv-precision fp16|bf16|fp32

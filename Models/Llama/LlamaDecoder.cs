@@ -139,13 +139,15 @@ public sealed class LlamaDecoder
 
     /// <summary>BlockRank scoring of a query against cached blocks, stopping at <paramref name="layer"/> (documents need
     /// only have been encoded through that layer). Masses as in <see cref="QueryCached"/>.</summary>
-    public BlockMasses ScoreCached(BlockKvCache cache, IReadOnlyList<string> context, int[] query, int layer)
+    /// <param name="queryAt">Null: the context laid end to end, the query after it; else every block where it was encoded
+    /// and the query from this position (BlockRank's layout).</param>
+    public BlockMasses ScoreCached(BlockKvCache cache, IReadOnlyList<string> context, int[] query, int layer, int? queryAt = null)
     {
         if (context.Count == 0) throw new ArgumentException("scoring needs context blocks", nameof(context));
-        int position = ContextLength(cache, context);
+        int position = queryAt ?? ContextLength(cache, context);
         BlockMasses? masses = null;
         Forward(query, position, (l, q, k, v, o) =>
-            masses = AttendAfterContext(cache, context, l, q, k, v, o, l == layer ? new RowRange(0, query.Length) : null), layer);
+            masses = AttendAfterContext(cache, context, l, q, k, v, o, l == layer ? new RowRange(0, query.Length) : null, queryAt), layer);
         return masses!;
     }
 
@@ -158,10 +160,10 @@ public sealed class LlamaDecoder
         return logits;
     }
 
-    private BlockMasses? AttendAfterContext(BlockKvCache cache, IReadOnlyList<string> context, int layer, float[] q, KvTensor k, KvTensor v, float[]? o, RowRange? rows)
+    private BlockMasses? AttendAfterContext(BlockKvCache cache, IReadOnlyList<string> context, int layer, float[] q, KvTensor k, KvTensor v, float[]? o, RowRange? rows, int? queryAt = null)
     {
         var input = new AttentionInput(q, _heads, k.Tokens, 0, k, v);
-        if (context.Count > 0) return _attention.QueryAgainstCache(new CachedContext(cache, layer, context, Rope), input, o, rows);
+        if (context.Count > 0) return _attention.QueryAgainstCache(new CachedContext(cache, layer, context, Rope, queryAt), input, o, rows);
         _attention.Dense(input, causal: true, o!);
         return null;
     }

@@ -122,6 +122,48 @@ public sealed class QueryAgainstCacheTests
     }
 
     [Fact]
+    public void Blocks_kept_where_they_were_encoded_attend_as_if_laid_out_there()
+    {
+        var random = new Random(11);
+        int d = 32, heads = 4, kvHeads = 2, query = 6;
+        var rope = new RotaryEmbedding(d);
+        int[] lengths = [10, 20, 15];
+        var rawKeys = lengths.Select(n => Tensors.Random(random, kvHeads * n * d)).ToArray();
+        var values = lengths.Select(n => Tensors.Random(random, kvHeads * n * d)).ToArray();
+        float[] rawQueries = Tensors.Random(random, heads * query * d), rawOwnKeys = Tensors.Random(random, kvHeads * query * d), ownValues = Tensors.Random(random, kvHeads * query * d);
+        var backend = new CpuAttentionBackend(1);
+
+        // Blocks encoded at shift + their end-to-end offsets (or all at one position), the query at queryAt.
+        (float[] Output, BlockMasses Masses) Run(int[] positions, int queryAt, bool keepPositions)
+        {
+            var cache = new BlockKvCache();
+            string[] ids = ["instruction", "doc1", "doc2"];
+            for (int b = 0; b < ids.Length; b++)
+                cache.Put(ids[b], 0, KvTensor.FromSingle(Encoded(rawKeys[b], kvHeads, lengths[b], d, rope, positions[b]), kvHeads, lengths[b], d),
+                    KvTensor.FromSingle(values[b], kvHeads, lengths[b], d), positions[b]);
+            var input = new AttentionInput(Encoded(rawQueries, heads, query, d, rope, queryAt), heads, query, 0,
+                KvTensor.FromSingle(Encoded(rawOwnKeys, kvHeads, query, d, rope, queryAt), kvHeads, query, d), KvTensor.FromSingle(ownValues, kvHeads, query, d));
+            var output = new float[input.OutputLength];
+            var masses = backend.QueryAgainstCache(new CachedContext(cache, 0, ids, rope, keepPositions ? queryAt : null), input, output, new RowRange(0, query))!;
+            return (output, masses);
+        }
+
+        var endToEnd = Run([0, 10, 30], 45, keepPositions: false);
+        // Encoded exactly where the end-to-end layout puts them: the same answer either way, and after moving everything by 1,000.
+        foreach (int shift in new[] { 0, 1000 })
+        {
+            var kept = Run([shift, shift + 10, shift + 30], shift + 45, keepPositions: true);
+            for (int i = 0; i < endToEnd.Output.Length; i++) Assert.Equal(endToEnd.Output[i], kept.Output[i], 1e-4);
+            for (int b = 0; b < 4; b++) Assert.Equal(endToEnd.Masses.Summed(query - 1, b), kept.Masses.Summed(query - 1, b), 1e-4);
+        }
+        // BlockRank's layout: both documents right after the instruction, the query far after them; differs from end to end.
+        var shared = Run([0, 10, 10], 16_384, keepPositions: true);
+        Assert.NotEqual(endToEnd.Masses.Summed(0, 2), shared.Masses.Summed(0, 2), 3);
+        // A block that would end after the query is refused.
+        Assert.Throws<ArgumentException>(() => Run([0, 10, 30], 40, keepPositions: true));
+    }
+
+    [Fact]
     public void A_missing_block_is_named()
     {
         var context = new CachedContext(new BlockKvCache(), 0, ["nowhere"], null);

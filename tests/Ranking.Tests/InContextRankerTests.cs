@@ -28,7 +28,7 @@ public class InContextRankerTests(ITestOutputHelper output)
     [Fact]
     public void One_passage_scores_as_the_one_pass_block_rank_prefill_scores_it()
     {
-        var options = new InContextRankerOptions { Layer = 1, Precision = KvPrecision.Float32, Readout = RankerReadout.Mass };
+        var options = new InContextRankerOptions { Layer = 1, Precision = KvPrecision.Float32, Readout = RankerReadout.Mass, Positions = PassagePositions.Assembled };
         var ranker = InContextRanker.Load(ModelDir, options, new PassageKvStore(new PassageKvStoreOptions()));
         TextDecoder model = ModelDirectory.LoadDecoder(ModelDir);
         foreach (string passage in Passages)
@@ -171,11 +171,29 @@ public class InContextRankerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void With_shared_positions_the_scores_do_not_depend_on_the_candidates_order_and_assembled_ones_do()
+    {
+        int[] order = [3, 0, 4, 2, 1];
+        string[] shuffled = [.. order.Select(i => Passages[i])];
+        var shared = Ranker();
+        double[] scores = shared.Score("refund after termination", Passages), permuted = shared.Score("refund after termination", shuffled);
+        for (int i = 0; i < order.Length; i++) Assert.Equal(scores[order[i]], permuted[i], 5);
+
+        var assembled = InContextRanker.Load(ModelDir, new InContextRankerOptions { Layer = 1, Precision = KvPrecision.Float32, Positions = PassagePositions.Assembled },
+            new PassageKvStore(new PassageKvStoreOptions()));
+        double[] a = assembled.Score("refund after termination", Passages), b = assembled.Score("refund after termination", shuffled);
+        Assert.Contains(Enumerable.Range(0, order.Length), i => Math.Abs(a[order[i]] - b[i]) > 1e-4);
+        // The same cached passages serve both layouts: only where the query sees them differs.
+        Assert.Equal(Passages.Length, (int)assembled.Store.Stats().Misses);
+    }
+
+    [Fact]
     public void Bad_keys_and_layers_are_refused()
     {
         var store = new PassageKvStore(new PassageKvStoreOptions());
         Assert.Throws<ArgumentException>(() => store.TryGet("../../etc/passwd", out _));
         Assert.Throws<ArgumentOutOfRangeException>(() => InContextRanker.Load(ModelDir, new InContextRankerOptions { Layer = 2 }, store));
+        Assert.Throws<ArgumentOutOfRangeException>(() => InContextRanker.Load(ModelDir, new InContextRankerOptions { Layer = 1, QueryPosition = 100 }, store));
     }
 
     private static int[] Order(double[] scores) => [.. Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i])];

@@ -10,10 +10,10 @@ namespace Search.Ranking.Reranking.InContext;
 /// <summary>
 /// In-context ranking with a decoder, BlockRank-style: one context holds the instruction, the candidate passages and
 /// the query; each passage attends to itself and the instruction, the query to everything, and a passage's score is
-/// the attention mass the query's rows give it at one layer. Each passage is encoded once, right after the
-/// instruction, and its keys and values (through the scoring layer only) are kept in the <see cref="PassageKvStore"/>;
-/// a query re-encodes them by RoPE to where they sit in its assembly (Block-Attention), so its cost is its own tokens
-/// against the cached passages plus the passages it has never seen.
+/// read from the query's attention at one layer. Each passage is encoded once, right after the instruction, and its
+/// keys and values (through the scoring layer only) are kept in the <see cref="PassageKvStore"/>; a query uses them
+/// where they were encoded (BlockRank's shared positions) or re-encodes them by RoPE to where they sit in its assembly
+/// (Block-Attention), so its cost is its own tokens against the cached passages plus the passages it has never seen.
 /// </summary>
 public sealed class InContextRanker : IRanker
 {
@@ -40,6 +40,8 @@ public sealed class InContextRanker : IRanker
         var cache = new BlockKvCache();
         model.Decoder.CacheBlockForScoring(cache, InstructionBlock, model.Tokenizer.Encode(options.Instruction), [], Layer);
         _instruction = PassageKv.From(cache, InstructionBlock);
+        if (options.Positions == PassagePositions.Shared && _instruction.Layers[0].Tokens + options.MaxPassageTokens > options.QueryPosition)
+            throw new ArgumentOutOfRangeException(nameof(options), $"the query position {options.QueryPosition} leaves no room for the instruction and a passage of {options.MaxPassageTokens} tokens before it");
         // A passage's K/V depend on the weights, the instruction before it, the layers kept and their precision.
         _fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u0001', modelName, options.Instruction,
             Layer.ToString(CultureInfo.InvariantCulture), model.Decoder.CachePrecision.ToString(), weightsFingerprint)));
@@ -130,7 +132,8 @@ public sealed class InContextRanker : IRanker
     private double[] Masses(BlockKvCache assembly, string[] context, string query)
     {
         int[] tokens = _model.Tokenizer.Encode(string.Format(CultureInfo.InvariantCulture, _options.QueryTemplate, query), addSpecialTokens: false);
-        BlockMasses masses = _model.Decoder.ScoreCached(assembly, context, tokens, Layer);
+        BlockMasses masses = _model.Decoder.ScoreCached(assembly, context, tokens, Layer,
+            _options.Positions == PassagePositions.Shared ? _options.QueryPosition : null);
         int passages = context.Length - 1;
         if (_options.Readout == RankerReadout.Mass) return masses.TotalPerBlock().AsSpan(1, passages).ToArray();
         return BlockRankReadout(masses, passages);

@@ -16,6 +16,20 @@ public enum RankerReadout
     Mass,
 }
 
+/// <summary>Where the passages of one query's context sit.</summary>
+public enum PassagePositions
+{
+    /// <summary>
+    /// BlockRank's: every passage where it was encoded, right after the instruction (so all at the same positions),
+    /// and the query block at <see cref="InContextRankerOptions.QueryPosition"/>; the ranking does not depend on the
+    /// candidates' order.
+    /// </summary>
+    Shared,
+
+    /// <summary>Block-Attention's: passages laid end to end in candidate order, cached keys re-encoded by RoPE to there.</summary>
+    Assembled,
+}
+
 /// <summary>How an <see cref="InContextRanker"/> builds its context and where it reads attention.</summary>
 public sealed record InContextRankerOptions
 {
@@ -24,6 +38,12 @@ public sealed record InContextRankerOptions
 
     /// <summary>The query block around the query text ({0}); it ends at the answer position BlockRank reads ("[").</summary>
     public string QueryTemplate { get; init; } = "\nWhich passage is most relevant to answer the query? Print out its number.\nQuery: {0}\nThe following passage can help answer the query: [";
+
+    /// <summary>Where passages sit in a query's context.</summary>
+    public PassagePositions Positions { get; init; } = PassagePositions.Shared;
+
+    /// <summary>With shared positions, where the query block starts (BlockRank's code puts it at 16,384).</summary>
+    public int QueryPosition { get; init; } = 16_384;
 
     /// <summary>How scores are read from attention.</summary>
     public RankerReadout Readout { get; init; } = RankerReadout.BlockRank;
