@@ -15,6 +15,7 @@ public sealed class ReindexPageTests(ConsoleFixture fixture)
         var serving = page.Locator("tr[data-state='serving']");
         await Expect(serving).ToHaveCountAsync(1);
         int before = int.Parse(await serving.GetAttributeAsync("data-generation") ?? "", System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(page.Locator("#size-on-disk")).ToContainTextAsync("KiB");
         await ConsoleFixture.ScreenshotAsync(page, "collection-1280x800");
 
         // Searches run throughout; every one must answer, from the old generation or the new.

@@ -58,4 +58,32 @@ public sealed class InContextRankingTests : IAsyncLifetime
         Assert.Equal(kv.GetProperty("diskEntries").GetInt32(),
             Directory.EnumerateFiles(Path.Combine(ApiHost.DataDirectory(_dir.Path), "passage-kv"), "*.kv", SearchOption.AllDirectories).Count());
     }
+
+    [Fact]
+    public async Task A_reindex_reuses_unchanged_passages_and_an_updated_one_is_encoded_again()
+    {
+        var http = _host.Client;
+        Assert.True((await http.PostAsJsonAsync("/collections", new { name = "r" })).IsSuccessStatusCode);
+        for (int i = 0; i < 4; i++)
+            Assert.True((await http.PostAsJsonAsync("/collections/r/documents?wait=indexed", new { id = $"d{i}", title = $"Note {i}", text = $"Harbour note {i}: the ferry leaves at {i + 6} o'clock." })).IsSuccessStatusCode);
+        const string Query = "/collections/r/search?q=ferry+harbour&mode=ranked&k=4";
+        await http.GetFromJsonAsync<JsonElement>(Query);
+        long misses = (await Kv()).GetProperty("misses").GetInt64();
+        Assert.Equal(4, misses);
+
+        // A reindex builds generation 2 from the same segments: ranked searches on it encode nothing again.
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.PostAsync("/admin/collections/r/reindex", null)).StatusCode);
+        while ((await http.GetFromJsonAsync<JsonElement>("/collections/r/search?q=ferry")).GetProperty("index").GetProperty("generation").GetInt32() != 2)
+            await Task.Delay(50);
+        var afterReindex = await http.GetFromJsonAsync<JsonElement>(Query);
+        Assert.Empty(afterReindex.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(misses, (await Kv()).GetProperty("misses").GetInt64());
+
+        // Changing one document's text gives its passage a new key: it is encoded again, the others are reused.
+        Assert.True((await http.PostAsJsonAsync("/collections/r/documents?wait=indexed", new { id = "d2", title = "Note 2", text = "Harbour note 2: the ferry is cancelled today." })).IsSuccessStatusCode);
+        await http.GetFromJsonAsync<JsonElement>(Query);
+        Assert.Equal(misses + 1, (await Kv()).GetProperty("misses").GetInt64());
+    }
+
+    private async Task<JsonElement> Kv() => (await _host.Client.GetFromJsonAsync<JsonElement>("/admin/ranker")).GetProperty("passageKv");
 }

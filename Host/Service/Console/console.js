@@ -221,6 +221,8 @@ async function collectionPage(page, name, live) {
     if (!may('admin', name)) return;
     const [g, d, r] = await Promise.all([api('GET', `/admin/collections/${enc(name)}/generations`), api('GET', `/admin/collections/${enc(name)}/dense`), api('GET', '/admin/ranker')]);
     if (!live()) return;
+    const onDisk = g.filter(x => x.state !== 'retired').reduce((sum, x) => sum + x.sizeBytes, 0);
+    summary.firstChild.querySelector('dl').append(h('dt', {}, 'Indexes on disk'), h('dd', { id: 'size-on-disk' }, bytes(onDisk)));
     gens.replaceChildren(table(['#', 'State', 'Segments', 'Size', 'Sequence', 'Created', 'Build', 'Stages'], g.slice().sort((a, b) => b.id - a.id).map(x => h('tr', { 'data-generation': x.id, 'data-state': x.state },
       cell(x.id, 1), cell(h('span', { class: 'badge ' + x.state }, x.state)), cell(fmt(x.segments), 1), cell(bytes(x.sizeBytes), 1), cell(fmt(x.sequence), 1), cell(when(x.createdAt)),
       cell(h('span', {}, h('progress', { max: 1, value: x.progress, 'aria-label': `generation ${x.id} build` }), ' ', pct(x.progress))),
