@@ -29,6 +29,8 @@ public sealed class PassageKvStore
         _options = options;
         if (options.Directory is null) return;
         System.IO.Directory.CreateDirectory(options.Directory);
+        // A write a crash interrupted leaves its temporary file; it was never part of the tier.
+        foreach (string stale in System.IO.Directory.EnumerateFiles(options.Directory, "*.tmp", SearchOption.AllDirectories)) File.Delete(stale);
         var found = new List<(string Key, long Bytes, DateTime Written)>();
         foreach (string file in System.IO.Directory.EnumerateFiles(options.Directory, "*.kv", SearchOption.AllDirectories))
         {
@@ -64,20 +66,29 @@ public sealed class PassageKvStore
         }
         // Read outside the lock: a file read must not hold up lookups answered from memory.
         PassageKv? loaded = null;
+        bool damaged = false;
         try
         {
             loaded = PassageKv.From(BlockKvCache.Load(PathOf(key)), Block);
         }
+        catch (FileNotFoundException)
+        {
+            // Trimmed by another thread between the index lookup and the read: a plain miss.
+        }
         catch (Exception e) when (e is KvCacheFormatException or IOException or ArgumentException)
         {
+            damaged = true;
         }
         lock (_gate)
         {
             if (loaded is null)
             {
-                _damaged++;
+                if (damaged)
+                {
+                    _damaged++;
+                    ForgetFile(key);
+                }
                 _misses++;
-                ForgetFile(key);
                 entry = null!;
                 return false;
             }
@@ -92,21 +103,46 @@ public sealed class PassageKvStore
     public void Put(string key, PassageKv entry)
     {
         CheckKey(key);
-        bool toDisk = _options.Directory is not null && entry.Bytes <= _options.DiskBytes;
-        if (toDisk)
-        {
-            var cache = new BlockKvCache();
-            entry.AddTo(cache, Block);
-            string path = PathOf(key);
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            cache.Save(path);
-        }
+        long fileBytes = _options.Directory is not null && entry.Bytes <= _options.DiskBytes ? WriteFile(key, entry) : 0;
         lock (_gate)
         {
             AddToMemory(key, entry);
-            if (!toDisk) return;
-            SetFile(key, new FileInfo(PathOf(key)).Length);
+            if (fileBytes == 0) return;
+            SetFile(key, fileBytes);
             TrimFiles();
+        }
+    }
+
+    // Writes the entry through a temporary file of its own (two threads may store the same passage at once) and a
+    // rename; returns the file's bytes, or 0 when it could not be written (the file tier is a cache: memory still serves).
+    private long WriteFile(string key, PassageKv entry)
+    {
+        string path = PathOf(key), temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            var cache = new BlockKvCache();
+            entry.AddTo(cache, Block);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            long bytes;
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                cache.Save(stream);
+                stream.Flush(flushToDisk: true);
+                bytes = stream.Length;
+            }
+            File.Move(temporary, path, overwrite: true);
+            return bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (IOException)
+            {
+            }
+            return 0;
         }
     }
 
