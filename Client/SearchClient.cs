@@ -98,14 +98,24 @@ public sealed class SearchClient : IDisposable
     /// Waits until every change the collection had stored when called is searchable through every indexing stage
     /// (stages apply changes in order, so everything written before is then searchable too).
     /// </summary>
+    /// <exception cref="InvalidOperationException">A stage keeps failing (the same error for <see cref="SearchClientOptions.MaxRetries"/> + 1 looks in a row).</exception>
     public async Task WaitIndexedAsync(string collection, CancellationToken ct = default)
     {
         long target = (await GetCollectionAsync(collection, ct)).LatestChange;
+        int failing = 0;
         while (true)
         {
             var view = await GetCollectionAsync(collection, ct);
-            if (view.Index is { } index && index.Stages.All(s => s.Sequence >= target)) return;
-            await Task.Delay(Options.InitialBackoff, ct);
+            if (view.Index is { } index)
+            {
+                if (index.Stages.All(s => s.Sequence >= target)) return;
+                // A stage that reports an error does not advance; the service retries it, so only a lasting error ends the wait.
+                var broken = index.Stages.FirstOrDefault(s => s.Error is not null && s.Sequence < target);
+                failing = broken is null ? 0 : failing + 1;
+                if (broken is not null && failing > Options.MaxRetries)
+                    throw new InvalidOperationException($"the {broken.Name} stage of '{collection}' keeps failing: {broken.Error}");
+            }
+            await Task.Delay(Options.Backoff(Math.Min(failing, 4), null), ct);
         }
     }
 

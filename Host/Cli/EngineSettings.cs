@@ -41,7 +41,7 @@ public static class EngineSettings
             },
             RankerPath = RankerPath(a),
             RankerModelPath = RankerModelPath(a),
-            RankerAttention = RankerAttention(a),
+            RankerAttention = RankerAttention(a, RankerModelPath(a) is not null),
             InContextRanker = new InContextRankerOptions
             {
                 Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
@@ -116,11 +116,12 @@ public static class EngineSettings
     }
 
     // --device: where the in-context ranker's attention runs; CUDA asked for and absent is an error (exit 2), auto falls back to the CPU.
-    private static IAttentionBackend? RankerAttention(CliArguments a)
+    // Opened only for a ranker model: nothing else runs attention kernels, and a GPU context costs device memory.
+    private static IAttentionBackend? RankerAttention(CliArguments a, bool rankerModel)
     {
         string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "cpu";
         var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
-        return choice == AttentionDeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
+        return choice == AttentionDeviceChoice.Cpu || !rankerModel ? null : AttentionDevices.Open(choice);
     }
 
     /// <summary>The search mode named by --mode (bm25 when absent).</summary>

@@ -80,7 +80,7 @@ public static class IngestVerb
             {
                 if (ExtractorRegistry.JsonLinesExtensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
                 {
-                    tasks.Add((await service.BulkLinesAsync(collection, await File.ReadAllBytesAsync(file, ct), ct)).Id);
+                    await foreach (var chunk in LineChunks(file, ct)) tasks.Add((await service.BulkLinesAsync(collection, chunk, ct)).Id);
                 }
                 else
                 {
@@ -114,5 +114,24 @@ public static class IngestVerb
         }
         foreach (string failure in failures) await Console.Error.WriteLineAsync($"  failed: {failure}");
         return failures.Count == 0 ? 0 : 2;
+    }
+
+    // A JSON lines file as bulk bodies of whole lines, each well under the service's bulk limit (64 MiB by default).
+    private const int ChunkBytes = 16 << 20;
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> LineChunks(string file, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        using var reader = new StreamReader(file);
+        using var chunk = new MemoryStream();
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0) continue;
+            chunk.Write(System.Text.Encoding.UTF8.GetBytes(line));
+            chunk.WriteByte((byte)'\n');
+            if (chunk.Length < ChunkBytes) continue;
+            yield return chunk.ToArray();
+            chunk.SetLength(0);
+        }
+        if (chunk.Length > 0) yield return chunk.ToArray();
     }
 }

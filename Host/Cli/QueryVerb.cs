@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Search.Client;
 using Search.Indexing.Pipeline;
@@ -49,14 +48,12 @@ public static class QueryVerb
         {
             string where = h.SectionPath.Length > 0 ? $" › {h.SectionPath}" : "";
             if (h.Chapter is { } chapter)
-                where += $" › {chapter.Title}" + (chapter.StartSeconds is double cs ? $" ({FormatTime(cs)}–{FormatTime(chapter.EndSeconds ?? cs)})" : "");
-            string time = h.StartSeconds is double s ? $" [{FormatTime(s)}–{FormatTime(h.EndSeconds ?? s)}]" : "";
+                where += $" › {chapter.Title}" + (chapter.StartSeconds is double cs ? $" ({TranscriptTime.Format(cs)}–{TranscriptTime.Format(chapter.EndSeconds ?? cs)})" : "");
+            string time = h.StartSeconds is double s ? $" [{TranscriptTime.Format(s)}–{TranscriptTime.Format(h.EndSeconds ?? s)}]" : "";
             Console.WriteLine($"{h.Rank,3}. {h.Score:0.000}  {h.Title}{where}{time}  ({h.DocumentId} #{h.Segment})");
             string snippet = h.Text.Length > 300 ? h.Text[..300] + "…" : h.Text;
             Console.WriteLine("     " + snippet.Replace('\n', ' '));
         }
         return 0;
     }
-
-    private static string FormatTime(double seconds) => TimeSpan.FromSeconds(seconds).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 }

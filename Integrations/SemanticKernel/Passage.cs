@@ -35,17 +35,11 @@ public sealed record Passage(
             var parts = new List<string>(4) { Title };
             if (SectionPath.Length > 0) parts.Add(SectionPath);
             if (Chapter is { Length: > 0 } chapter) parts.Add(chapter);
-            if (StartSeconds is { } start) parts.Add(EndSeconds is { } end ? $"{Clock(start)}–{Clock(end)}" : Clock(start));
+            if (StartSeconds is { } start) parts.Add(EndSeconds is { } end ? $"{TranscriptTime.Format(start)}–{TranscriptTime.Format(end)}" : TranscriptTime.Format(start));
             return string.Join(" › ", parts);
         }
     }
 
     /// <summary>The passage as one block of text with its location and link, the form a prompt cites from.</summary>
     public override string ToString() => $"[{Location}] {Text} ({Link})";
-
-    private static string Clock(double seconds)
-    {
-        var t = TimeSpan.FromSeconds(seconds);
-        return t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
-    }
 }

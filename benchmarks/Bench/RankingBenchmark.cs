@@ -105,7 +105,7 @@ public static class RankingBenchmark
             }
         }
         var stats = store.Stats();
-        var row = new Row(Median(full), Median(sparse), Median(cached), cold, stats.Bytes / n);
+        var row = new Row(AttentionScaling.Median(full), AttentionScaling.Median(sparse), AttentionScaling.Median(cached), cold, stats.Bytes / n);
         log.WriteLine($"  N={n,3} ({prompt.Tokens.Length} tokens): full prefill {row.FullMs,9:0.0} ms, block-sparse {row.SparseMs,9:0.0} ms, " +
             $"cached {row.CachedMs,8:0.0} ms ({row.FullMs / row.CachedMs:0.#}× faster than full), cold store {row.ColdMs:0} ms; " +
             $"{row.BytesPerPassage / 1024.0:0} KiB per passage; store hit rate {stats.HitRate:P0} over its {1 + rounds * 5} queries (the first cold)");
@@ -156,13 +156,5 @@ public static class RankingBenchmark
             passages.Add(text.ToString());
         }
         return passages;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        int middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

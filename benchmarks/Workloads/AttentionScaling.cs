@@ -45,10 +45,12 @@ public static class AttentionScaling
         return result;
     }
 
-    /// <summary>The middle of the sorted samples (the upper middle for an even count).</summary>
-    internal static double Median(double[] values)
+    /// <summary>The middle of the sorted samples (the upper middle for an even count); every benchmark's median.</summary>
+    public static double Median(IReadOnlyCollection<double> values)
     {
-        var sorted = values.ToArray();
+        var sorted = new double[values.Count];
+        int i = 0;
+        foreach (double v in values) sorted[i++] = v;
         Array.Sort(sorted);
         return sorted[sorted.Length / 2];
     }

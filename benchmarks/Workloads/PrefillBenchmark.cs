@@ -40,20 +40,12 @@ public static class PrefillBenchmark
                 cached.Add(clock.Elapsed.TotalMilliseconds);
             }
         }
-        var result = new PrefillResult(documents, workload.Tokens, layers, Median(full), Median(cached), workload.EncodeMs, difference, workload.FullFlops / workload.CachedFlops);
+        var result = new PrefillResult(documents, workload.Tokens, layers, AttentionScaling.Median(full), AttentionScaling.Median(cached), workload.EncodeMs, difference, workload.FullFlops / workload.CachedFlops);
         log?.WriteLine($"  one-pass prefill median {result.FullMs,10:0.###} ms  (min {full.Min():0.###}, max {full.Max():0.###}, {full.Count} runs)");
         log?.WriteLine($"  cached query     median {result.CachedMs,10:0.###} ms  (min {cached.Min():0.###}, max {cached.Max():0.###}, {cached.Count} runs)");
         log?.WriteLine($"  work: {workload.FullFlops / 1e9:0.#} GFLOP one-pass, {workload.CachedFlops / 1e9:0.##} GFLOP cached ({result.FullFlopsOverCachedFlops:0.#}×); " +
             $"{workload.FullFlops / (result.FullMs * 1e6):0.#} and {workload.CachedFlops / (result.CachedMs * 1e6):0.#} GFLOP/s");
         log?.WriteLine($"  masses of the two paths, every layer: max abs difference {difference:E2}{(difference <= 1e-4f ? "" : " — DISAGREE")}");
         return result;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        int middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

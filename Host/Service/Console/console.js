@@ -84,13 +84,19 @@ function may(action, collection) {
 function route() {
   const raw = location.hash.replace(/^#/, '') || '/collections';
   const [path, query] = raw.split('?');
-  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
+  const decode = p => { try { return decodeURIComponent(p); } catch { return p; } }; // a hand-typed '%' is not an escape
+  return { parts: path.split('/').filter(Boolean).map(decode), params: new URLSearchParams(query || '') };
 }
 
-function every(ms, fn) { state.timers.push(setInterval(fn, ms)); }
+// Polls one at a time: the next starts ms after the last ended, and none after the page has changed.
+function every(ms, fn) {
+  const token = state.render;
+  const tick = async () => { await fn(); if (token === state.render) state.timers.push(setTimeout(tick, ms)); };
+  state.timers.push(setTimeout(tick, ms));
+}
 
 async function render() {
-  state.timers.forEach(clearInterval);
+  state.timers.forEach(clearTimeout);
   state.timers = [];
   const token = ++state.render;
   const main = document.getElementById('main');
@@ -241,7 +247,7 @@ async function collectionPage(page, name, live) {
         : [['Passage-KV store', 'none: the configured ranker keeps no passage key/value states']])]));
   }
   await refresh();
-  every(POLL_MS, () => refresh().catch(e => say(e.message, true)));
+  if (live()) every(POLL_MS, () => refresh().catch(e => say(e.message, true)));
   const list = await api('GET', `/collections/${enc(name)}/documents?limit=100`);
   if (!live()) return;
   docs.replaceChildren(list.length === 0 ? h('p', { class: 'muted' }, 'No documents.') : table(['Title', 'Kind', 'Segments', 'Updated'],
@@ -360,7 +366,7 @@ async function tasksPage(page, live) {
     errors.replaceChildren(h('h2', {}, `Errors of task ${id}`), table(['Item', 'Input', 'Error'], v.errors.map(e => h('tr', {}, cell(e.item, 1), cell(e.input), cell(e.error || ''))), 'Task errors'));
   }
   await refresh();
-  every(POLL_MS, () => refresh().catch(e => say(e.message, true)));
+  if (live()) every(POLL_MS, () => refresh().catch(e => say(e.message, true)));
 }
 
 async function keysPage(page, live) {
@@ -399,4 +405,6 @@ async function keysPage(page, live) {
 }
 
 window.addEventListener('hashchange', () => { say(''); render(); });
+// The skip link moves focus, not the route (its #main would otherwise be read as one).
+document.querySelector('.skip').addEventListener('click', ev => { ev.preventDefault(); document.getElementById('main').focus(); });
 render();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -43,8 +44,10 @@ public sealed class InContextRanker : IRanker
         if (options.Positions == PassagePositions.Shared && _instruction.Layers[0].Tokens + options.MaxPassageTokens > options.QueryPosition)
             throw new ArgumentOutOfRangeException(nameof(options), $"the query position {options.QueryPosition} leaves no room for the instruction and a passage of {options.MaxPassageTokens} tokens before it");
         // A passage's K/V depend on the weights, the instruction before it, the layers kept and their precision.
+        // Where passages are truncated changes their K/V too, and the file tier outlives a change of that option.
         _fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u0001', modelName, options.Instruction,
-            Layer.ToString(CultureInfo.InvariantCulture), model.Decoder.CachePrecision.ToString(), weightsFingerprint)));
+            Layer.ToString(CultureInfo.InvariantCulture), model.Decoder.CachePrecision.ToString(), weightsFingerprint,
+            options.MaxPassageTokens.ToString(CultureInfo.InvariantCulture))));
     }
 
     /// <summary>Loads a Llama-family decoder directory (Llama, Mistral, Qwen2/3) as the ranker.</summary>
@@ -98,7 +101,8 @@ public sealed class InContextRanker : IRanker
         if (candidates.Count == 0) return ValueTask.FromResult(Array.Empty<double>());
         var texts = new string[candidates.Count];
         for (int i = 0; i < texts.Length; i++) texts[i] = PassageText(candidates[i]);
-        return ValueTask.FromResult(Score(query.Text, texts, ct));
+        // On the pool, so the caller's time limit takes effect while the model runs (the work itself stops at the next passage).
+        return new ValueTask<double[]>(Task.Run(() => Score(query.Text, texts, ct), ct));
     }
 
     /// <summary>Scores passages given as text for <paramref name="query"/> (higher first), in their order.</summary>
@@ -111,7 +115,7 @@ public sealed class InContextRanker : IRanker
         for (int i = 0; i < passages.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            string block = "p" + i.ToString(CultureInfo.InvariantCulture);
+            string block = BlockName(i);
             Passage(passages[i]).AddTo(assembly, block);
             context[i + 1] = block;
         }
@@ -163,7 +167,7 @@ public sealed class InContextRanker : IRanker
         return scores;
     }
 
-    // The passage's K/V from the store, or encoded after the instruction and stored.
+    // A miss encodes the passage in the query that needed it: the store is filled on first use, never in a batch.
     private PassageKv Passage(string text)
     {
         string key = Key(text);
@@ -179,13 +183,26 @@ public sealed class InContextRanker : IRanker
 
     private string Key(string text)
     {
-        Span<byte> digest = stackalloc byte[32];
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(_fingerprint);
-        hash.AppendData(Encoding.UTF8.GetBytes(text));
-        hash.GetHashAndReset(digest);
-        return Convert.ToHexStringLower(digest);
+        int length = _fingerprint.Length + Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            _fingerprint.CopyTo(buffer, 0);
+            int written = _fingerprint.Length + Encoding.UTF8.GetBytes(text, buffer.AsSpan(_fingerprint.Length));
+            Span<byte> digest = stackalloc byte[32];
+            SHA256.HashData(buffer.AsSpan(0, written), digest);
+            return Convert.ToHexStringLower(digest);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    // Block names of a query's assembly, made once.
+    private static readonly string[] BlockNames = [.. Enumerable.Range(0, 1024).Select(i => "p" + i.ToString(CultureInfo.InvariantCulture))];
+
+    private static string BlockName(int i) => i < BlockNames.Length ? BlockNames[i] : "p" + i.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A passage block as the model reads it: a line saying where it sits, then its text.</summary>
     public static string PassageText(RankerCandidate c)
