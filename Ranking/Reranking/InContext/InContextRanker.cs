@@ -35,7 +35,8 @@ public sealed class InContextRanker : IRanker
         Store = store;
         int layers = model.Decoder.Config.NumHiddenLayers;
         Layer = options.Layer ?? Math.Max(0, layers * 2 / 3 - 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(Layer, layers, nameof(options));
+        if (Layer < 0 || Layer >= layers)
+            throw new ArgumentOutOfRangeException(nameof(options), $"the ranker layer {Layer} is not one of the model's {layers} layers (0 to {layers - 1})");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Depth, 1, nameof(options));
         Name = $"in-context {modelName} (layer {Layer}{(options.Calibrate ? ", calibrated" : "")})";
         var cache = new BlockKvCache();
