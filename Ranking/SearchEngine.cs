@@ -89,7 +89,10 @@ public sealed record EngineOptions
     /// <summary>How the in-context ranker builds its context, which layer it reads and how it stores passage K/V.</summary>
     public InContextRankerOptions InContextRanker { get; init; } = new();
 
-    /// <summary>Where the in-context ranker's attention runs (the host chooses the device at start; the engine disposes it); null: the CPU kernels.</summary>
+    /// <summary>
+    /// Where the in-context ranker's attention runs (the host chooses the device at start and keeps it for the process:
+    /// several engines may share it, as the evaluations' scratch engines do); null: the CPU kernels.
+    /// </summary>
     public IAttentionBackend? RankerAttention { get; init; }
 
     /// <summary>The passage-KV store's budgets (its directory is <c>passage-kv</c> in the data directory).</summary>
@@ -215,7 +218,5 @@ public sealed class SearchEngine : IAsyncDisposable
         await Indexes.DisposeAsync();
         await Store.DisposeAsync();
         Embedders.Dispose();
-        // The attention device the host opened for the ranker (a GPU context) goes with the engine that used it.
-        (Options.RankerAttention as IDisposable)?.Dispose();
     }
 }
