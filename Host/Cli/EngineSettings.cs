@@ -13,9 +13,13 @@ namespace Search.Cli;
 /// <summary>Engine options from the command line and the environment: the one place below which nothing reads either.</summary>
 public static class EngineSettings
 {
-    /// <summary>The options every verb shares; <paramref name="mode"/> says who indexes in this process.</summary>
-    public static EngineOptions From(CliArguments a, IndexingMode mode, bool durable = true)
+    /// <summary>
+    /// The options every verb shares; <paramref name="mode"/> says who indexes in this process. Only verbs that rank
+    /// (<paramref name="ranks"/>: serve, query, eval) read the in-context ranker's options: the others never load its model.
+    /// </summary>
+    public static EngineOptions From(CliArguments a, IndexingMode mode, bool durable = true, bool ranks = false)
     {
+        string? rankerModel = ranks ? RankerModelPath(a) : null;
         string store = a.Get("store") ?? Environment.GetEnvironmentVariable("SEARCH_STORE") ?? "sqlite";
         var kind = store.ToLowerInvariant() switch
         {
@@ -40,38 +44,10 @@ public static class EngineSettings
                 var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
             },
             RankerPath = RankerPath(a),
-            RankerModelPath = RankerModelPath(a),
-            RankerAttention = RankerAttention(a, RankerModelPath(a) is not null),
-            InContextRanker = new InContextRankerOptions
-            {
-                Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
-                Depth = a.GetInt("ranker-depth", 30, 1, 1000),
-                Calibrate = a.Flag("ranker-calibrate"),
-                Positions = (a.Get("ranker-positions") ?? "shared") switch
-                {
-                    "shared" => PassagePositions.Shared,
-                    "assembled" => PassagePositions.Assembled,
-                    var other => throw new UsageException($"--ranker-positions must be shared or assembled, not '{other}'"),
-                },
-                Readout = (a.Get("ranker-readout") ?? "blockrank") switch
-                {
-                    "blockrank" => RankerReadout.BlockRank,
-                    "mass" => RankerReadout.Mass,
-                    var other => throw new UsageException($"--ranker-readout must be blockrank or mass, not '{other}'"),
-                },
-                Precision = (a.Get("passage-kv-precision") ?? "fp16") switch
-                {
-                    "fp16" => KvPrecision.Float16,
-                    "bf16" => KvPrecision.BFloat16,
-                    "fp32" => KvPrecision.Float32,
-                    var other => throw new UsageException($"--passage-kv-precision must be fp16, bf16 or fp32, not '{other}'"),
-                },
-            },
-            PassageKv = new PassageKvStoreOptions
-            {
-                MemoryBytes = a.GetInt("passage-kv-mib", 512, 0, 1 << 20) * (1L << 20),
-                DiskBytes = a.GetInt("passage-kv-disk-mib", 4096, 0, 1 << 24) * (1L << 20),
-            },
+            RankerModelPath = rankerModel,
+            RankerAttention = rankerModel is null ? null : RankerAttention(a),
+            InContextRanker = rankerModel is null ? new InContextRankerOptions() : InContextRanker(a),
+            PassageKv = rankerModel is null ? new PassageKvStoreOptions() : PassageKv(a),
             Ingestion = Ingestion(a),
             Durable = durable,
             Bm25 = new Bm25Parameters(K1: Double(a, "k1", 0.9), B: Double(a, "b", 0.4)),
@@ -117,12 +93,44 @@ public static class EngineSettings
 
     // --device: where the in-context ranker's attention runs; CUDA asked for and absent is an error (exit 2), auto falls back to the CPU.
     // Opened only for a ranker model: nothing else runs attention kernels, and a GPU context costs device memory.
-    private static IAttentionBackend? RankerAttention(CliArguments a, bool rankerModel)
+    private static IAttentionBackend? RankerAttention(CliArguments a)
     {
         string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "cpu";
         var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
-        return choice == AttentionDeviceChoice.Cpu || !rankerModel ? null : AttentionDevices.Open(choice);
+        return choice == AttentionDeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
     }
+
+    private static InContextRankerOptions InContextRanker(CliArguments a) => new()
+    {
+        Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
+        Depth = a.GetInt("ranker-depth", 30, 1, 1000),
+        Calibrate = a.Flag("ranker-calibrate"),
+        Positions = (a.Get("ranker-positions") ?? "shared") switch
+        {
+            "shared" => PassagePositions.Shared,
+            "assembled" => PassagePositions.Assembled,
+            var other => throw new UsageException($"--ranker-positions must be shared or assembled, not '{other}'"),
+        },
+        Readout = (a.Get("ranker-readout") ?? "blockrank") switch
+        {
+            "blockrank" => RankerReadout.BlockRank,
+            "mass" => RankerReadout.Mass,
+            var other => throw new UsageException($"--ranker-readout must be blockrank or mass, not '{other}'"),
+        },
+        Precision = (a.Get("passage-kv-precision") ?? "fp16") switch
+        {
+            "fp16" => KvPrecision.Float16,
+            "bf16" => KvPrecision.BFloat16,
+            "fp32" => KvPrecision.Float32,
+            var other => throw new UsageException($"--passage-kv-precision must be fp16, bf16 or fp32, not '{other}'"),
+        },
+    };
+
+    private static PassageKvStoreOptions PassageKv(CliArguments a) => new()
+    {
+        MemoryBytes = a.GetInt("passage-kv-mib", 512, 0, 1 << 20) * (1L << 20),
+        DiskBytes = a.GetInt("passage-kv-disk-mib", 4096, 0, 1 << 24) * (1L << 20),
+    };
 
     /// <summary>The search mode named by --mode (bm25 when absent).</summary>
     public static string Mode(CliArguments a)

@@ -18,7 +18,7 @@ public static class EvaluationVerbs
         string mode = EngineSettings.Mode(a);
         string runPath = a.Require("run");
         string? dump = a.Get("dump");
-        var options = EngineSettings.From(a, IndexingMode.OnDemand, durable: false);
+        var options = EngineSettings.From(a, IndexingMode.OnDemand, durable: false, ranks: true);
         a.RejectUnknown();
         if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
         if (dump is not null && mode == SearchModes.Bm25) throw new UsageException("--dump writes dense vectors: use it with --mode dense, situated or hybrid");

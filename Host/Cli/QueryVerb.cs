@@ -20,7 +20,7 @@ public static class QueryVerb
         string mode = EngineSettings.Mode(a);
         var filters = SearchFilters.Parse(a.GetAll("filter"));
         using var remote = RemoteService.Connect(a);
-        var options = remote is null ? EngineSettings.From(a, IndexingMode.ReadOnly) : null;
+        var options = remote is null ? EngineSettings.From(a, IndexingMode.ReadOnly, ranks: true) : null;
         a.RejectUnknown();
         string text = string.Join(' ', a.Positional);
         if (string.IsNullOrWhiteSpace(text)) throw new UsageException("give the query text");

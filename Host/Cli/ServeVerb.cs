@@ -14,7 +14,7 @@ public static class ServeVerb
     public static async Task<int> RunAsync(CliArguments a)
     {
         string urls = a.Get("urls") ?? Environment.GetEnvironmentVariable("SEARCH_URLS") ?? "http://127.0.0.1:8080";
-        var options = EngineSettings.From(a, IndexingMode.Background);
+        var options = EngineSettings.From(a, IndexingMode.Background, ranks: true);
         var roots = a.GetAll("ingest-root");
         options = options with { Ingestion = options.Ingestion with { Roots = roots.Count == 0 ? IngestRoots.None : IngestRoots.Of(roots, [options.DataDirectory]) } };
         var security = Security(a, options.DataDirectory);
