@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU benchmarks on a machine that has a GPU but no .NET SDK and no package registry.
 #   tools/device_bench.sh build           publish benchmarks/Device self-contained (linux-x64) into .device/ (~30 MB)
-#   tools/device_bench.sh run VERB [ARGS]  run it there: check (CUDA vs CPU kernels) or attention [--quick] [--docs N];
+#   tools/device_bench.sh run VERB [ARGS]  run it there: check (CUDA vs CPU kernels), attention [--quick] [--docs N] or
+#                                         ranking --tokenizer DIR [--quick];
 #                                         exit 2 without a GPU
 # Carry .device/ to the GPU machine with the working tree; the JSON summary is the last line of stdout.
 set -euo pipefail
@@ -13,6 +14,8 @@ case "${1:-}" in
     dotnet publish benchmarks/Device -c Release -r linux-x64 --self-contained -p:PublishTrimmed=true -p:TrimMode=partial \
       -p:SuppressTrimAnalysisWarnings=true -p:TreatWarningsAsErrors=false -o .device >&2
     # Native pieces the attention benchmark never loads: ONNX Runtime (the encoder runtime) and the debugger's helpers.
+    # The packaged encoders' weights (the ranking benchmark reaches them only through a project reference), too.
+    rm -rf .device/encoders
     rm -f .device/libonnxruntime*.so .device/libmscordaccore.so .device/libmscordbi.so .device/*.pdb
     du -sh .device
     ;;
@@ -28,7 +31,7 @@ case "${1:-}" in
     exec .device/Search.Benchmarks.Device "$@"
     ;;
   *)
-    echo "usage: tools/device_bench.sh build | run check | run attention [--quick] [--docs N]" >&2
+    echo "usage: tools/device_bench.sh build | run check | run attention [--quick] [--docs N] | run ranking --tokenizer DIR [--quick]" >&2
     exit 2
     ;;
 esac

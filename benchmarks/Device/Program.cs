@@ -1,29 +1,50 @@
 using System.Text.Json;
+using Search.Benchmarks;
 using Search.Benchmarks.Workloads;
+using Search.GpuAttention;
 using Search.GpuAttention.Ilgpu;
 
 // What './search bench attention --device cuda' runs, for a GPU machine without the product's packages:
 //   Search.Benchmarks.Device check                        the CUDA kernel against the CPU kernels on random problems
 //   Search.Benchmarks.Device attention [--quick] [--docs N]
+//   Search.Benchmarks.Device ranking --tokenizer DIR [--quick]   what './search bench ranking --device cuda' runs
+// ranking --cpu runs the ranking benchmark with the CPU kernels instead, as the same-machine baseline.
+// --simulator runs the same kernels on ILGPU's CPU accelerator instead: a check of this build before GPU time is spent.
 // Report on stderr, JSON last on stdout; exit 2 without a GPU or on bad usage, 1 when the check finds a difference.
 const double Tolerance = 1e-4;
 string verb = args.Length > 0 ? args[0] : "";
 int documents = 100;
 bool quick = false;
+bool simulator = false, cpu = false;
+string? tokenizer = null;
 for (int i = 1; i < args.Length; i++)
 {
     if (args[i] == "--quick") quick = true;
+    else if (args[i] == "--simulator") simulator = true;
+    else if (args[i] == "--cpu") cpu = true;
+    else if (args[i] == "--tokenizer" && i + 1 < args.Length) tokenizer = args[++i];
     else if (args[i] == "--docs" && i + 1 < args.Length && int.TryParse(args[i + 1], out documents) && documents is > 0 and <= 2000) i++;
     else verb = "";
 }
-if (verb is not ("check" or "attention"))
+if (verb is not ("check" or "attention" or "ranking") || (verb == "ranking") != (tokenizer is not null))
 {
-    Console.Error.WriteLine("usage: Search.Benchmarks.Device check | attention [--quick] [--docs 1..2000]");
+    Console.Error.WriteLine("usage: Search.Benchmarks.Device check | attention [--quick] [--docs 1..2000] | ranking --tokenizer DIR [--quick] [--cpu], each [--simulator]");
     return 2;
 }
 try
 {
-    using var backend = (IlgpuAttentionBackend)AttentionDevices.Open(AttentionDeviceChoice.Cuda);
+    using var backend = simulator ? IlgpuAttentionBackend.CreateCpuSimulator() : (IlgpuAttentionBackend)AttentionDevices.Open(AttentionDeviceChoice.Cuda);
+    if (verb == "ranking" && cpu)
+    {
+        // The same benchmark with the CPU kernels on this machine's cores: the same-run baseline of the GPU's numbers.
+        Console.WriteLine(RankingBenchmark.Run(tokenizer!, quick, new CpuAttentionBackend(), Console.Error));
+        return 0;
+    }
+    if (verb == "ranking")
+    {
+        Console.WriteLine(RankingBenchmark.Run(tokenizer!, quick, backend, Console.Error));
+        return 0;
+    }
     if (verb == "attention")
     {
         Console.WriteLine(AttentionDeviceBenchmark.Run(backend, documents, quick, Console.Error));
