@@ -3,11 +3,13 @@ using ILGPU;
 namespace Search.GpuAttention.Ilgpu;
 
 /// <summary>
-/// The device attention kernel: one thread group per job (one head's run of up to <see cref="QueryTile"/> query
-/// rows against a list of key ranges), one thread per query row. Key and value tiles are staged in shared memory
+/// The device attention kernels. <see cref="Run"/>: one thread group per job (one head's run of up to
+/// <see cref="QueryTile"/> query rows against a list of key ranges), one thread per query row. Key and value tiles are staged in shared memory
 /// (widened from fp16/bf16 as they are loaded) and read by every thread at the same address (a broadcast); each
 /// thread keeps its query row, its output accumulator and its online-softmax state (running max, running sum, and
-/// the current range's block-local sum for masses), so K/V are read once per tile and memory is O(tile).
+/// the current range's block-local sum for masses), so K/V are read once per tile and memory is O(tile). A job may
+/// hold only part of its rows' keys (split-K, as flash-decoding does for few query rows against many keys): it then
+/// leaves its unnormalised state in scratch, and <see cref="Combine"/> merges the parts of each row.
 /// </summary>
 internal static class AttentionKernel
 {
@@ -21,8 +23,15 @@ internal static class AttentionKernel
         KeyPosition = 8, MassSlot = 9, RopeOffset = 10, Pairing = 11;
 
     // Fields of one job in the jobs buffer.
-    public const int JobFields = 8;
-    public const int Head = 0, KvHead = 1, Row0 = 2, Rows = 3, Position0 = 4, RangeFirst = 5, RangeCount = 6, ScratchOffset = 7;
+    public const int JobFields = 9;
+    public const int Head = 0, KvHead = 1, Row0 = 2, Rows = 3, Position0 = 4, RangeFirst = 5, RangeCount = 6, ScratchOffset = 7, Partial = 8;
+
+    // Fields of one row tile whose keys were split over several jobs: the first of its consecutive jobs, and their number.
+    public const int OriginFields = 2;
+    public const int FirstJob = 0, Splits = 1;
+
+    /// <summary>The most jobs one row tile's keys are split over (the combine keeps one weight per part).</summary>
+    public const int MaxSplits = 64;
 
     // Storage of a tensor in the pool: the fp32 arena, or the 16-bit arena holding fp16 or bf16 bit patterns.
     public const int Single = 0, Half16 = 1, BFloat = 2;
@@ -44,6 +53,7 @@ internal static class AttentionKernel
         long jb = (long)Grid.IdxX * JobFields;
         int head = jobs[jb + Head], kvHead = jobs[jb + KvHead], row0 = jobs[jb + Row0], rows = jobs[jb + Rows];
         int position0 = jobs[jb + Position0], rangeFirst = jobs[jb + RangeFirst], rangeCount = jobs[jb + RangeCount], scratch = jobs[jb + ScratchOffset];
+        int partial = jobs[jb + Partial];
         int d = args.HeadDim;
         bool active = t < rows;
         int position = position0 + t, lastPosition = position0 + rows - 1;
@@ -99,8 +109,40 @@ internal static class AttentionKernel
                 Group.Barrier();
                 if (!active) continue;
 
+                // Four keys at a time: one read of the query element feeds four independent sums (each still summed in
+                // element order, so the result is what one key at a time gives).
                 float tileMax = NegativeInfinity;
-                for (int j = 0; j < n; j++)
+                int j = 0;
+                for (; j + 4 <= n; j += 4)
+                {
+                    int k0j = j * d, k1j = k0j + d, k2j = k1j + d, k3j = k2j + d;
+                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                    for (int c = 0; c < d; c++)
+                    {
+                        float x = qr[c];
+                        s0 += x * keyTile[k0j + c];
+                        s1 += x * keyTile[k1j + c];
+                        s2 += x * keyTile[k2j + c];
+                        s3 += x * keyTile[k3j + c];
+                    }
+                    if (causal)
+                    {
+                        int p = keyPosition + k0 + j;
+                        if (p > position) s0 = NegativeInfinity;
+                        if (p + 1 > position) s1 = NegativeInfinity;
+                        if (p + 2 > position) s2 = NegativeInfinity;
+                        if (p + 3 > position) s3 = NegativeInfinity;
+                    }
+                    scores[j] = s0;
+                    scores[j + 1] = s1;
+                    scores[j + 2] = s2;
+                    scores[j + 3] = s3;
+                    if (s0 > tileMax) tileMax = s0;
+                    if (s1 > tileMax) tileMax = s1;
+                    if (s2 > tileMax) tileMax = s2;
+                    if (s3 > tileMax) tileMax = s3;
+                }
+                for (; j < n; j++)
                 {
                     float s = NegativeInfinity;
                     if (!causal || keyPosition + k0 + j <= position)
@@ -117,21 +159,31 @@ internal static class AttentionKernel
                 float shift = newMax == NegativeInfinity ? 0f : newMax;
                 float alpha = ExpNonPositive(max - shift);
                 float tileSum = 0f;
-                for (int j = 0; j < n; j++)
+                for (int e = 0; e < n; e++)
                 {
-                    float p = ExpNonPositive(scores[j] - shift);
-                    scores[j] = p;
+                    float p = ExpNonPositive(scores[e] - shift);
+                    scores[e] = p;
                     tileSum += p;
                 }
                 sum = sum * alpha + tileSum;
                 blockSum = blockSum * alpha + tileSum;
                 max = newMax;
                 if (args.WithOutput == 0) continue;
-                for (int c = 0; c < d; c++)
+                // P·V four keys at a time, in key order per element as one at a time would add them.
+                for (int c = 0; c < d; c++) acc[c] *= alpha;
+                int v0 = 0;
+                for (; v0 + 4 <= n; v0 += 4)
                 {
-                    float v = acc[c] * alpha;
-                    for (int j = 0; j < n; j++) v += scores[j] * valueTile[j * d + c];
-                    acc[c] = v;
+                    float p0 = scores[v0], p1 = scores[v0 + 1], p2 = scores[v0 + 2], p3 = scores[v0 + 3];
+                    int a0 = v0 * d, a1 = a0 + d, a2 = a1 + d, a3 = a2 + d;
+                    for (int c = 0; c < d; c++)
+                        acc[c] = acc[c] + p0 * valueTile[a0 + c] + p1 * valueTile[a1 + c] + p2 * valueTile[a2 + c] + p3 * valueTile[a3 + c];
+                }
+                for (; v0 < n; v0++)
+                {
+                    float p = scores[v0];
+                    int a = v0 * d;
+                    for (int c = 0; c < d; c++) acc[c] += p * valueTile[a + c];
                 }
             }
             if (scratch >= 0 && active)
@@ -143,6 +195,16 @@ internal static class AttentionKernel
         }
 
         if (!active) return;
+        if (partial >= 0)
+        {
+            // Part of the row's keys: the combine normalises, and reads this job's per-range sums for the masses.
+            long at = partial + (long)t * (2 + d);
+            work[at] = max;
+            work[at + 1] = sum;
+            if (args.WithOutput != 0)
+                for (int c = 0; c < d; c++) work[at + 2 + c] = acc[c];
+            return;
+        }
         if (args.WithOutput != 0)
         {
             float inverse = sum > 0f ? 1f / sum : 0f;
@@ -159,6 +221,70 @@ internal static class AttentionKernel
             float blockSum = work[at];
             // The block's sum was kept relative to the running max when the block ended; bring it to the final max.
             if (blockSum > 0f) masses[target + slot] = blockSum * ExpNonPositive(work[at + 1] - max) / sum;
+        }
+    }
+
+    /// <summary>
+    /// Launched over (split row tiles, <see cref="QueryTile"/>) groups after <see cref="Run"/>: merges each row's parts
+    /// (running max, sum and unnormalised output of each job) into its output and its block masses.
+    /// </summary>
+    public static void Combine(AttentionArgs args, ArrayView<int> origins, ArrayView<int> jobs, ArrayView<int> ranges, ArrayView<float> work,
+        ArrayView<float> output, ArrayView<float> masses)
+    {
+        var weights = LocalMemory.Allocate<float>(MaxSplits);
+        int t = Group.IdxX;
+        long ob = (long)Grid.IdxX * OriginFields;
+        int firstJob = origins[ob + FirstJob], splits = origins[ob + Splits];
+        long first = (long)firstJob * JobFields;
+        int head = jobs[first + Head], row0 = jobs[first + Row0], rows = jobs[first + Rows];
+        if (t >= rows) return;
+        int d = args.HeadDim;
+        long stride = 2 + d;
+
+        float max = NegativeInfinity;
+        for (int s = 0; s < splits; s++)
+        {
+            float m = work[jobs[(long)(firstJob + s) * JobFields + Partial] + t * stride];
+            if (m > max) max = m;
+        }
+        float sum = 0f;
+        for (int s = 0; s < splits; s++)
+        {
+            long at = jobs[(long)(firstJob + s) * JobFields + Partial] + t * stride;
+            // A part that saw no key keeps max -inf and sum 0: it weighs nothing.
+            float w = max == NegativeInfinity ? 0f : ExpNonPositive(work[at] - max);
+            weights[s] = w;
+            sum += work[at + 1] * w;
+        }
+        if (args.WithOutput != 0)
+        {
+            float inverse = sum > 0f ? 1f / sum : 0f;
+            long rowOffset = ((long)head * args.QueryTokens + row0 + t) * d;
+            for (int c = 0; c < d; c++)
+            {
+                float v = 0f;
+                for (int s = 0; s < splits; s++)
+                    v += work[jobs[(long)(firstJob + s) * JobFields + Partial] + t * stride + 2 + c] * weights[s];
+                output[rowOffset + c] = v * inverse;
+            }
+        }
+        int massRow = row0 + t - args.MassStart;
+        if (massRow < 0 || massRow >= args.MassCount || !(sum > 0f)) return;
+        long target = ((long)head * args.MassCount + massRow) * args.MassBlocks;
+        for (int s = 0; s < splits; s++)
+        {
+            long jb = (long)(firstJob + s) * JobFields;
+            int scratch = jobs[jb + ScratchOffset], rangeFirst = jobs[jb + RangeFirst], rangeCount = jobs[jb + RangeCount];
+            if (scratch < 0) continue;
+            for (int r = 0; r < rangeCount; r++)
+            {
+                int slot = ranges[(long)(rangeFirst + r) * RangeFields + MassSlot];
+                if (slot < 0) continue;
+                long at = scratch + ((long)r * QueryTile + t) * 2;
+                float blockSum = work[at];
+                // A block cut over several parts gets each part's share.
+                if (blockSum > 0f) masses[target + slot] += blockSum * ExpNonPositive(work[at + 1] - max) / sum;
+            }
         }
     }
 

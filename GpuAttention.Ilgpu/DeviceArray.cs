@@ -22,9 +22,12 @@ internal sealed class DeviceArray<T>(Accelerator accelerator) : IDisposable wher
     }
 
     /// <summary>Copies <paramref name="data"/> to the front of the buffer and returns the whole view.</summary>
-    public ArrayView<T> Upload(ReadOnlySpan<T> data)
+    public ArrayView<T> Upload(ReadOnlySpan<T> data) => Upload(data, data.Length);
+
+    /// <summary>Copies <paramref name="data"/> to the front of a view of at least <paramref name="length"/> elements; the rest is left as it is.</summary>
+    public ArrayView<T> Upload(ReadOnlySpan<T> data, long length)
     {
-        var view = Reserve(data.Length);
+        var view = Reserve(Math.Max(length, data.Length));
         if (!data.IsEmpty) view.SubView(0, data.Length).CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
         return view;
     }

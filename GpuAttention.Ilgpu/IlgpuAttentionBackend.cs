@@ -24,13 +24,15 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     private readonly Action<KernelConfig, AttentionArgs, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _kernel;
     private readonly Lock _gate = new();
     private readonly DeviceArray<float> _query, _work, _output, _masses;
-    private readonly DeviceArray<int> _jobs, _ranges;
+    private readonly DeviceArray<int> _jobs, _ranges, _origins;
+    private readonly Action<KernelConfig, AttentionArgs, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _combine;
+    private readonly AttentionSplitPolicy _split;
 
     /// <summary>Runs on <paramref name="accelerator"/>, which the caller keeps and disposes.</summary>
     public IlgpuAttentionBackend(Accelerator accelerator, long residentBudgetBytes = DefaultResidentBudgetBytes)
         : this(null, accelerator, ownsAccelerator: false, residentBudgetBytes) { }
 
-    private IlgpuAttentionBackend(Context? context, Accelerator accelerator, bool ownsAccelerator, long residentBudgetBytes)
+    private IlgpuAttentionBackend(Context? context, Accelerator accelerator, bool ownsAccelerator, long residentBudgetBytes, AttentionSplitPolicy? split = null)
     {
         _ownedContext = context;
         _accelerator = accelerator;
@@ -43,6 +45,9 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
         _masses = new DeviceArray<float>(accelerator);
         _jobs = new DeviceArray<int>(accelerator);
         _ranges = new DeviceArray<int>(accelerator);
+        _origins = new DeviceArray<int>(accelerator);
+        _combine = accelerator.LoadStreamKernel<AttentionArgs, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionKernel.Combine);
+        _split = split ?? AttentionSplitPolicy.For(accelerator.NumMultiprocessors);
     }
 
     /// <summary>The backend on the first CUDA device, or null when ILGPU finds none (no GPU, or no driver).</summary>
@@ -59,12 +64,15 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     }
 
     /// <summary>The backend on ILGPU's CPU accelerator (the kernel as a GPU would run it, simulated on threads).</summary>
-    public static IlgpuAttentionBackend CreateCpuSimulator(long residentBudgetBytes = DefaultResidentBudgetBytes)
+    public static IlgpuAttentionBackend CreateCpuSimulator(long residentBudgetBytes = DefaultResidentBudgetBytes) => CreateCpuSimulator(residentBudgetBytes, null);
+
+    /// <summary>The simulator with its own split-K policy (tests split far more than one simulated multiprocessor asks for).</summary>
+    internal static IlgpuAttentionBackend CreateCpuSimulator(long residentBudgetBytes, AttentionSplitPolicy? split)
     {
         // One simulated multiprocessor whose warps make up exactly one group of the kernel's size.
         var device = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: AttentionKernel.QueryTile / 4, numMultiprocessors: 1);
         var context = Context.Create(builder => builder.CPU(device));
-        return new IlgpuAttentionBackend(context, device.CreateCPUAccelerator(context), ownsAccelerator: true, residentBudgetBytes);
+        return new IlgpuAttentionBackend(context, device.CreateCPUAccelerator(context), ownsAccelerator: true, residentBudgetBytes, split);
     }
 
     /// <inheritdoc />
@@ -78,10 +86,13 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     /// uses) and dense bf16 on the tensor cores (what FlashAttention-2/3 report against); null off CUDA, or for an
     /// architecture not in the table.
     /// </summary>
-    public DevicePeaks? Peaks => _accelerator is CudaAccelerator cuda ? DevicePeaks.For(cuda.Architecture.Major, cuda.Architecture.Minor, cuda.NumMultiprocessors, cuda.ClockRate / 1000.0) : null;
+    public DevicePeaks? Peaks => _accelerator is CudaAccelerator cuda ? DevicePeaks.For(cuda.Architecture.Major, cuda.Architecture.Minor, cuda.NumMultiprocessors, cuda.ClockRate) : null; // ILGPU gives MHz (1980 on an H200)
 
     /// <summary>Wall time of the last call's kernel alone (launch to completion), without planning and transfers.</summary>
     public double LastKernelMilliseconds { get; private set; }
+
+    /// <summary>Row tiles whose keys the last call split over several groups (and combined after).</summary>
+    internal int LastSplitTiles { get; private set; }
 
     /// <summary>Key/value tensors copied to the device, and found already there, since the backend was created.</summary>
     public (long Uploads, long Hits, long ResidentBytes) Residency
@@ -124,57 +135,106 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
                 }
             var places = _pool.EnsureResident(tensors);
 
-            // Ranges, with each RoPE rotation's cos and sin at the front of the work buffer.
-            var work = new List<float>();
+            // Ranges, with each RoPE rotation's cos and sin at the front of the work buffer; scratch (per-range sums for
+            // masses, split jobs' partial states) follows them and is written on the device, never copied.
+            var rope = new List<float>();
             var rangeFields = new List<int>();
-            var segmentFirstRange = new int[plan.Segments.Count];
+            int heads = input.Heads, group = heads / input.KvHeads, d = input.HeadDim;
+            int baseJobs = 0;
+            foreach (var segment in plan.Segments) baseJobs += heads * ((segment.Rows + AttentionKernel.QueryTile - 1) / AttentionKernel.QueryTile);
+            // Few query rows against many keys (a cached query) leave most multiprocessors idle: split their keys.
+            int splitsWanted = Math.Clamp((_split.TargetGroups + baseJobs - 1) / baseJobs, 1, AttentionKernel.MaxSplits);
+            var segmentLists = new List<(int First, int Count)>[plan.Segments.Count];
             for (int s = 0; s < plan.Segments.Count; s++)
             {
-                segmentFirstRange[s] = rangeFields.Count / AttentionKernel.RangeFields;
-                foreach (var range in plan.Segments[s].Ranges)
+                var keyRanges = plan.Segments[s].Ranges;
+                var ropeOffsets = new int[keyRanges.Length];
+                int keys = 0;
+                for (int i = 0; i < keyRanges.Length; i++)
                 {
-                    var (keyArena, keyBase) = places[range.Keys];
-                    var (valueArena, valueBase) = places[range.Values];
-                    int ropeOffset = -1;
-                    if (range.Rope is not null)
+                    ropeOffsets[i] = -1;
+                    if (keyRanges[i].Rope is not null)
                     {
-                        ropeOffset = work.Count;
-                        work.AddRange(range.Cos!);
-                        work.AddRange(range.Sin!);
+                        ropeOffsets[i] = rope.Count;
+                        rope.AddRange(keyRanges[i].Cos!);
+                        rope.AddRange(keyRanges[i].Sin!);
                     }
-                    rangeFields.AddRange([
-                        checked((int)keyBase), checked((int)valueBase), keyArena, valueArena, checked(range.Keys.Tokens * range.Keys.HeadDim),
-                        range.TokenStart, range.Count, range.Causal ? 1 : 0, range.KeyPosition, range.MassSlot, ropeOffset,
-                        range.Rope?.Pairing == RotaryPairing.Interleaved ? 1 : 0]);
+                    keys += keyRanges[i].Count;
                 }
+                int splits = Math.Min(splitsWanted, Math.Max(1, keys / _split.MinKeys));
+                var lists = segmentLists[s] = [];
+                int first = rangeFields.Count / AttentionKernel.RangeFields;
+                if (splits == 1)
+                {
+                    for (int i = 0; i < keyRanges.Length; i++) AddRange(rangeFields, places, keyRanges[i], ropeOffsets[i], 0, keyRanges[i].Count);
+                    lists.Add((first, keyRanges.Length));
+                    continue;
+                }
+                // Parts of about equal keys, in whole key tiles; a range cut at a part's edge goes on in the next part.
+                int perPart = ((keys + splits - 1) / splits + AttentionKernel.KeyTile - 1) / AttentionKernel.KeyTile * AttentionKernel.KeyTile;
+                int filled = 0;
+                for (int i = 0; i < keyRanges.Length; i++)
+                {
+                    for (int offset = 0; offset < keyRanges[i].Count;)
+                    {
+                        int take = Math.Min(keyRanges[i].Count - offset, perPart - filled);
+                        AddRange(rangeFields, places, keyRanges[i], ropeOffsets[i], offset, take);
+                        offset += take;
+                        filled += take;
+                        if (filled == perPart)
+                        {
+                            int end = rangeFields.Count / AttentionKernel.RangeFields;
+                            lists.Add((first, end - first));
+                            first = end;
+                            filled = 0;
+                        }
+                    }
+                }
+                if (filled > 0) lists.Add((first, rangeFields.Count / AttentionKernel.RangeFields - first));
             }
 
-            // Jobs: one head's run of at most QueryTile rows; jobs holding measured rows get scratch for per-range sums.
+            // Jobs: one head's run of at most QueryTile rows (or one part of its keys); jobs holding measured rows get
+            // scratch for per-range sums, parts get scratch for their partial state.
             var massRows = plan.MassRows;
-            int group = input.Heads / input.KvHeads;
             var jobFields = new List<int>();
+            var originFields = new List<int>();
+            long scratchEnd = rope.Count;
             for (int s = 0; s < plan.Segments.Count; s++)
             {
                 var segment = plan.Segments[s];
-                for (int h = 0; h < input.Heads; h++)
+                var lists = segmentLists[s];
+                for (int h = 0; h < heads; h++)
                     for (int t = 0; t < segment.Rows; t += AttentionKernel.QueryTile)
                     {
                         int row0 = segment.Row0 + t, rows = Math.Min(AttentionKernel.QueryTile, segment.Rows - t);
-                        int scratch = -1;
-                        if (plan.Masses is not null && row0 < massRows.Start + massRows.Count && row0 + rows > massRows.Start)
+                        bool measured = plan.Masses is not null && row0 < massRows.Start + massRows.Count && row0 + rows > massRows.Start;
+                        if (lists.Count > 1) originFields.AddRange([jobFields.Count / AttentionKernel.JobFields, lists.Count]);
+                        foreach (var (first, count) in lists)
                         {
-                            scratch = work.Count;
-                            work.AddRange(new float[segment.Ranges.Length * AttentionKernel.QueryTile * 2]);
+                            int scratch = -1, partial = -1;
+                            if (measured)
+                            {
+                                scratch = checked((int)scratchEnd);
+                                scratchEnd += (long)count * AttentionKernel.QueryTile * 2;
+                            }
+                            if (lists.Count > 1)
+                            {
+                                partial = checked((int)scratchEnd);
+                                scratchEnd += (long)AttentionKernel.QueryTile * (2 + d);
+                            }
+                            jobFields.AddRange([h, h / group, row0, rows, segment.Position0 + t, first, count, scratch, partial]);
                         }
-                        jobFields.AddRange([h, h / group, row0, rows, segment.Position0 + t, segmentFirstRange[s], segment.Ranges.Length, scratch]);
                     }
             }
             int jobCount = jobFields.Count / AttentionKernel.JobFields;
+            int originCount = originFields.Count / AttentionKernel.OriginFields;
+            LastSplitTiles = originCount;
 
             var query = _query.Upload(input.Query);
             var jobs = _jobs.Upload(CollectionsMarshal.AsSpan(jobFields));
             var ranges = _ranges.Upload(CollectionsMarshal.AsSpan(rangeFields));
-            var workView = _work.Upload(CollectionsMarshal.AsSpan(work));
+            var workView = _work.Upload(CollectionsMarshal.AsSpan(rope), scratchEnd);
+            var origins = _origins.Upload(CollectionsMarshal.AsSpan(originFields));
             var outputView = _output.Reserve(output?.Length ?? 0);
             long massLength = plan.Masses is { } m ? (long)m.Heads * m.Rows.Count * m.Blocks : 0;
             var massView = _masses.Reserve(massLength);
@@ -192,6 +252,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
             _accelerator.Synchronize();
             long started = Stopwatch.GetTimestamp();
             _kernel(new KernelConfig(jobCount, AttentionKernel.QueryTile), args, query, _pool.Single, _pool.Half, jobs, ranges, workView, outputView, massView);
+            if (originCount > 0) _combine(new KernelConfig(originCount, AttentionKernel.QueryTile), args, origins, jobs, ranges, workView, outputView, massView);
             _accelerator.Synchronize();
             LastKernelMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (output is not null) outputView.SubView(0, output.Length).CopyToCPU(ref MemoryMarshal.GetArrayDataReference(output), output.Length);
@@ -202,6 +263,16 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
             }
             return plan.Masses;
         }
+    }
+
+    private static void AddRange(List<int> fields, Dictionary<KvTensor, (int Arena, long Offset)> places, in KeyRange range, int ropeOffset, int offset, int count)
+    {
+        var (keyArena, keyBase) = places[range.Keys];
+        var (valueArena, valueBase) = places[range.Values];
+        fields.AddRange([
+            checked((int)keyBase), checked((int)valueBase), keyArena, valueArena, checked(range.Keys.Tokens * range.Keys.HeadDim),
+            range.TokenStart + offset, count, range.Causal ? 1 : 0, range.KeyPosition + offset, range.MassSlot, ropeOffset,
+            range.Rope?.Pairing == RotaryPairing.Interleaved ? 1 : 0]);
     }
 
     /// <summary>Frees the device buffers, and the accelerator when this backend created it.</summary>
@@ -216,6 +287,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
             _masses.Dispose();
             _jobs.Dispose();
             _ranges.Dispose();
+            _origins.Dispose();
             if (_ownsAccelerator) _accelerator.Dispose();
             _ownedContext?.Dispose();
         }

@@ -9,15 +9,23 @@ namespace Search.GpuAttention.Tests;
 
 /// <summary>
 /// The device kernel, run on ILGPU's CPU accelerator (groups, shared memory and barriers simulated on threads), against
-/// the SIMD backend on random shapes: odd sizes, empty blocks, grouped-query heads, fp16/bf16 storage, RoPE re-encoding.
+/// the SIMD backend on random shapes: odd sizes, empty blocks, grouped-query heads, fp16/bf16 storage, RoPE re-encoding;
+/// each once as a GPU would plan it and once with every row tile's keys split over several groups and combined.
 /// </summary>
 public sealed class IlgpuBackendTests : IDisposable
 {
     private const double Tolerance = 1e-4;
     private readonly IlgpuAttentionBackend _device = IlgpuAttentionBackend.CreateCpuSimulator();
+    private readonly IlgpuAttentionBackend _splitting = IlgpuAttentionBackend.CreateCpuSimulator(IlgpuAttentionBackend.DefaultResidentBudgetBytes, new AttentionSplitPolicy(TargetGroups: 4096, MinKeys: 32));
     private readonly CpuAttentionBackend _cpu = new(1);
 
-    public void Dispose() => _device.Dispose();
+    public void Dispose()
+    {
+        _device.Dispose();
+        _splitting.Dispose();
+    }
+
+    private IlgpuAttentionBackend[] Devices => [_device, _splitting];
 
     private static AttentionInput Problem(Random random, int heads, int kvHeads, int tokens, int d, int queryStart, KvPrecision precision) =>
         new(Tensors.Random(random, heads * (tokens - queryStart) * d), heads, tokens - queryStart, queryStart,
@@ -51,10 +59,13 @@ public sealed class IlgpuBackendTests : IDisposable
     {
         var input = Problem(new Random(seed), heads, kvHeads, tokens, d, queryStart, precision);
         var expected = new float[input.OutputLength];
-        var actual = new float[input.OutputLength];
         _cpu.Dense(input, causal, expected);
-        _device.Dense(input, causal, actual);
-        AssertClose(expected, actual);
+        foreach (var device in Devices)
+        {
+            var actual = new float[input.OutputLength];
+            device.Dense(input, causal, actual);
+            AssertClose(expected, actual);
+        }
     }
 
     public static TheoryData<int[], int, int, int, KvPrecision, int> BlockRankShapes => new()
@@ -74,14 +85,17 @@ public sealed class IlgpuBackendTests : IDisposable
         var input = Problem(new Random(seed), heads, kvHeads, layout.Tokens, d, 0, precision);
         var rows = new RowRange(layout.BlockStart(layout.BlockCount - 1), lengths[^1]);
         var expected = new float[input.OutputLength];
-        var actual = new float[input.OutputLength];
         var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
-        var actualMasses = _device.BlockSparse(input, layout, actual, rows)!;
-        AssertClose(expected, actual);
-        AssertMassesClose(expectedMasses, actualMasses);
+        foreach (var device in Devices)
+        {
+            var actual = new float[input.OutputLength];
+            var actualMasses = device.BlockSparse(input, layout, actual, rows)!;
+            AssertClose(expected, actual);
+            AssertMassesClose(expectedMasses, actualMasses);
 
-        // Masses only skips P·V and the blocks without measured rows, and must not change the masses.
-        AssertMassesClose(expectedMasses, _device.BlockSparse(input, layout, null, rows)!);
+            // Masses only skips P·V and the blocks without measured rows, and must not change the masses.
+            AssertMassesClose(expectedMasses, device.BlockSparse(input, layout, null, rows)!);
+        }
     }
 
     [Fact]
@@ -93,11 +107,14 @@ public sealed class IlgpuBackendTests : IDisposable
         var input = Problem(new Random(7), 4, 1, layout.Tokens, 24, 0, KvPrecision.Float32);
         var rows = new RowRange(0, layout.Tokens);
         var expected = new float[input.OutputLength];
-        var actual = new float[input.OutputLength];
         var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
-        var actualMasses = _device.BlockSparse(input, layout, actual, rows)!;
-        AssertClose(expected, actual);
-        AssertMassesClose(expectedMasses, actualMasses);
+        foreach (var device in Devices)
+        {
+            var actual = new float[input.OutputLength];
+            var actualMasses = device.BlockSparse(input, layout, actual, rows)!;
+            AssertClose(expected, actual);
+            AssertMassesClose(expectedMasses, actualMasses);
+        }
     }
 
     [Theory]
@@ -126,17 +143,23 @@ public sealed class IlgpuBackendTests : IDisposable
             KvTensor.FromSingle(Tensors.Random(random, kvHeads * queryTokens * d), kvHeads, queryTokens, d, precision));
         var rows = new RowRange(0, queryTokens);
         var expected = new float[queryBlock.OutputLength];
-        var actual = new float[queryBlock.OutputLength];
         var expectedMasses = _cpu.QueryAgainstCache(context, queryBlock, expected, rows)!;
-        var actualMasses = _device.QueryAgainstCache(context, queryBlock, actual, rows)!;
-        AssertClose(expected, actual);
-        AssertMassesClose(expectedMasses, actualMasses);
+        foreach (var device in Devices)
+        {
+            var actual = new float[queryBlock.OutputLength];
+            var actualMasses = device.QueryAgainstCache(context, queryBlock, actual, rows)!;
+            AssertClose(expected, actual);
+            AssertMassesClose(expectedMasses, actualMasses);
 
-        // The second query finds every cached block already on the device.
-        var before = _device.Residency;
-        AssertMassesClose(expectedMasses, _device.QueryAgainstCache(context, queryBlock, null, rows)!);
-        Assert.Equal(before.Uploads, _device.Residency.Uploads);
-        Assert.True(_device.Residency.Hits > before.Hits);
+            // The second query finds every cached block already on the device.
+            var before = device.Residency;
+            AssertMassesClose(expectedMasses, device.QueryAgainstCache(context, queryBlock, null, rows)!);
+            Assert.Equal(before.Uploads, device.Residency.Uploads);
+            Assert.True(device.Residency.Hits > before.Hits);
+        }
+        // 13 query rows against 226 keys: the splitting backend cut every head's keys into parts (blocks cut across parts too).
+        Assert.Equal(heads, _splitting.LastSplitTiles);
+        Assert.Equal(0, _device.LastSplitTiles);
     }
 
     [Fact]
@@ -177,12 +200,13 @@ public sealed class IlgpuBackendTests : IDisposable
         // No GPU is needed to generate PTX, so CI catches a construct the CUDA backend cannot translate.
         using var context = Context.Create(builder => builder.Math(MathMode.Fast32BitOnly));
         using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_83, null);
-        var method = typeof(IlgpuAttentionBackend).Assembly.GetType("Search.GpuAttention.Ilgpu.AttentionKernel")!.GetMethod("Run")!;
-        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
-        var compiled = (PTXCompiledKernel)backend.Compile(entry, default);
+        var kernels = typeof(IlgpuAttentionBackend).Assembly.GetType("Search.GpuAttention.Ilgpu.AttentionKernel")!;
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernels.GetMethod("Run")!), default);
         // ILGPU 1.5.3 targets sm_80 code at most (no Hopper-only instructions); the driver compiles that PTX for sm_90.
         Assert.Contains(".target sm_80", compiled.PTXAssembly);
         Assert.Contains("bar.sync", compiled.PTXAssembly);
         Assert.Contains(".shared", compiled.PTXAssembly);
+        var combine = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernels.GetMethod("Combine")!), default);
+        Assert.Contains(".target sm_80", combine.PTXAssembly);
     }
 }
