@@ -6,12 +6,12 @@ internal sealed class AddedTokenSplitter(IReadOnlyList<AddedToken> tokens)
 {
     private readonly AddedToken[] _byLength = [.. tokens.Where(t => t.Content.Length > 0).OrderByDescending(t => t.Content.Length)];
 
-    /// <summary>Calls <paramref name="onText"/> for each stretch of plain text and <paramref name="onToken"/> for each added token, in order.</summary>
-    public void Split(string text, Action<string> onText, Action<AddedToken> onToken)
+    /// <summary>Calls <paramref name="onText"/> for each stretch of plain text (with its offset in <paramref name="text"/>) and <paramref name="onToken"/> for each added token, in order.</summary>
+    public void Split(string text, Action<string, int> onText, Action<AddedToken> onToken)
     {
         if (_byLength.Length == 0)
         {
-            onText(text);
+            onText(text, 0);
             return;
         }
         int last = 0, i = 0;
@@ -25,13 +25,13 @@ internal sealed class AddedTokenSplitter(IReadOnlyList<AddedToken> tokens)
             }
             int textEnd = i;
             if (hit.LeftStrip) while (textEnd > last && char.IsWhiteSpace(text[textEnd - 1])) textEnd--;
-            if (textEnd > last) onText(text[last..textEnd]);
+            if (textEnd > last) onText(text[last..textEnd], last);
             onToken(hit);
             i += hit.Content.Length;
             if (hit.RightStrip) while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
             last = i;
         }
-        if (last < text.Length) onText(text[last..]);
+        if (last < text.Length) onText(text[last..], last);
     }
 
     private AddedToken? Match(string text, int at)

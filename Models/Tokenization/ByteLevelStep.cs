@@ -6,10 +6,10 @@ namespace Search.Models.Tokenization;
 public sealed class ByteLevelStep(bool addPrefixSpace, bool useRegex) : PreTokenizerStep
 {
     /// <inheritdoc/>
-    public override List<string> Apply(List<string> pieces)
+    public override List<string> Apply(List<string> pieces, bool atStart)
     {
         if (addPrefixSpace && pieces.Count > 0 && !pieces[0].StartsWith(' ')) pieces[0] = " " + pieces[0];
-        if (useRegex) pieces = new RegexSplit(RegexSplit.Gpt2).Apply(pieces);
+        if (useRegex) pieces = new RegexSplit(RegexSplit.Gpt2).Apply(pieces, atStart);
         var result = new List<string>(pieces.Count);
         var sb = new StringBuilder();
         foreach (string piece in pieces)

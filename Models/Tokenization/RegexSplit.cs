@@ -11,7 +11,7 @@ public sealed class RegexSplit(Regex pattern) : PreTokenizerStep
         RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     /// <inheritdoc/>
-    public override List<string> Apply(List<string> pieces)
+    public override List<string> Apply(List<string> pieces, bool atStart)
     {
         var result = new List<string>();
         foreach (string piece in pieces)

@@ -59,7 +59,7 @@ public abstract class Tokenizer
     public int[] Encode(string text, bool addSpecialTokens = true, int? maxLength = null)
     {
         var content = new List<int>();
-        _splitter.Split(text, part => EncodeText(Normalizer is null ? part : Normalizer.Normalize(part), content),
+        _splitter.Split(text, (part, offset) => EncodeText(Normalizer is null ? part : Normalizer.Normalize(part), offset == 0, content),
             token => content.Add(token.Id));
         int? limit = maxLength ?? MaxLength;
         int specials = addSpecialTokens ? Template.Count : 0;
@@ -69,6 +69,6 @@ public abstract class Tokenizer
         return [.. Template.Prefix, .. content, .. Template.Suffix];
     }
 
-    /// <summary>Pre-tokenizes normalized text and appends the subword ids.</summary>
-    protected abstract void EncodeText(string normalized, List<int> ids);
+    /// <summary>Pre-tokenizes normalized text and appends the subword ids; <paramref name="atStart"/>: the text begins the input (no added token before it).</summary>
+    protected abstract void EncodeText(string normalized, bool atStart, List<int> ids);
 }

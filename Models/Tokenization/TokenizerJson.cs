@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace Search.Models.Tokenization;
 
-/// <summary>Loads a Hugging Face tokenizer.json (WordPiece or byte-level BPE models) into a <see cref="Tokenizer"/>.</summary>
+/// <summary>Loads a Hugging Face tokenizer.json (WordPiece, byte-level BPE or SentencePiece-style BPE models) into a <see cref="Tokenizer"/>.</summary>
 public static class TokenizerJson
 {
     /// <summary>Reads the file at <paramref name="path"/>.</summary>
@@ -38,11 +38,18 @@ public static class TokenizerJson
             "WordPiece" => new WordPieceTokenizer(vocab, Str(model, "unk_token") ?? "[UNK]", Str(model, "continuing_subword_prefix") ?? "##",
                 model.TryGetProperty("max_input_chars_per_word", out JsonElement mx) ? mx.GetInt32() : 100,
                 added, template, normalizer, maxLength) { PadId = padId },
-            "BPE" => new ByteLevelBpeTokenizer(vocab, ParseMerges(model.GetProperty("merges")), ParsePreTokenizer(Get(root, "pre_tokenizer")),
-                added, template, normalizer, model.TryGetProperty("ignore_merges", out JsonElement im) && im.ValueKind == JsonValueKind.True,
-                Str(model, "unk_token"), maxLength) { PadId = padId },
-            _ => throw new NotSupportedException($"tokenizer model type '{type}' (only WordPiece and byte-level BPE are supported)"),
+            "BPE" => ParseBpe(model, root, vocab, added, template, normalizer, maxLength, padId),
+            _ => throw new NotSupportedException($"tokenizer model type '{type}' (only WordPiece and BPE are supported)"),
         };
+    }
+
+    private static BpeTokenizer ParseBpe(JsonElement model, JsonElement root, Dictionary<string, int> vocab, List<AddedToken> added, SpecialTokenTemplate template,
+        TextNormalizer? normalizer, int? maxLength, int? padId)
+    {
+        if (Str(model, "continuing_subword_prefix") is { Length: > 0 } || Str(model, "end_of_word_suffix") is { Length: > 0 })
+            throw new NotSupportedException("BPE with a continuing-subword prefix or an end-of-word suffix");
+        return new BpeTokenizer(vocab, ParseMerges(model.GetProperty("merges")), ParsePreTokenizer(Get(root, "pre_tokenizer")), added, template, normalizer,
+            Flag(model, "ignore_merges", false), Str(model, "unk_token"), maxLength, Flag(model, "byte_fallback", false), Flag(model, "fuse_unk", false)) { PadId = padId };
     }
 
     private static JsonElement? Get(JsonElement e, string name) =>
@@ -97,6 +104,11 @@ public static class TokenizerJson
             case "NFKD": return new UnicodeFormNormalizer(NormalizationForm.FormKD);
             case "Sequence":
                 return new SequenceNormalizer([.. n.GetProperty("normalizers").EnumerateArray().Select(e => ParseNormalizer(e)).OfType<TextNormalizer>()]);
+            case "Prepend": return new PrependNormalizer(n.GetProperty("prepend").GetString()!);
+            case "Replace":
+                JsonElement what = n.GetProperty("pattern");
+                return new ReplaceNormalizer(Str(what, "String"), Str(what, "Regex") is string rx ? new Regex(rx, RegexOptions.CultureInvariant) : null,
+                    n.GetProperty("content").GetString()!);
             default: throw new NotSupportedException($"normalizer type '{type}'");
         }
     }
@@ -122,8 +134,22 @@ public static class TokenizerJson
             case "Sequence":
                 foreach (JsonElement s in p.GetProperty("pretokenizers").EnumerateArray()) steps.AddRange(ParsePreTokenizer(s));
                 break;
+            case "Metaspace":
+                string replacement = Str(p, "replacement") ?? "\u2581";
+                if (replacement.Length != 1) throw new NotSupportedException($"Metaspace replacement '{replacement}' (one character is supported)");
+                // Files before tokenizers 0.19 say add_prefix_space instead of prepend_scheme.
+                PrependScheme scheme = Str(p, "prepend_scheme") switch
+                {
+                    "always" => PrependScheme.Always,
+                    "first" => PrependScheme.First,
+                    "never" => PrependScheme.Never,
+                    null => Flag(p, "add_prefix_space", true) ? PrependScheme.Always : PrependScheme.Never,
+                    string other => throw new NotSupportedException($"Metaspace prepend_scheme '{other}'"),
+                };
+                steps.Add(new MetaspaceStep(replacement[0], scheme, Flag(p, "split", true)));
+                break;
             default:
-                throw new NotSupportedException($"pre-tokenizer type '{type}' with a BPE model (only byte-level BPE is supported)");
+                throw new NotSupportedException($"pre-tokenizer type '{type}' with a BPE model");
         }
         return steps;
     }

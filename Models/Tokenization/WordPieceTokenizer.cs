@@ -26,7 +26,7 @@ public sealed class WordPieceTokenizer : Tokenizer
     }
 
     /// <inheritdoc/>
-    protected override void EncodeText(string normalized, List<int> ids)
+    protected override void EncodeText(string normalized, bool atStart, List<int> ids)
     {
         int wordStart = -1;
         int i = 0;

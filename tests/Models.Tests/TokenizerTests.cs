@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Search.Models.Tokenization;
 
 namespace Search.Models.Tests;
@@ -19,9 +20,36 @@ public class TokenizerTests
     public void Byte_level_BPE_matches_the_reference_ids_for_every_test_string()
     {
         Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(FixtureData.LlamaDirectory, "tokenizer.json"));
-        Assert.IsType<ByteLevelBpeTokenizer>(tokenizer);
+        Assert.IsType<BpeTokenizer>(tokenizer);
         int[][] expected = FixtureData.IntLists(FixtureData.Tokens.GetProperty("llama"));
         for (int i = 0; i < Strings.Length; i++) Assert.True(expected[i].SequenceEqual(tokenizer.Encode(Strings[i])), $"string {i}: {Strings[i]}");
+    }
+
+    /// <summary>
+    /// tokenizer.json files in the layouts Mistral-v0.3 (Metaspace, byte fallback), Llama-2 (Prepend and Replace
+    /// normalizers) and Qwen2 (its split regex over byte-level BPE) ship, with the ids Hugging Face tokenizers gives
+    /// (tools/make_tokenizer_fixtures.py, run where that library is installed).
+    /// </summary>
+    [Theory]
+    [InlineData("metaspace")]
+    [InlineData("legacy")]
+    [InlineData("qwen2")]
+    public void BPE_layouts_of_real_checkpoints_match_hugging_face_tokenizers(string layout)
+    {
+        string directory = Path.Combine(FixtureData.Root, "tokenizers");
+        using var expected = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, "expected.json")));
+        string[] strings = [.. expected.RootElement.GetProperty("strings").EnumerateArray().Select(s => s.GetString()!)];
+        Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(directory, layout + ".json"));
+        var ids = expected.RootElement.GetProperty("ids").GetProperty(layout);
+        int[][] withSpecial = FixtureData.IntLists(ids.GetProperty("with_special"));
+        int[][] withoutSpecial = FixtureData.IntLists(ids.GetProperty("without_special"));
+        for (int i = 0; i < strings.Length; i++)
+        {
+            int[] actual = tokenizer.Encode(strings[i]);
+            Assert.True(withSpecial[i].SequenceEqual(actual), $"{layout} string {i} {JsonSerializer.Serialize(strings[i])}: expected [{string.Join(' ', withSpecial[i])}], got [{string.Join(' ', actual)}]");
+            actual = tokenizer.Encode(strings[i], addSpecialTokens: false);
+            Assert.True(withoutSpecial[i].SequenceEqual(actual), $"{layout} string {i} without specials: expected [{string.Join(' ', withoutSpecial[i])}], got [{string.Join(' ', actual)}]");
+        }
     }
 
     [Fact]

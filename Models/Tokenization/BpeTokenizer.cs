@@ -1,8 +1,15 @@
+using System.Buffers;
+using System.Text;
+
 namespace Search.Models.Tokenization;
 
-/// <summary>GPT-2/Llama-3/Qwen-style tokenizer: byte-level pre-tokenization, then BPE that repeatedly merges the
-/// lowest-ranked adjacent pair (every occurrence, left to right) until no listed merge applies.</summary>
-public sealed class ByteLevelBpeTokenizer : Tokenizer
+/// <summary>
+/// BPE as tokenizer.json describes it: GPT-2/Llama-3/Qwen-style over the byte alphabet of a ByteLevel pre-tokenizer, or
+/// SentencePiece-style (Llama-2, Mistral) over characters, where a character missing from the vocabulary falls back to
+/// its UTF-8 bytes as &lt;0xXX&gt; tokens. Merges repeatedly join the lowest-ranked adjacent pair (every occurrence,
+/// left to right) until no listed merge applies.
+/// </summary>
+public sealed class BpeTokenizer : Tokenizer
 {
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
@@ -10,11 +17,14 @@ public sealed class ByteLevelBpeTokenizer : Tokenizer
     private readonly IReadOnlyList<PreTokenizerStep> _preTokenizer;
     private readonly bool _ignoreMerges;
     private readonly int? _unkId;
+    private readonly int[]? _byteIds;
+    private readonly bool _fuseUnknown;
 
     /// <summary>Builds the tokenizer from a vocabulary, merges in rank order and the pipeline parts of tokenizer.json.</summary>
-    public ByteLevelBpeTokenizer(IReadOnlyDictionary<string, int> vocabulary, IReadOnlyList<(string Left, string Right)> merges,
+    public BpeTokenizer(IReadOnlyDictionary<string, int> vocabulary, IReadOnlyList<(string Left, string Right)> merges,
         IReadOnlyList<PreTokenizerStep> preTokenizer, IReadOnlyList<AddedToken> addedTokens, SpecialTokenTemplate template,
-        TextNormalizer? normalizer, bool ignoreMerges = false, string? unkToken = null, int? maxLength = null)
+        TextNormalizer? normalizer, bool ignoreMerges = false, string? unkToken = null, int? maxLength = null, bool byteFallback = false,
+        bool fuseUnknown = false)
         : base(vocabulary, addedTokens, template, normalizer, maxLength)
     {
         _vocab = new Dictionary<string, int>(vocabulary, StringComparer.Ordinal);
@@ -29,14 +39,22 @@ public sealed class ByteLevelBpeTokenizer : Tokenizer
         _preTokenizer = preTokenizer;
         _ignoreMerges = ignoreMerges;
         _unkId = unkToken is not null && _vocab.TryGetValue(unkToken, out int unk) ? unk : null;
+        _fuseUnknown = fuseUnknown;
+        if (byteFallback)
+        {
+            // Only a vocabulary with every byte token can fall back byte by byte; HF then uses the unknown token instead.
+            _byteIds = new int[256];
+            for (int b = 0; b < 256; b++)
+                _byteIds[b] = _vocab.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
+        }
     }
 
     /// <inheritdoc/>
-    protected override void EncodeText(string normalized, List<int> ids)
+    protected override void EncodeText(string normalized, bool atStart, List<int> ids)
     {
         if (normalized.Length == 0) return;
         List<string> pieces = [normalized];
-        foreach (PreTokenizerStep step in _preTokenizer) pieces = step.Apply(pieces);
+        foreach (PreTokenizerStep step in _preTokenizer) pieces = step.Apply(pieces, atStart);
         var symbols = new List<int>();
         foreach (string piece in pieces) EncodePiece(piece, symbols, ids);
     }
@@ -49,11 +67,33 @@ public sealed class ByteLevelBpeTokenizer : Tokenizer
             return;
         }
         symbols.Clear();
-        // byte-level pieces are single UTF-16 units from the byte alphabet, looked up without allocating strings
-        for (int i = 0; i < piece.Length; i++)
+        // One symbol per character (a byte-level piece's are single UTF-16 units of the byte alphabet), looked up
+        // without allocating strings.
+        Span<byte> utf8 = stackalloc byte[4];
+        for (int i = 0; i < piece.Length;)
         {
-            if (_lookup.TryGetValue(piece.AsSpan(i, 1), out int id)) symbols.Add(id);
-            else if (_unkId is int unk) symbols.Add(unk);
+            int width = char.IsHighSurrogate(piece[i]) && i + 1 < piece.Length && char.IsLowSurrogate(piece[i + 1]) ? 2 : 1;
+            var character = piece.AsSpan(i, width);
+            i += width;
+            if (_lookup.TryGetValue(character, out int id))
+            {
+                symbols.Add(id);
+                continue;
+            }
+            if (_byteIds is not null && Rune.DecodeFromUtf16(character, out Rune rune, out _) == OperationStatus.Done)
+            {
+                int count = rune.EncodeToUtf8(utf8);
+                bool all = true;
+                for (int b = 0; b < count; b++) all &= _byteIds[utf8[b]] >= 0;
+                if (all)
+                {
+                    for (int b = 0; b < count; b++) symbols.Add(_byteIds[utf8[b]]);
+                    continue;
+                }
+            }
+            if (_unkId is not int unk) continue;
+            if (_fuseUnknown && symbols.Count > 0 && symbols[^1] == unk) continue;
+            symbols.Add(unk);
         }
         while (symbols.Count > 1)
         {
