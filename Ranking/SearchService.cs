@@ -188,7 +188,7 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         double Get(string name) => c.TryGetValue(name, out double v) ? v : double.NaN;
         int Rank(string name) => c.TryGetValue(name, out double v) ? (int)v : 0;
         return new RankerCandidate(h.DocumentId, h.Ordinal, h.Score, hybridRank, Get("bm25"), Rank("bm25_rank"), Get("bm25_title"), Get("bm25_section"), Get("bm25_body"),
-            Get("dense"), Rank("dense_rank"), s.Text, title, s.SectionPath, s.Chapter?.Title, vector);
+            Get("dense"), Rank("dense_rank"), IndexedForms.Text(s), title, s.SectionPath, s.Chapter?.Title, vector);
     }
 
     /// <summary>The query's analysed terms with their idf in the generation's lexical index (BM25's idf).</summary>

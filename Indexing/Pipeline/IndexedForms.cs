@@ -1,6 +1,7 @@
 using Search.Indexing.Dense;
 using Search.Indexing.Lexical;
 using Search.Segmentation;
+using Search.Segmentation.Analysis;
 
 namespace Search.Indexing.Pipeline;
 
@@ -11,11 +12,15 @@ public static class IndexedForms
     public static string Place(Segment s) =>
         s.Chapter is null ? s.SectionPath : s.SectionPath.Length == 0 ? s.Chapter.Title : s.SectionPath + StructuralSegmenter.PathSeparator + s.Chapter.Title;
 
+    /// <summary>A segment's words as indexes and embedders read them: a transcript's without its transcriber's annotations.</summary>
+    public static string Text(Segment s) =>
+        s.Chapter is not null || s.Speaker is not null || s.StartSeconds is not null ? NonSpeechAnnotations.Strip(s.Text) : s.Text;
+
     /// <summary>The document as the lexical index takes it.</summary>
     public static IndexedDocument Lexical(ChangedDocument d)
     {
         var segments = new List<IndexedSegment>(d.Segments.Count);
-        foreach (var s in d.Segments) segments.Add(new IndexedSegment(s.Segment.Ordinal, Place(s.Segment), s.Segment.Text));
+        foreach (var s in d.Segments) segments.Add(new IndexedSegment(s.Segment.Ordinal, Place(s.Segment), Text(s.Segment)));
         return new IndexedDocument(d.Document.Id, d.Document.Title, segments);
     }
 
@@ -24,6 +29,6 @@ public static class IndexedForms
     {
         foreach (var d in documents)
             foreach (var s in d.Segments)
-                into.Add(new DenseSegment(d.Document.Id, s.Segment.Ordinal, d.Document.Title, Place(s.Segment), s.Segment.Text));
+                into.Add(new DenseSegment(d.Document.Id, s.Segment.Ordinal, d.Document.Title, Place(s.Segment), Text(s.Segment)));
     }
 }

@@ -66,7 +66,7 @@ public static class ChapterTitler
         foreach (var raw in utterance.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
             string w = Normalize(raw);
-            bool content = w.Length >= 3 && !StopWords.English.Contains(w) && !Filler.Contains(w) && !w.All(char.IsDigit);
+            bool content = !NonSpeechAnnotations.IsAnnotation(raw) && w.Length >= 3 && !StopWords.English.Contains(w) && !Filler.Contains(w) && !w.All(char.IsDigit);
             bool endsClause = raw.Length > 0 && ".,;:?!".Contains(raw[^1], StringComparison.Ordinal);
             if (content)
             {

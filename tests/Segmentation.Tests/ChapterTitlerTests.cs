@@ -48,4 +48,28 @@ public sealed class ChapterTitlerTests
         // A collection too small to say what is common changes nothing.
         Assert.Equal(ChapterTitler.Titles(Episode), ChapterTitler.Titles(Episode, new Collection(new() { ["sponsor"] = 30, ["acme"] = 30, ["mattress"] = 30 }, segments: 30)));
     }
+
+    [Fact]
+    public void A_transcribers_annotations_never_make_a_title()
+    {
+        // Meeting transcripts mark hesitations and noises in every other line; the chapter's topic is the remote's battery.
+        IReadOnlyList<IReadOnlyList<string>> meeting =
+        [
+            [
+                "So the {disfmarker} the battery {vocalsound} of the remote {disfmarker} lasts a year.",
+                "{vocalsound} The battery of the remote {disfmarker} is rechargeable {pause} now.",
+                "And the {disfmarker} battery {vocalsound} charger [laughter] sits on the table.",
+            ],
+            [
+                "The {disfmarker} budget {vocalsound} for the {disfmarker} casing is twelve euros.",
+                "{pause} Twelve euros {disfmarker} for the casing budget {vocalsound} then.",
+            ],
+        ];
+        var titles = ChapterTitler.Titles(meeting);
+        foreach (string title in titles)
+            foreach (string word in new[] { "disfmarker", "vocalsound", "pause", "laughter" })
+                Assert.DoesNotContain(word, title, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("battery", titles[0], StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("budget", titles[1], StringComparison.OrdinalIgnoreCase);
+    }
 }
