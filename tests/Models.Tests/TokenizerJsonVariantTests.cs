@@ -58,8 +58,10 @@ public class TokenizerJsonVariantTests
     public void Unsupported_models_and_pre_tokenizers_are_named()
     {
         JsonNode json = Fixture(FixtureData.LlamaDirectory);
-        json["pre_tokenizer"] = JsonNode.Parse("""{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first"}""");
-        Assert.Contains("Metaspace", Assert.Throws<NotSupportedException>(() => Load(json)).Message);
+        json["pre_tokenizer"] = JsonNode.Parse("""{"type": "Punctuation", "behavior": "Isolated"}""");
+        Assert.Contains("Punctuation", Assert.Throws<NotSupportedException>(() => Load(json)).Message);
+        json["pre_tokenizer"] = JsonNode.Parse("""{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "sometimes"}""");
+        Assert.Contains("sometimes", Assert.Throws<NotSupportedException>(() => Load(json)).Message);
         JsonNode bert = Fixture(FixtureData.BertDirectory);
         bert["pre_tokenizer"] = JsonNode.Parse("""{"type": "Whitespace"}""");
         Assert.Contains("Whitespace", Assert.Throws<NotSupportedException>(() => Load(bert)).Message);
