@@ -100,11 +100,25 @@ public static class EngineSettings
         return choice == AttentionDeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
     }
 
-    private static InContextRankerOptions InContextRanker(CliArguments a) => new()
+    private static InContextRankerOptions InContextRanker(CliArguments a)
+    {
+        var options = InContextRankerFlags(a);
+        if (options.Prompt == RankerPrompt.BlockRank && options.Positions != PassagePositions.Shared)
+            throw new UsageException("--ranker-prompt blockrank puts every passage right after the instruction: it needs --ranker-positions shared");
+        return options;
+    }
+
+    private static InContextRankerOptions InContextRankerFlags(CliArguments a) => new()
     {
         Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
         Depth = a.GetInt("ranker-depth", 30, 1, 1000),
         Calibrate = a.Flag("ranker-calibrate"),
+        Prompt = (a.Get("ranker-prompt") ?? "reusable") switch
+        {
+            "reusable" => RankerPrompt.Reusable,
+            "blockrank" => RankerPrompt.BlockRank,
+            var other => throw new UsageException($"--ranker-prompt must be reusable or blockrank, not '{other}'"),
+        },
         Positions = (a.Get("ranker-positions") ?? "shared") switch
         {
             "shared" => PassagePositions.Shared,

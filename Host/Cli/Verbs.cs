@@ -74,6 +74,9 @@ public static class Verbs
           --ranker-model DIR   or in-context ranking with a decoder (Llama, Mistral, Qwen2/3 directory; env SEARCH_RANKER_MODEL):
                                --ranker-layer N (attention read; default two thirds up) --ranker-depth 30
                                --ranker-calibrate (ICR: subtract a content-free query's masses; for plain instruct models)
+                               --ranker-prompt reusable|blockrank (passages worded once for every query, or BlockRank's
+                               own prompt in the model's chat template, for a BlockRank-trained model; then passage K/V
+                               are the query's own and --ranker-positions must be shared)
                                --ranker-readout blockrank|mass (BlockRank's answer-position readout, or all rows' mass)
                                --ranker-positions shared|assembled (every passage right after the instruction and the
                                query at 16,384, as BlockRank; or end to end, re-encoded by RoPE, as Block-Attention)

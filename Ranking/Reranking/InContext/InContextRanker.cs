@@ -5,6 +5,7 @@ using System.Text;
 using Search.GpuAttention;
 using Search.GpuAttention.Caching;
 using Search.Models;
+using Search.Models.Llama;
 
 namespace Search.Ranking.Reranking.InContext;
 
@@ -21,7 +22,8 @@ public sealed class InContextRanker : IRanker
     private const string InstructionBlock = "instruction";
     private readonly TextDecoder _model;
     private readonly InContextRankerOptions _options;
-    private readonly PassageKv _instruction;
+    private readonly PassageKv? _instruction;
+    private readonly ChatTemplate _chat;
     private readonly byte[] _fingerprint;
 
     /// <summary>
@@ -39,14 +41,20 @@ public sealed class InContextRanker : IRanker
             throw new ArgumentOutOfRangeException(nameof(options), $"the ranker layer {Layer} is not one of the model's {layers} layers (0 to {layers - 1})");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Depth, 1, nameof(options));
         Name = $"in-context {modelName} (layer {Layer}{(options.Calibrate ? ", calibrated" : "")})";
-        var cache = new BlockKvCache();
-        model.Decoder.CacheBlockForScoring(cache, InstructionBlock, model.Tokenizer.Encode(options.Instruction), [], Layer);
-        _instruction = PassageKv.From(cache, InstructionBlock);
-        if (options.Positions == PassagePositions.Shared && _instruction.Layers[0].Tokens + options.MaxPassageTokens > options.QueryPosition)
-            throw new ArgumentOutOfRangeException(nameof(options), $"the query position {options.QueryPosition} leaves no room for the instruction and a passage of {options.MaxPassageTokens} tokens before it");
+        if (options.Prompt == RankerPrompt.BlockRank && options.Positions != PassagePositions.Shared)
+            throw new ArgumentException("BlockRank's prompt puts every passage right after the instruction: it needs shared positions", nameof(options));
+        var config = model.Decoder.Config;
+        _chat = ChatTemplate.For(config.ModelType, model.Tokenizer,
+            config.BosTokenId is { ValueKind: System.Text.Json.JsonValueKind.Number } bos ? bos.GetInt32() : null);
+        if (options.Prompt == RankerPrompt.Reusable)
+        {
+            _instruction = EncodeInstruction(model.Tokenizer.Encode(options.Instruction));
+            if (options.Positions == PassagePositions.Shared && _instruction.Layers[0].Tokens + options.MaxPassageTokens > options.QueryPosition)
+                throw new ArgumentOutOfRangeException(nameof(options), $"the query position {options.QueryPosition} leaves no room for the instruction and a passage of {options.MaxPassageTokens} tokens before it");
+        }
         // A passage's K/V depend on the weights, the instruction before it, the layers kept and their precision.
         // Where passages are truncated changes their K/V too, and the file tier outlives a change of that option.
-        _fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u0001', modelName, options.Instruction,
+        _fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u0001', modelName, options.Prompt.ToString(), options.Instruction,
             Layer.ToString(CultureInfo.InvariantCulture), model.Decoder.CachePrecision.ToString(), weightsFingerprint,
             options.MaxPassageTokens.ToString(CultureInfo.InvariantCulture))));
     }
@@ -101,29 +109,21 @@ public sealed class InContextRanker : IRanker
     {
         if (candidates.Count == 0) return ValueTask.FromResult(Array.Empty<double>());
         var texts = new string[candidates.Count];
-        for (int i = 0; i < texts.Length; i++) texts[i] = PassageText(candidates[i]);
+        for (int i = 0; i < texts.Length; i++) texts[i] = _options.Prompt == RankerPrompt.BlockRank ? BlockRankContent(candidates[i]) : PassageText(candidates[i]);
         // On the pool, so the caller's time limit takes effect while the model runs (the work itself stops at the next passage).
         return new ValueTask<double[]>(Task.Run(() => Score(query.Text, texts, ct), ct));
     }
 
-    /// <summary>Scores passages given as text for <paramref name="query"/> (higher first), in their order.</summary>
+    /// <summary>
+    /// Scores passages given as text for <paramref name="query"/> (higher first), in their order: with the reusable
+    /// prompt, passage blocks as <see cref="PassageText"/> words them; with BlockRank's, each passage's content.
+    /// </summary>
     public double[] Score(string query, IReadOnlyList<string> passages, CancellationToken ct = default)
     {
-        var assembly = new BlockKvCache();
-        _instruction.AddTo(assembly, InstructionBlock);
-        var context = new string[passages.Count + 1];
-        context[0] = InstructionBlock;
-        for (int i = 0; i < passages.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            string block = BlockName(i);
-            Passage(passages[i]).AddTo(assembly, block);
-            context[i + 1] = block;
-        }
-        double[] scores = Masses(assembly, context, query);
+        double[] scores = Masses(query, passages, ct);
         if (_options.Calibrate)
         {
-            double[] contentFree = Masses(assembly, context, ContentFreeQuery);
+            double[] contentFree = Masses(ContentFreeQuery, passages, ct);
             for (int i = 0; i < scores.Length; i++) scores[i] -= contentFree[i];
         }
         return scores;
@@ -132,16 +132,77 @@ public sealed class InContextRanker : IRanker
     /// <summary>The query ICR calibrates with.</summary>
     public const string ContentFreeQuery = "N/A";
 
+    /// <summary>BlockRank's instruction (its code's wording), before the query and the documents.</summary>
+    public const string BlockRankInstruction = "You will be given a query and a list of documents. Each document will be formatted as ID: <id> | CONTENT: <content> | " +
+        "END ID: <id>. You need to read carefully and understand all of them and your goal is to find all document(s) from the list that can help answer the query.";
+
+    /// <summary>
+    /// The context's blocks as tokens for <paramref name="query"/> and <paramref name="passages"/>: the instruction
+    /// (null with the reusable prompt, whose instruction is encoded once), each passage block (cut to
+    /// <see cref="InContextRankerOptions.MaxPassageTokens"/>) and the query block.
+    /// </summary>
+    public BlockRankPrompt Tokens(string query, IReadOnlyList<string> passages)
+    {
+        var (instruction, texts, queryTokens) = Wording(query, passages);
+        var documents = new int[texts.Length][];
+        for (int i = 0; i < texts.Length; i++) documents[i] = _model.Tokenizer.Encode(texts[i], addSpecialTokens: false, maxLength: _options.MaxPassageTokens);
+        return new BlockRankPrompt(instruction ?? _model.Tokenizer.Encode(_options.Instruction), documents, queryTokens);
+    }
+
+    // The prompt's words: BlockRank's (the query in the instruction, numbered documents, the chat template, the answer's
+    // "[" tokenized on its own as BlockRank's code does) or the reusable one's.
+    private (int[]? Instruction, string[] Passages, int[] Query) Wording(string query, IReadOnlyList<string> passages)
+    {
+        var tokenizer = _model.Tokenizer;
+        var texts = new string[passages.Count];
+        if (_options.Prompt == RankerPrompt.Reusable)
+        {
+            for (int i = 0; i < texts.Length; i++) texts[i] = passages[i];
+            return (null, texts, tokenizer.Encode(string.Format(CultureInfo.InvariantCulture, _options.QueryTemplate, query), addSpecialTokens: false));
+        }
+        int[] instruction = tokenizer.Encode(_chat.UserPrefix + BlockRankInstruction + "\nQuery: " + query + "\n\nDocuments:", addSpecialTokens: false);
+        for (int i = 0; i < texts.Length; i++) texts[i] = string.Create(CultureInfo.InvariantCulture, $"\nID: {i} | CONTENT: {passages[i]} | END ID: {i}");
+        int[] queryTokens = [.. tokenizer.Encode("\n\n====== Now let's start! ======\nWhich document is most relevant to answer the query? Print out the ID of the document.\nQuery: " +
+            query + "\nThe following document(s) can help answer the query:" + _chat.UserSuffix + _chat.AnswerPrefix, addSpecialTokens: false),
+            .. tokenizer.Encode("[", addSpecialTokens: false)];
+        return (instruction, texts, queryTokens);
+    }
+
     // The passages' scores read from the query block's attention at the scoring layer (block columns: the instruction,
     // the passages in order, then the query itself).
-    private double[] Masses(BlockKvCache assembly, string[] context, string query)
+    private double[] Masses(string query, IReadOnlyList<string> passages, CancellationToken ct)
     {
-        int[] tokens = _model.Tokenizer.Encode(string.Format(CultureInfo.InvariantCulture, _options.QueryTemplate, query), addSpecialTokens: false);
-        BlockMasses masses = _model.Decoder.ScoreCached(assembly, context, tokens, Layer,
+        var (instructionTokens, texts, queryTokens) = Wording(query, passages);
+        PassageKv instruction = _instruction!;
+        byte[]? salt = null;
+        if (instructionTokens is not null)
+        {
+            // The query is part of BlockRank's instruction, so the instruction and every passage after it are this query's.
+            instruction = EncodeInstruction(instructionTokens);
+            salt = SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(instructionTokens.AsSpan()));
+        }
+        var assembly = new BlockKvCache();
+        instruction.AddTo(assembly, InstructionBlock);
+        var context = new string[texts.Length + 1];
+        context[0] = InstructionBlock;
+        for (int i = 0; i < texts.Length; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            string block = BlockName(i);
+            Passage(texts[i], instruction, salt).AddTo(assembly, block);
+            context[i + 1] = block;
+        }
+        BlockMasses masses = _model.Decoder.ScoreCached(assembly, context, queryTokens, Layer,
             _options.Positions == PassagePositions.Shared ? _options.QueryPosition : null);
-        int passages = context.Length - 1;
-        if (_options.Readout == RankerReadout.Mass) return masses.TotalPerBlock().AsSpan(1, passages).ToArray();
-        return BlockRankReadout(masses, passages);
+        if (_options.Readout == RankerReadout.Mass) return masses.TotalPerBlock().AsSpan(1, texts.Length).ToArray();
+        return BlockRankReadout(masses, texts.Length);
+    }
+
+    private PassageKv EncodeInstruction(int[] tokens)
+    {
+        var cache = new BlockKvCache();
+        _model.Decoder.CacheBlockForScoring(cache, InstructionBlock, tokens, [], Layer);
+        return PassageKv.From(cache, InstructionBlock);
     }
 
     /// <summary>
@@ -169,27 +230,30 @@ public sealed class InContextRanker : IRanker
     }
 
     // A miss encodes the passage in the query that needed it: the store is filled on first use, never in a batch.
-    private PassageKv Passage(string text)
+    private PassageKv Passage(string text, PassageKv instruction, byte[]? salt)
     {
-        string key = Key(text);
+        string key = Key(text, salt);
         if (Store.TryGet(key, out var cached)) return cached;
         int[] tokens = _model.Tokenizer.Encode(text, addSpecialTokens: false, maxLength: _options.MaxPassageTokens);
         var cache = new BlockKvCache();
-        _instruction.AddTo(cache, InstructionBlock);
+        instruction.AddTo(cache, InstructionBlock);
         _model.Decoder.CacheBlockForScoring(cache, "passage", tokens, [InstructionBlock], Layer);
         var entry = PassageKv.From(cache, "passage");
         Store.Put(key, entry);
         return entry;
     }
 
-    private string Key(string text)
+    // The passage's text under the ranker's fingerprint and, when the instruction depends on the query, that instruction's hash.
+    private string Key(string text, byte[]? salt)
     {
-        int length = _fingerprint.Length + Encoding.UTF8.GetMaxByteCount(text.Length);
+        int prefix = _fingerprint.Length + (salt?.Length ?? 0);
+        int length = prefix + Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             _fingerprint.CopyTo(buffer, 0);
-            int written = _fingerprint.Length + Encoding.UTF8.GetBytes(text, buffer.AsSpan(_fingerprint.Length));
+            salt?.CopyTo(buffer, _fingerprint.Length);
+            int written = prefix + Encoding.UTF8.GetBytes(text, buffer.AsSpan(prefix));
             Span<byte> digest = stackalloc byte[32];
             SHA256.HashData(buffer.AsSpan(0, written), digest);
             return Convert.ToHexStringLower(digest);
@@ -205,7 +269,10 @@ public sealed class InContextRanker : IRanker
 
     private static string BlockName(int i) => i < BlockNames.Length ? BlockNames[i] : "p" + i.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>A passage block as the model reads it: a line saying where it sits, then its text.</summary>
+    /// <summary>A passage's content in BlockRank's prompt: its title and text, as BlockRank's code joins them.</summary>
+    public static string BlockRankContent(RankerCandidate c) => (c.Title + " " + c.Text).Trim();
+
+    /// <summary>A passage block of the reusable prompt as the model reads it: a line saying where it sits, then its text.</summary>
     public static string PassageText(RankerCandidate c)
     {
         var where = new StringBuilder("\n[").Append(c.Title);

@@ -30,13 +30,34 @@ public enum PassagePositions
     Assembled,
 }
 
+/// <summary>How the ranker's context is worded.</summary>
+public enum RankerPrompt
+{
+    /// <summary>
+    /// An instruction without the query and unnumbered passages (<see cref="InContextRankerOptions.Instruction"/> and
+    /// <see cref="InContextRankerOptions.QueryTemplate"/>): a passage's keys and values serve every later query.
+    /// </summary>
+    Reusable,
+
+    /// <summary>
+    /// BlockRank's published prompt, word for word, in the model's chat template: the query inside the instruction,
+    /// passages as "ID: i | CONTENT: title text | END ID: i", the query block ending at the answer's "[" (tokenized on
+    /// its own, as BlockRank's code does). What a BlockRank-trained model expects; since a passage's keys and values
+    /// then depend on the query and its number, the store serves only a repeated query.
+    /// </summary>
+    BlockRank,
+}
+
 /// <summary>How an <see cref="InContextRanker"/> builds its context and where it reads attention.</summary>
 public sealed record InContextRankerOptions
 {
-    /// <summary>The instruction block, encoded once; every passage is encoded right after it.</summary>
+    /// <summary>How the context is worded; <see cref="RankerPrompt.BlockRank"/> needs <see cref="PassagePositions.Shared"/>.</summary>
+    public RankerPrompt Prompt { get; init; } = RankerPrompt.Reusable;
+
+    /// <summary>The instruction block of the reusable prompt, encoded once; every passage is encoded right after it.</summary>
     public string Instruction { get; init; } = "Rank the passages below by how well each answers the query that follows them.\nPassages:";
 
-    /// <summary>The query block around the query text ({0}); it ends at the answer position BlockRank reads ("[").</summary>
+    /// <summary>The reusable prompt's query block around the query text ({0}); it ends at the answer position BlockRank reads ("[").</summary>
     public string QueryTemplate { get; init; } = "\nWhich passage is most relevant to answer the query? Print out its number.\nQuery: {0}\nThe following passage can help answer the query: [";
 
     /// <summary>Where passages sit in a query's context.</summary>
@@ -61,7 +82,7 @@ public sealed record InContextRankerOptions
     /// <summary>Hybrid candidates re-scored per query.</summary>
     public int Depth { get; init; } = 30;
 
-    /// <summary>Tokens of a passage block at most (its title line first, then its text).</summary>
+    /// <summary>Tokens of a passage block at most (its title first, then its text; cut at the end, as BlockRank's code cuts blocks).</summary>
     public int MaxPassageTokens { get; init; } = 256;
 
     /// <summary>How passage keys and values are stored (fp16 halves the bytes; see the README for its effect on masses).</summary>

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Search.GpuAttention;
+using Search.Ranking.Reranking.InContext;
+using Search.TestSupport;
+
+namespace Search.Ranking.Tests;
+
+/// <summary>
+/// BlockRank's prompt and scoring against Hugging Face's own Mistral and Qwen2 models (tools/make_blockrank_fixtures.py:
+/// random weights, float64, eager attention under BlockRank's mask and position ids, BlockRank's readout): the same
+/// tokens in every block, the same scores at every layer with the passage-KV store cold and warm, the same ranking with
+/// fp16 passage states.
+/// </summary>
+public class BlockRankExactnessTests
+{
+    private const double Tolerance = 1e-4;
+    private static readonly string Fixtures = Path.Combine(RepoPaths.Root, "tests", "Models.Tests", "Fixtures");
+    private static readonly Lazy<JsonElement> Reference = new(() => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Fixtures, "blockrank.json"))).RootElement);
+
+    private static InContextRanker Ranker(string family, int layer, KvPrecision precision) =>
+        InContextRanker.Load(Path.Combine(Fixtures, "tiny-" + family),
+            new InContextRankerOptions
+            {
+                Prompt = RankerPrompt.BlockRank, Layer = layer, Precision = precision, Readout = RankerReadout.BlockRank, Positions = PassagePositions.Shared,
+                QueryPosition = Reference.Value.GetProperty("query_position").GetInt32(), MaxPassageTokens = Reference.Value.GetProperty("max_document_tokens").GetInt32(),
+            },
+            new PassageKvStore(new PassageKvStoreOptions()));
+
+    private static (string Query, string[] Passages) Inputs() =>
+        (Reference.Value.GetProperty("query").GetString()!, [.. Reference.Value.GetProperty("passages").EnumerateArray().Select(p => p.GetString()!)]);
+
+    private static int[] Ranking(double[] scores) => [.. Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i])];
+
+    [Theory]
+    [InlineData("mistral")]
+    [InlineData("qwen2")]
+    public void The_prompt_is_tokenized_block_by_block_as_block_ranks_code_does(string family)
+    {
+        var (query, passages) = Inputs();
+        var prompt = Ranker(family, 1, KvPrecision.Float32).Tokens(query, passages);
+        var blocks = Reference.Value.GetProperty("models").GetProperty(family).GetProperty("blocks").EnumerateArray()
+            .Select(b => b.EnumerateArray().Select(t => t.GetInt32()).ToArray()).ToArray();
+        Assert.Equal(blocks[0], prompt.Instruction);
+        for (int i = 0; i < passages.Length; i++) Assert.Equal(blocks[i + 1], prompt.Documents[i]);
+        Assert.Equal(blocks[^1], prompt.Query);
+    }
+
+    [Theory]
+    [InlineData("mistral", 0)]
+    [InlineData("mistral", 1)]
+    [InlineData("qwen2", 0)]
+    [InlineData("qwen2", 1)]
+    public void Scores_match_hugging_face_cold_and_warm_and_fp16_keeps_the_ranking(string family, int layer)
+    {
+        var (query, passages) = Inputs();
+        double[] expected = [.. Reference.Value.GetProperty("models").GetProperty(family).GetProperty("scores_per_layer")[layer].EnumerateArray().Select(x => x.GetDouble())];
+        var ranker = Ranker(family, layer, KvPrecision.Float32);
+        double[] cold = ranker.Score(query, passages);
+        Assert.Equal(0, ranker.Store.Stats().Hits);
+        double[] warm = ranker.Score(query, passages);
+        Assert.Equal(passages.Length, ranker.Store.Stats().Hits);
+        for (int i = 0; i < passages.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - cold[i]) <= Tolerance, $"passage {i}: Hugging Face {expected[i]}, cold {cold[i]}");
+            Assert.True(Math.Abs(cold[i] - warm[i]) <= Tolerance, $"passage {i}: cold {cold[i]}, warm {warm[i]}");
+        }
+        Assert.Equal(Ranking(expected), Ranking(cold));
+        Assert.Equal(Ranking(expected), Ranking(Ranker(family, layer, KvPrecision.Float16).Score(query, passages)));
+
+        // Another query gets its own instruction, so BlockRank's passage states are not reused for it.
+        ranker.Score("bees in winter", passages);
+        Assert.Equal(passages.Length, ranker.Store.Stats().Hits);
+    }
+}
