@@ -17,14 +17,14 @@ public class BlockRankExactnessTests
     private static readonly string Fixtures = Path.Combine(RepoPaths.Root, "tests", "Models.Tests", "Fixtures");
     private static readonly Lazy<JsonElement> Reference = new(() => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Fixtures, "blockrank.json"))).RootElement);
 
-    private static InContextRanker Ranker(string family, int layer, KvPrecision precision) =>
+    private static InContextRanker Ranker(string family, int layer, KvPrecision precision, IAttentionBackend? attention = null) =>
         InContextRanker.Load(Path.Combine(Fixtures, "tiny-" + family),
             new InContextRankerOptions
             {
                 Prompt = RankerPrompt.BlockRank, Layer = layer, Precision = precision, Readout = RankerReadout.BlockRank, Positions = PassagePositions.Shared,
                 QueryPosition = Reference.Value.GetProperty("query_position").GetInt32(), MaxPassageTokens = Reference.Value.GetProperty("max_document_tokens").GetInt32(),
             },
-            new PassageKvStore(new PassageKvStoreOptions()));
+            new PassageKvStore(new PassageKvStoreOptions()), attention);
 
     private static (string Query, string[] Passages) Inputs() =>
         (Reference.Value.GetProperty("query").GetString()!, [.. Reference.Value.GetProperty("passages").EnumerateArray().Select(p => p.GetString()!)]);
@@ -70,5 +70,20 @@ public class BlockRankExactnessTests
         // Another query gets its own instruction, so BlockRank's passage states are not reused for it.
         ranker.Score("bees in winter", passages);
         Assert.Equal(passages.Length, ranker.Store.Stats().Hits);
+    }
+
+    [Theory]
+    [InlineData("mistral")]
+    [InlineData("qwen2")]
+    public void On_the_ilgpu_kernel_the_scores_match_hugging_face_too(string family)
+    {
+        var (query, passages) = Inputs();
+        double[] expected = [.. Reference.Value.GetProperty("models").GetProperty(family).GetProperty("scores_per_layer")[1].EnumerateArray().Select(x => x.GetDouble())];
+        using var device = Search.GpuAttention.Ilgpu.IlgpuAttentionBackend.CreateCpuSimulator();
+        var ranker = Ranker(family, 1, KvPrecision.Float32, device);
+        Assert.StartsWith("ilgpu-", ranker.Attention, StringComparison.Ordinal);
+        double[] scores = ranker.Score(query, passages);
+        for (int i = 0; i < passages.Length; i++)
+            Assert.True(Math.Abs(expected[i] - scores[i]) <= Tolerance, $"passage {i}: Hugging Face {expected[i]}, ILGPU kernel {scores[i]}");
     }
 }
