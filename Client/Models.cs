@@ -27,9 +27,12 @@ public sealed record WriteResult(string Outcome, Document Document, long Sequenc
 /// <summary>A transcript chapter a hit lies in.</summary>
 public sealed record Chapter(int Ordinal, string Title, double? StartSeconds, double? EndSeconds);
 
-/// <summary>One hit: the passage, where it sits, and its score components.</summary>
+/// <summary>The stretch of a hit's text that answers the query: character offsets into the text, end exclusive.</summary>
+public sealed record AnswerSpan(int Start, int End);
+
+/// <summary>One hit: the passage, where it sits, its score components, and the part of it that answers.</summary>
 public sealed record SearchHit(int Rank, string DocumentId, string Title, int Segment, string Text, string SectionPath, double? StartSeconds,
-    double? EndSeconds, string? Speaker, double Score, IReadOnlyDictionary<string, double> Components, Chapter? Chapter);
+    double? EndSeconds, string? Speaker, double Score, IReadOnlyDictionary<string, double> Components, Chapter? Chapter, AnswerSpan? Answer = null);
 
 /// <summary>What a search read: the generation, the store's latest change, and how far the lexical and dense stages had got.</summary>
 public sealed record SearchIndex(int Generation, long LatestChange, long Lexical, long Dense);

@@ -31,7 +31,7 @@ public static class SearchModes
     public static readonly IReadOnlyList<string> All = [Bm25, Dense, Situated, Hybrid, Ranked];
 }
 
-/// <summary>One search result: the passage, where it sits, and how it scored.</summary>
+/// <summary>One search result: the passage, where it sits, how it scored, and the stretch of it that answers (<see cref="Answers.AnswerFinder"/>).</summary>
 public sealed record SearchHit(
     int Rank,
     string DocumentId,
@@ -44,7 +44,8 @@ public sealed record SearchHit(
     string? Speaker,
     double Score,
     IReadOnlyDictionary<string, double> Components,
-    Chapter? Chapter = null);
+    Chapter? Chapter = null,
+    Answers.AnswerSpan? Answer = null);
 
 /// <summary>
 /// How current the index a search read was: the generation, the store's latest change, and the change sequence

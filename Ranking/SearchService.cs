@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Search.Indexing.Lexical;
 using Search.Indexing.Pipeline;
 using Search.Indexing.Storage;
+using Search.Ranking.Answers;
 using Search.Ranking.Hybrid;
 using Search.Ranking.Reranking;
 using Search.Segmentation.Analysis;
@@ -45,12 +46,14 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
             var segments = new Dictionary<(long, int), StoredSegment>(ranked.Count);
             foreach (var s in await store.GetSegmentsAsync(keys, ct)) segments[(s.DocumentId, s.Segment.Ordinal)] = s;
             var result = new List<SearchHit>(ranked.Count);
+            var answers = new AnswerFinder(RankerQueryFor(generation, request.Query).TermIdf);
             foreach (var h in ranked)
             {
                 // A document replaced between retrieval and this read is skipped rather than shown with the wrong passage.
                 if (!segments.TryGetValue((h.DocumentId, h.Ordinal), out var stored) || !generation.Documents.TryGet(h.DocumentId, out var doc)) continue;
                 var s = stored.Segment;
-                result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, h.Components, s.Chapter));
+                result.Add(new SearchHit(result.Count + 1, doc.ExternalId, doc.Title, s.Ordinal, s.Text, s.SectionPath, s.StartSeconds, s.EndSeconds, s.Speaker, h.Score, h.Components, s.Chapter,
+                    answers.Find(s.Text)));
             }
             var freshness = new IndexFreshness(generation.Id, await store.GetLastChangeAsync(collection, ct), generation.LexicalSequence, generation.DenseSequence);
             return new SearchResponse(request.Query, request.Mode, result, clock.Elapsed.TotalMilliseconds, freshness, warnings);

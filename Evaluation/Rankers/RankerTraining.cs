@@ -85,7 +85,7 @@ public static class RankerTraining
             var labels = new double[candidates.Count];
             for (int i = 0; i < labels.Length; i++)
             {
-                if (ids[i] != judged.Document || !turnsOf.TryGetValue((ids[i], candidates[i].Ordinal), out var turns)) continue;
+                if (ids[i] != judged.Document || !turnsOf.TryGetSegment(ids[i], candidates[i].Ordinal, out var turns)) continue;
                 foreach (var (first, last) in judged.Spans)
                     if (turns.First <= last && first <= turns.Last) labels[i] = 1;
             }

@@ -7,13 +7,15 @@ using Search.Segmentation;
 namespace Search.Evaluation.Spans;
 
 /// <summary>The result of a span evaluation.</summary>
-public sealed record SpanEvaluationReport(SpanMetricValues Metrics, int Documents, int Segments, double IndexSeconds, double EmbedSeconds, QueryLatencies Latencies, string Mode,
+/// <param name="Metrics">Of the hits as the product points to them: each hit's answering turns (its whole segment when it has no answer span).</param>
+/// <param name="SegmentMetrics">Of the hits as whole segments.</param>
+public sealed record SpanEvaluationReport(SpanMetricValues Metrics, SpanMetricValues SegmentMetrics, int Documents, int Segments, double IndexSeconds, double EmbedSeconds, QueryLatencies Latencies, string Mode,
     string Embedder);
 
 /// <summary>
 /// <c>./search eval-spans</c>: ingests meeting transcripts (documents.jsonl with speaker turns) through
 /// the real ingestion path and segmenter, answers every query (queries.jsonl) with the top 10 segments
-/// of the whole collection, maps each segment back to the turns it covers, writes the run
+/// of the whole collection, maps each hit's answer span (else the whole segment) back to the turns it covers, writes the run
 /// (<c>{"query", "hits": [{"doc", "first_turn", "last_turn", "score"}]}</c> a line) and scores it against
 /// qrels.jsonl as the shared span scorer does.
 /// </summary>
@@ -41,6 +43,7 @@ public static class SpanEvaluator
 
         var qrels = ReadQrels(qrelsPath);
         var run = new Dictionary<string, List<SpanHit>>();
+        var segmentRun = new Dictionary<string, List<SpanHit>>();
         var latencies = new QueryLatencies();
         var judged = new List<(string, string)>();
         await using (var writer = new StreamWriter(runPath))
@@ -61,10 +64,18 @@ public static class SpanEvaluator
                     await engine.Search.SearchAsync(collection, new SearchRequest(text, K: 10, Mode: mode), ct);
                     latencies.FirstRepeated = again.Elapsed.TotalMilliseconds;
                 }
+                // The run holds what the product points to: the answering turns of each hit, else the whole segment.
                 var hits = new List<SpanHit>();
+                var whole = new List<SpanHit>();
                 foreach (var h in response.Hits)
-                    if (turnsOf.TryGetValue((h.DocumentId, h.Segment), out var t)) hits.Add(new SpanHit(h.DocumentId, t.First, t.Last, h.Score));
+                {
+                    if (!turnsOf.TryGetSegment(h.DocumentId, h.Segment, out var t)) continue;
+                    whole.Add(new SpanHit(h.DocumentId, t.First, t.Last, h.Score));
+                    if (h.Answer is { } answer) t = turnsOf.Answer(h.DocumentId, h.Segment, answer);
+                    hits.Add(new SpanHit(h.DocumentId, t.First, t.Last, h.Score));
+                }
                 run[qid] = hits;
+                segmentRun[qid] = whole;
                 writer.Write(JsonSerializer.Serialize(new
                 {
                     query = qid,
@@ -74,8 +85,8 @@ public static class SpanEvaluator
             }
         }
         if (dumpDirectory is not null)
-            await CandidateDump.WriteAsync(engine, collection, judged, (doc, ordinal) => turnsOf.TryGetValue((doc, ordinal), out var t) ? t : null, dumpDirectory, ct);
-        return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), documents, segments, indexSeconds, embedSeconds, latencies, mode, embedder);
+            await CandidateDump.WriteAsync(engine, collection, judged, (doc, ordinal) => turnsOf.TryGetSegment(doc, ordinal, out var t) ? t : null, dumpDirectory, ct);
+        return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), SpanMetrics.Evaluate(qrels, segmentRun), documents, segments, indexSeconds, embedSeconds, latencies, mode, embedder);
     }
 
     /// <summary>The product path once, on a throwaway collection of the first meetings, before anything is timed (see <see cref="ScratchEngine.WarmUpAsync"/>).</summary>
@@ -113,6 +124,11 @@ public static class SpanEvaluator
             ["dochit@1"] = r.Metrics.DocHit1,
             ["turns_per_hit"] = r.Metrics.TurnsPerHit,
             ["n_ndcg_gt1"] = r.Metrics.NdcgAboveOne,
+            ["segment_ndcg@10"] = r.SegmentMetrics.Ndcg10,
+            ["segment_ndcg@10_once"] = r.SegmentMetrics.Ndcg10Once,
+            ["segment_hit@10"] = r.SegmentMetrics.Hit10,
+            ["segment_recall@10"] = r.SegmentMetrics.Recall10,
+            ["segment_turns_per_hit"] = r.SegmentMetrics.TurnsPerHit,
             ["queries"] = r.Metrics.Queries,
             ["documents"] = r.Documents,
             ["segments"] = r.Segments,
@@ -141,24 +157,17 @@ public static class SpanEvaluator
         return result;
     }
 
-    private static int BlockAt(int[] blockStarts, int offset)
-    {
-        int i = Array.BinarySearch(blockStarts, offset);
-        return i >= 0 ? i : Math.Max(0, ~i - 1);
-    }
-
     /// <summary>
     /// Ingests every meeting of <paramref name="documentsPath"/> into a new collection, runs its indexing pipeline until
     /// every stage is current, and maps each (meeting, segment ordinal) to the turns the segment covers.
     /// </summary>
-    public static async Task<(string Collection, Dictionary<(string, int), (int First, int Last)> TurnsOf, int Documents, int Segments, double IndexSeconds)> IngestAsync(
+    public static async Task<(string Collection, TranscriptTurns Turns, int Documents, int Segments, double IndexSeconds)> IngestAsync(
         SearchEngine engine, string documentsPath, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
     {
         string collection = "spans-" + Guid.NewGuid().ToString("N")[..8];
         await engine.Store.CreateCollectionAsync(collection, ct: ct);
         var clock = Stopwatch.StartNew();
-        // (document, segment ordinal) → the turns the segment covers.
-        var turnsOf = new Dictionary<(string, int), (int First, int Last)>();
+        var turnsOf = new TranscriptTurns();
         var lines = File.ReadAllLines(documentsPath);
         int documents = 0, segments = 0;
         for (int i = 0; i < lines.Length; i++)
@@ -170,13 +179,15 @@ public static class SpanEvaluator
             await engine.Ingestion.StoreAsync(collection, input.Document, id, explicitId: true, input.MetadataJson, input.Source, ct);
             var blockTurns = BlockTurns(lines[i], where);
             if (blockTurns.Count != input.Document.Blocks.Count) throw new FormatException($"{where}: turns and blocks disagree");
-            DocumentText.Compose(input.Document.Blocks, out int[] blockStarts);
+            string text = DocumentText.Compose(input.Document.Blocks, out int[] blockStarts);
+            turnsOf.AddMeeting(id, blockStarts, blockTurns);
             var stored = await engine.Store.GetDocumentAsync(collection, id, ct) ?? throw new InvalidOperationException($"{id} was not stored");
             foreach (var segment in await engine.Store.GetSegmentsAsync([stored.Id], ct))
             {
                 var s = segment.Segment;
-                int first = BlockAt(blockStarts, s.StartChar), last = BlockAt(blockStarts, Math.Max(s.StartChar, s.EndChar - 1));
-                turnsOf[(id, s.Ordinal)] = (blockTurns[first], blockTurns[last]);
+                // An answer's offsets are in the segment's text, which maps to turns only where it is the meeting's text at the segment's place.
+                bool verbatim = s.StartChar + s.Text.Length <= text.Length && string.CompareOrdinal(text, s.StartChar, s.Text, 0, s.Text.Length) == 0;
+                turnsOf.AddSegment(id, s.Ordinal, s.StartChar, s.EndChar, verbatim);
                 segments++;
             }
             documents++;

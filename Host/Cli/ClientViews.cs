@@ -18,7 +18,8 @@ public static class ClientViews
         var hits = new List<Client.SearchHit>(r.Hits.Count);
         foreach (var h in r.Hits)
             hits.Add(new Client.SearchHit(h.Rank, h.DocumentId, h.Title, h.Segment, h.Text, h.SectionPath, h.StartSeconds, h.EndSeconds, h.Speaker, h.Score, h.Components,
-                h.Chapter is { } c ? new Client.Chapter(c.Ordinal, c.Title, c.StartSeconds, c.EndSeconds) : null));
+                h.Chapter is { } c ? new Client.Chapter(c.Ordinal, c.Title, c.StartSeconds, c.EndSeconds) : null,
+                h.Answer is { } a ? new Client.AnswerSpan(a.Start, a.End) : null));
         return new SearchResult(r.Query, r.Mode, hits, r.TookMs, new SearchIndex(r.Index.Generation, r.Index.LatestChange, r.Index.Lexical, r.Index.Dense), r.Warnings);
     }
 

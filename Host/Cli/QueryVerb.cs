@@ -51,7 +51,9 @@ public static class QueryVerb
                 where += $" › {chapter.Title}" + (chapter.StartSeconds is double cs ? $" ({TranscriptTime.Format(cs)}–{TranscriptTime.Format(chapter.EndSeconds ?? cs)})" : "");
             string time = h.StartSeconds is double s ? $" [{TranscriptTime.Format(s)}–{TranscriptTime.Format(h.EndSeconds ?? s)}]" : "";
             Console.WriteLine($"{h.Rank,3}. {h.Score:0.000}  {h.Title}{where}{time}  ({h.DocumentId} #{h.Segment})");
-            string snippet = h.Text.Length > 300 ? h.Text[..300] + "…" : h.Text;
+            // The part that answers, when the passage has one, else its start.
+            string shown = h.Answer is { } answer ? h.Text[answer.Start..answer.End] : h.Text;
+            string snippet = shown.Length > 300 ? shown[..300] + "…" : shown;
             Console.WriteLine("     " + snippet.Replace('\n', ' '));
         }
         return 0;

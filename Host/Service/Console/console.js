@@ -334,7 +334,9 @@ async function searchPage(page, params, live) {
     results.append(h('article', { class: 'hit', 'data-document': hit.documentId },
       h('h3', {}, `${hit.rank}. `, link(`${doc}?segment=${hit.segment}`, hit.title || hit.documentId), ' ', h('span', { class: 'muted' }, `score ${hit.score.toFixed(4)}`)),
       h('div', { class: 'where' }, where.flatMap((w, i) => i ? [' · ', w] : [w])),
-      h('div', { class: 'passage' }, hit.text),
+      h('div', { class: 'passage' }, hit.answer
+        ? [hit.text.slice(0, hit.answer.start), h('mark', { class: 'answer' }, hit.text.slice(hit.answer.start, hit.answer.end)), hit.text.slice(hit.answer.end)]
+        : hit.text),
       h('details', {}, h('summary', {}, `Score components (${comps.length})`),
         h('table', { class: 'components', 'aria-label': 'Score components' }, h('tbody', {}, comps.map(([n, v]) => h('tr', {}, h('th', { scope: 'row' }, n), cell(Number.isInteger(v) ? v : v.toFixed(4), 1))))))));
   }
