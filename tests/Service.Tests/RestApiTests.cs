@@ -162,6 +162,19 @@ public sealed class RestApiTests : ApiTestBase
             Assert.InRange(hit.GetProperty("endSeconds").GetDouble(), start, end);
             chapterStarts.Add(start);
         }
+        // The part of a meeting passage that answers: within its text, shorter than it, about what was asked.
+        var answered = hits.Where(h => h.TryGetProperty("answer", out var a) && a.ValueKind == JsonValueKind.Object).ToList();
+        Assert.NotEmpty(answered);
+        foreach (var hit in answered)
+        {
+            string text = hit.GetProperty("text").GetString()!;
+            var answer = hit.GetProperty("answer");
+            int from = answer.GetProperty("start").GetInt32(), to = answer.GetProperty("end").GetInt32();
+            Assert.True(0 <= from && from < to && to <= text.Length && to - from < text.Length, $"answer {from}..{to} of a {text.Length}-character passage");
+            string said = text[from..to];
+            Assert.True(said.Contains("remote", StringComparison.OrdinalIgnoreCase) || said.Contains("control", StringComparison.OrdinalIgnoreCase)
+                || said.Contains("button", StringComparison.OrdinalIgnoreCase), said);
+        }
         // The document view lists every segment with its chapter; chapters tile the meeting in time order.
         var segments = (await Json(await Http.GetAsync("/collections/c/documents/" + Uri.EscapeDataString(hits[0].GetProperty("documentId").GetString()!))))
             .GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("chapter")).ToList();
