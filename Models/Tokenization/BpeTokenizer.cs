@@ -95,6 +95,17 @@ public sealed class BpeTokenizer : Tokenizer
             if (_fuseUnknown && symbols.Count > 0 && symbols[^1] == unk) continue;
             symbols.Add(unk);
         }
+        if (symbols.Count > LongPiece) MergeLong(symbols);
+        else MergeShort(symbols);
+        ids.AddRange(symbols);
+    }
+
+    // Byte-level pieces are words; a SentencePiece-style text without a splitting pre-tokenizer is one long piece.
+    private const int LongPiece = 16;
+
+    // Few symbols: rescan for the lowest-ranked pair and merge its every occurrence, left to right.
+    private void MergeShort(List<int> symbols)
+    {
         while (symbols.Count > 1)
         {
             int bestRank = int.MaxValue, bestLeft = 0, bestRight = 0, merged = 0;
@@ -114,6 +125,43 @@ public sealed class BpeTokenizer : Tokenizer
             }
             symbols.RemoveRange(write, symbols.Count - write);
         }
-        ids.AddRange(symbols);
+    }
+
+    // Many symbols: HF's merge order (lowest rank first, then leftmost) from a priority queue over a linked list, so a
+    // long piece costs n log n instead of a rescan per merge.
+    private void MergeLong(List<int> symbols)
+    {
+        int n = symbols.Count;
+        int[] id = [.. symbols];
+        var next = new int[n];
+        var prev = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
+        }
+        var alive = new bool[n];
+        Array.Fill(alive, true);
+        var queue = new PriorityQueue<(int Position, int Rank, int Merged), (int Rank, int Position)>(n);
+        for (int i = 0; i + 1 < n; i++)
+            if (_merges.TryGetValue((id[i], id[i + 1]), out var m)) queue.Enqueue((i, m.Rank, m.Merged), (m.Rank, i));
+        while (queue.TryDequeue(out var top, out _))
+        {
+            int left = top.Position;
+            if (!alive[left] || next[left] < 0) continue;
+            int right = next[left];
+            // A pair changed by an earlier merge is stale.
+            if (!_merges.TryGetValue((id[left], id[right]), out var current) || current.Rank != top.Rank || current.Merged != top.Merged) continue;
+            id[left] = top.Merged;
+            alive[right] = false;
+            next[left] = next[right];
+            if (next[right] >= 0) prev[next[right]] = left;
+            if (prev[left] >= 0 && _merges.TryGetValue((id[prev[left]], id[left]), out var before))
+                queue.Enqueue((prev[left], before.Rank, before.Merged), (before.Rank, prev[left]));
+            if (next[left] >= 0 && _merges.TryGetValue((id[left], id[next[left]]), out var after))
+                queue.Enqueue((left, after.Rank, after.Merged), (after.Rank, left));
+        }
+        symbols.Clear();
+        for (int i = 0; i >= 0 && i < n; i = next[i]) symbols.Add(id[i]);
     }
 }
