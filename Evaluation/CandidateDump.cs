@@ -57,7 +57,7 @@ public static class CandidateDump
                             ordinal = s.Segment.Ordinal,
                             title = document.Title,
                             place = IndexedForms.Place(s.Segment),
-                            text = s.Segment.Text,
+                            text = IndexedForms.Text(s.Segment),
                             first_turn = span?.First ?? -1,
                             last_turn = span?.Last ?? -1,
                         }));

@@ -82,7 +82,7 @@ public sealed class StatisticsStage(IndexGeneration generation, IDocumentStore s
         await feed.SnapshotAsync((page, _) =>
         {
             foreach (var d in page)
-                foreach (var s in d.Segments) texts.Add(s.Segment.Text);
+                foreach (var s in d.Segments) texts.Add(IndexedForms.Text(s.Segment));
             return Task.CompletedTask;
         }, ct);
         return texts;

@@ -35,16 +35,20 @@ public static class NonSpeechAnnotations
         {
             char open = text[i];
             if (open != '{' && open != '[') continue;
-            int end = text.IndexOf(open == '{' ? '}' : ']', i + 1);
+            // Only as far as an annotation can reach, so unclosed brackets cost no more than their neighbourhood.
+            int end = text.IndexOf(open == '{' ? '}' : ']', i + 1, Math.Min(MaxLength, text.Length - i - 1));
             if (end < 0 || end - i + 1 > MaxLength || !IsAnnotation(text.AsSpan(i, end - i + 1))) continue;
             result ??= new StringBuilder(text.Length);
-            // Drop the annotation and the spaces before it ("a {x} b" → "a b"); at the start of a line, the spaces after it.
+            // Drop the annotation and the spaces before it ("a {x} b" → "a b"); at the start of a line, the spaces after it;
+            // and keep words apart that it alone separated ("a {x}b" → "a b").
             int cut = i;
             while (cut > copied && text[cut - 1] == ' ') cut--;
             result.Append(text, copied, cut - copied);
             copied = end + 1;
             if (result.Length == 0 || result[^1] == '\n')
                 while (copied < text.Length && text[copied] == ' ') copied++;
+            else if (cut < i && copied < text.Length && !char.IsWhiteSpace(text[copied]))
+                result.Append(' ');
             i = end;
         }
         if (result is null) return text;

@@ -44,7 +44,7 @@ public static class ChapterTitler
         {
             var candidates = new Dictionary<string, Candidate>(StringComparer.Ordinal);
             var words = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var u in utterances) AddPhrases(u, candidates, words);
+            foreach (var u in utterances) AddPhrases(NonSpeechAnnotations.Strip(u), candidates, words);
             foreach (var w in words) chapterFrequency[w] = chapterFrequency.GetValueOrDefault(w) + 1;
             perChapter.Add(candidates);
         }
@@ -66,7 +66,7 @@ public static class ChapterTitler
         foreach (var raw in utterance.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
             string w = Normalize(raw);
-            bool content = !NonSpeechAnnotations.IsAnnotation(raw) && w.Length >= 3 && !StopWords.English.Contains(w) && !Filler.Contains(w) && !w.All(char.IsDigit);
+            bool content = w.Length >= 3 && !StopWords.English.Contains(w) && !Filler.Contains(w) && !w.All(char.IsDigit);
             bool endsClause = raw.Length > 0 && ".,;:?!".Contains(raw[^1], StringComparison.Ordinal);
             if (content)
             {

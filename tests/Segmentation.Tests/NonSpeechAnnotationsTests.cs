@@ -25,6 +25,7 @@ public sealed class NonSpeechAnnotationsTests
     [InlineData("Grad C: Yeah {pause}\nPhD D: {gap} No .", "Grad C: Yeah\nPhD D: No .")]
     [InlineData("Clause [1] and {name) stay", "Clause [1] and {name) stay")]
     [InlineData("{disfmarker}", "")]
+    [InlineData("a {vocalsound}b and c{pause} d", "a b and c d")]
     [InlineData("unclosed {brace and [bracket", "unclosed {brace and [bracket")]
     public void Stripping_drops_the_annotations_and_the_space_they_leave(string text, string expected) =>
         Assert.Equal(expected, NonSpeechAnnotations.Strip(text));
