@@ -6,6 +6,9 @@ namespace Search.GpuAttention.Ilgpu;
 /// </summary>
 internal sealed record AttentionSplitPolicy(int TargetGroups, int MinKeys)
 {
-    /// <summary>About eight groups per multiprocessor (a group holds two warps and 32 KiB of shared memory), parts of at least 128 keys.</summary>
+    /// <summary>
+    /// Eight groups per multiprocessor, about one more than fit at once (a group holds two warps and 32 KiB of shared
+    /// memory), so a second wave fills the gaps; parts of at least 128 keys.
+    /// </summary>
     public static AttentionSplitPolicy For(int multiprocessors) => new(Math.Max(1, multiprocessors) * 8, 128);
 }

@@ -31,7 +31,7 @@ case "${1:-}" in
     exec .device/Search.Benchmarks.Device "$@"
     ;;
   *)
-    echo "usage: tools/device_bench.sh build | run check | run attention [--quick] [--docs N] | run ranking --tokenizer DIR [--quick]" >&2
+    echo "usage: tools/device_bench.sh build | run check | run attention [--quick] [--docs N] | run ranking --tokenizer DIR [--quick] [--cpu]  (each [--simulator])" >&2
     exit 2
     ;;
 esac

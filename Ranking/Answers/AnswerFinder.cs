@@ -49,7 +49,8 @@ public sealed partial class AnswerFinder
                 runStart = u;
             }
             run += weight[u] - mean;
-            if (run > bestRun)
+            // Beyond rounding: units that weigh alike make no answer.
+            if (run > bestRun + 1e-9 * mean)
             {
                 bestRun = run;
                 first = runStart;

@@ -33,13 +33,13 @@ if (verb is not ("check" or "attention" or "ranking") || (verb == "ranking") != 
 }
 try
 {
-    using var backend = simulator ? IlgpuAttentionBackend.CreateCpuSimulator() : (IlgpuAttentionBackend)AttentionDevices.Open(AttentionDeviceChoice.Cuda);
     if (verb == "ranking" && cpu)
     {
         // The same benchmark with the CPU kernels on this machine's cores: the same-run baseline of the GPU's numbers.
         Console.WriteLine(RankingBenchmark.Run(tokenizer!, quick, new CpuAttentionBackend(), Console.Error));
         return 0;
     }
+    using var backend = simulator ? IlgpuAttentionBackend.CreateCpuSimulator() : (IlgpuAttentionBackend)AttentionDevices.Open(AttentionDeviceChoice.Cuda);
     if (verb == "ranking")
     {
         Console.WriteLine(RankingBenchmark.Run(tokenizer!, quick, backend, Console.Error));
