@@ -86,4 +86,18 @@ public class BlockRankExactnessTests
         for (int i = 0; i < passages.Length; i++)
             Assert.True(Math.Abs(expected[i] - scores[i]) <= Tolerance, $"passage {i}: Hugging Face {expected[i]}, ILGPU kernel {scores[i]}");
     }
+
+    [Fact]
+    public void Query_bound_passage_states_stay_in_memory_and_never_reach_the_file_tier()
+    {
+        var (query, passages) = Inputs();
+        using var directory = new TempDirectory();
+        var store = new PassageKvStore(new PassageKvStoreOptions { Directory = directory.Path });
+        var ranker = InContextRanker.Load(Path.Combine(Fixtures, "tiny-mistral"),
+            new InContextRankerOptions { Prompt = RankerPrompt.BlockRank, Layer = 1, Precision = KvPrecision.Float32, MaxPassageTokens = 40 }, store);
+        double[] first = ranker.Score(query, passages);
+        Assert.Equal(first, ranker.Score(query, passages));
+        Assert.Equal(passages.Length, store.Stats().Hits);
+        Assert.Empty(Directory.EnumerateFiles(directory.Path, "*.kv", SearchOption.AllDirectories));
+    }
 }

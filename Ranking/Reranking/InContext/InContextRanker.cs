@@ -239,7 +239,8 @@ public sealed class InContextRanker : IRanker
         instruction.AddTo(cache, InstructionBlock);
         _model.Decoder.CacheBlockForScoring(cache, "passage", tokens, [InstructionBlock], Layer);
         var entry = PassageKv.From(cache, "passage");
-        Store.Put(key, entry);
+        // A query-bound state (BlockRank's prompt) serves only that query again: memory is enough.
+        Store.Put(key, entry, durable: salt is null);
         return entry;
     }
 

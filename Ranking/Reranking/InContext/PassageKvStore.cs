@@ -99,11 +99,14 @@ public sealed class PassageKvStore
         return true;
     }
 
-    /// <summary>Stores an entry in memory and, with a file tier, in a file; evicts the least recently used beyond either budget.</summary>
-    public void Put(string key, PassageKv entry)
+    /// <summary>
+    /// Stores an entry in memory and, with a file tier and <paramref name="durable"/>, in a file; evicts the least recently
+    /// used beyond either budget. Entries unlikely to be asked for after a restart are kept in memory alone.
+    /// </summary>
+    public void Put(string key, PassageKv entry, bool durable = true)
     {
         CheckKey(key);
-        long fileBytes = _options.Directory is not null && entry.Bytes <= _options.DiskBytes ? WriteFile(key, entry) : 0;
+        long fileBytes = durable && _options.Directory is not null && entry.Bytes <= _options.DiskBytes ? WriteFile(key, entry) : 0;
         lock (_gate)
         {
             AddToMemory(key, entry);
