@@ -34,6 +34,18 @@ public class CliTests
         Assert.Contains(message, r.Stderr + r.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("nope", "shared", "--ranker-prompt must be reusable or blockrank")]
+    [InlineData("blockrank", "assembled", "needs --ranker-positions shared")]
+    public async Task Bad_in_context_ranker_prompts_exit_2_with_a_message(string prompt, string positions, string message)
+    {
+        using var dir = new TempDirectory();
+        string model = Path.Combine(RepoPaths.Root, "tests", "Models.Tests", "Fixtures", "tiny-mistral");
+        var r = await SearchProcess.RunAsync(dir.Path, ["query", "x", "--collection", "c", "--ranker-model", model, "--ranker-prompt", prompt, "--ranker-positions", positions]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Stderr + r.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Eval_prints_metrics_json_as_its_last_line_and_writes_a_trec_run()
     {
