@@ -14,12 +14,15 @@ public sealed partial class AnswerFinder
     private readonly Dictionary<string, double> _idf;
     private readonly Dictionary<string, double>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly TermSink _sink;
+    private double _sum;
 
-    /// <summary>A finder for a query given as its analysed terms and their idf in the collection.</summary>
+    /// <summary>A finder for a query given as its analysed terms and their idf in the collection; one search's own (it keeps scratch state).</summary>
     public AnswerFinder(IReadOnlyDictionary<string, double> termIdf)
     {
         _idf = new Dictionary<string, double>(termIdf, StringComparer.Ordinal);
         _lookup = _idf.GetAlternateLookup<ReadOnlySpan<char>>();
+        _sink = Add;
     }
 
     /// <summary>The answering stretch of <paramref name="text"/>, or null when no unit stands out (no query term, one unit, or all alike).</summary>
@@ -64,12 +67,15 @@ public sealed partial class AnswerFinder
     private double Weigh(ReadOnlySpan<char> unit)
     {
         _seen.Clear();
-        double sum = 0;
-        Analyzer.English.Analyze(unit, term =>
-        {
-            if (_lookup.TryGetValue(term, out string? key, out double idf) && _seen.Add(key)) sum += idf;
-        });
-        return sum;
+        _sum = 0;
+        Analyzer.English.Analyze(unit, _sink);
+        return _sum;
+    }
+
+    // One delegate for every unit of every hit this finder weighs, summing into a field rather than a captured local.
+    private void Add(ReadOnlySpan<char> term)
+    {
+        if (_lookup.TryGetValue(term, out string? key, out double idf) && _seen.Add(key)) _sum += idf;
     }
 
     // Paragraphs (a transcript's turns are paragraphs), or the sentences of a passage that is one paragraph; trimmed.
