@@ -76,6 +76,17 @@ public sealed class CliArguments
         return n;
     }
 
+    /// <summary>One of a fixed set of option values (the first when the option is absent), as the value it names.</summary>
+    public T GetChoice<T>(string name, params (string Value, T Result)[] choices)
+    {
+        string v = Get(name) ?? choices[0].Value;
+        foreach (var (value, result) in choices)
+            if (value == v) return result;
+        string names = choices.Length == 1 ? choices[0].Value
+            : string.Join(", ", choices[..^1].Select(c => c.Value)) + " or " + choices[^1].Value;
+        throw new UsageException($"--{name} must be {names}, not '{v}'");
+    }
+
     /// <summary>Throws for options that no part of the command read (a typo would otherwise be ignored).</summary>
     public void RejectUnknown()
     {

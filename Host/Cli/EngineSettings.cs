@@ -113,31 +113,10 @@ public static class EngineSettings
         Layer = a.Get("ranker-layer") is null ? null : a.GetInt("ranker-layer", 0, 0, 1000),
         Depth = a.GetInt("ranker-depth", 30, 1, 1000),
         Calibrate = a.Flag("ranker-calibrate"),
-        Prompt = (a.Get("ranker-prompt") ?? "reusable") switch
-        {
-            "reusable" => RankerPrompt.Reusable,
-            "blockrank" => RankerPrompt.BlockRank,
-            var other => throw new UsageException($"--ranker-prompt must be reusable or blockrank, not '{other}'"),
-        },
-        Positions = (a.Get("ranker-positions") ?? "shared") switch
-        {
-            "shared" => PassagePositions.Shared,
-            "assembled" => PassagePositions.Assembled,
-            var other => throw new UsageException($"--ranker-positions must be shared or assembled, not '{other}'"),
-        },
-        Readout = (a.Get("ranker-readout") ?? "blockrank") switch
-        {
-            "blockrank" => RankerReadout.BlockRank,
-            "mass" => RankerReadout.Mass,
-            var other => throw new UsageException($"--ranker-readout must be blockrank or mass, not '{other}'"),
-        },
-        Precision = (a.Get("passage-kv-precision") ?? "fp16") switch
-        {
-            "fp16" => KvPrecision.Float16,
-            "bf16" => KvPrecision.BFloat16,
-            "fp32" => KvPrecision.Float32,
-            var other => throw new UsageException($"--passage-kv-precision must be fp16, bf16 or fp32, not '{other}'"),
-        },
+        Prompt = a.GetChoice("ranker-prompt", ("reusable", RankerPrompt.Reusable), ("blockrank", RankerPrompt.BlockRank)),
+        Positions = a.GetChoice("ranker-positions", ("shared", PassagePositions.Shared), ("assembled", PassagePositions.Assembled)),
+        Readout = a.GetChoice("ranker-readout", ("blockrank", RankerReadout.BlockRank), ("mass", RankerReadout.Mass)),
+        Precision = a.GetChoice("passage-kv-precision", ("fp16", KvPrecision.Float16), ("bf16", KvPrecision.BFloat16), ("fp32", KvPrecision.Float32)),
     };
 
     private static PassageKvStoreOptions PassageKv(CliArguments a) => new()
