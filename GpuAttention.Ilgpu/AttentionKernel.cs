@@ -157,11 +157,11 @@ internal static class AttentionKernel
                 float newMax = tileMax > max ? tileMax : max;
                 // A row that has seen nothing yet keeps max -inf; shifting by 0 keeps exp(-inf) = 0 instead of NaN.
                 float shift = newMax == NegativeInfinity ? 0f : newMax;
-                float alpha = ExpNonPositive(max - shift);
+                float alpha = DeviceMath.ExpNonPositive(max - shift);
                 float tileSum = 0f;
                 for (int e = 0; e < n; e++)
                 {
-                    float p = ExpNonPositive(scores[e] - shift);
+                    float p = DeviceMath.ExpNonPositive(scores[e] - shift);
                     scores[e] = p;
                     tileSum += p;
                 }
@@ -220,7 +220,7 @@ internal static class AttentionKernel
             long at = scratch + ((long)r * QueryTile + t) * 2;
             float blockSum = work[at];
             // The block's sum was kept relative to the running max when the block ended; bring it to the final max.
-            if (blockSum > 0f) masses[target + slot] = blockSum * ExpNonPositive(work[at + 1] - max) / sum;
+            if (blockSum > 0f) masses[target + slot] = blockSum * DeviceMath.ExpNonPositive(work[at + 1] - max) / sum;
         }
     }
 
@@ -252,7 +252,7 @@ internal static class AttentionKernel
         {
             long at = jobs[(long)(firstJob + s) * JobFields + Partial] + t * stride;
             // A part that saw no key keeps max -inf and sum 0: it weighs nothing.
-            float w = max == NegativeInfinity ? 0f : ExpNonPositive(work[at] - max);
+            float w = max == NegativeInfinity ? 0f : DeviceMath.ExpNonPositive(work[at] - max);
             weights[s] = w;
             sum += work[at + 1] * w;
         }
@@ -283,7 +283,7 @@ internal static class AttentionKernel
                 long at = scratch + ((long)r * QueryTile + t) * 2;
                 float blockSum = work[at];
                 // A block cut over several parts gets each part's share.
-                if (blockSum > 0f) masses[target + slot] += blockSum * ExpNonPositive(work[at + 1] - max) / sum;
+                if (blockSum > 0f) masses[target + slot] += blockSum * DeviceMath.ExpNonPositive(work[at + 1] - max) / sum;
             }
         }
     }
@@ -303,28 +303,6 @@ internal static class AttentionKernel
         if (exponent != 0) return Interop.IntAsFloat(sign | ((exponent + 112u) << 23) | (mantissa << 13));
         float magnitude = mantissa * 5.96046448e-8f; // 2^-24
         return sign != 0 ? -magnitude : magnitude;
-    }
-
-    /// <summary>
-    /// exp(x) for x ≤ 0, the CPU kernels' method (Cody–Waite reduction by ln 2 and the Cephes expf polynomial) so both
-    /// backends round alike; 0 below the normal range and for -inf.
-    /// </summary>
-    internal static float ExpNonPositive(float x)
-    {
-        if (!(x >= -87.33654f)) return 0f;
-        float y = x * 1.44269504088896341f + 0.5f;
-        int n = (int)y;
-        if (n > y) n--; // floor for negative y
-        float r = x - n * 0.693359375f;
-        r -= n * -2.12194440e-4f;
-        float p = 1.9875691500E-4f;
-        p = p * r + 1.3981999507E-3f;
-        p = p * r + 8.3334519073E-3f;
-        p = p * r + 4.1665795894E-2f;
-        p = p * r + 1.6666665459E-1f;
-        p = p * r + 5.0000001201E-1f;
-        p = p * (r * r) + (r + 1f);
-        return p * Interop.IntAsFloat((uint)(n + 127) << 23);
     }
 }
 

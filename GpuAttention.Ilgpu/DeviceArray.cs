@@ -5,7 +5,7 @@ using ILGPU.Runtime;
 namespace Search.GpuAttention.Ilgpu;
 
 /// <summary>A device buffer reused across calls, grown (never shrunk) when a call needs more.</summary>
-internal sealed class DeviceArray<T>(Accelerator accelerator) : IDisposable where T : unmanaged
+public sealed class DeviceArray<T>(Accelerator accelerator) : IDisposable where T : unmanaged
 {
     private MemoryBuffer1D<T, Stride1D.Dense>? _buffer;
 
@@ -32,5 +32,6 @@ internal sealed class DeviceArray<T>(Accelerator accelerator) : IDisposable wher
         return view;
     }
 
+    /// <inheritdoc />
     public void Dispose() => _buffer?.Dispose();
 }

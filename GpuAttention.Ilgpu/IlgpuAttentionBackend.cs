@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 
 namespace Search.GpuAttention.Ilgpu;
@@ -17,9 +16,8 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     /// <summary>The default byte budget of device-resident key/value tensors.</summary>
     public const long DefaultResidentBudgetBytes = 1L << 30;
 
-    private readonly Context? _ownedContext;
+    private readonly IlgpuDevice? _owned;
     private readonly Accelerator _accelerator;
-    private readonly bool _ownsAccelerator;
     private readonly DeviceKvPool _pool;
     private readonly Action<KernelConfig, AttentionArgs, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _kernel;
     private readonly Lock _gate = new();
@@ -30,13 +28,16 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
 
     /// <summary>Runs on <paramref name="accelerator"/>, which the caller keeps and disposes.</summary>
     public IlgpuAttentionBackend(Accelerator accelerator, long residentBudgetBytes = DefaultResidentBudgetBytes)
-        : this(null, accelerator, ownsAccelerator: false, residentBudgetBytes) { }
+        : this(null, accelerator, residentBudgetBytes) { }
 
-    private IlgpuAttentionBackend(Context? context, Accelerator accelerator, bool ownsAccelerator, long residentBudgetBytes, AttentionSplitPolicy? split = null)
+    /// <summary>Runs on <paramref name="device"/>, which it owns and disposes.</summary>
+    public IlgpuAttentionBackend(IlgpuDevice device, long residentBudgetBytes = DefaultResidentBudgetBytes)
+        : this(device, device.Accelerator, residentBudgetBytes) { }
+
+    private IlgpuAttentionBackend(IlgpuDevice? owned, Accelerator accelerator, long residentBudgetBytes, AttentionSplitPolicy? split = null)
     {
-        _ownedContext = context;
+        _owned = owned;
         _accelerator = accelerator;
-        _ownsAccelerator = ownsAccelerator;
         _pool = new DeviceKvPool(accelerator, residentBudgetBytes);
         _kernel = accelerator.LoadStreamKernel<AttentionArgs, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionKernel.Run);
         _query = new DeviceArray<float>(accelerator);
@@ -50,29 +51,14 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
         _split = split ?? AttentionSplitPolicy.For(accelerator.NumMultiprocessors);
     }
 
-    /// <summary>The backend on the first CUDA device, or null when ILGPU finds none (no GPU, or no driver).</summary>
-    public static IlgpuAttentionBackend? TryCreateCuda(long residentBudgetBytes = DefaultResidentBudgetBytes)
-    {
-        var context = Context.Create(builder => builder.Cuda().Math(MathMode.Fast32BitOnly).Optimize(OptimizationLevel.O2));
-        var device = context.Devices.FirstOrDefault(d => d.AcceleratorType == AcceleratorType.Cuda);
-        if (device is null)
-        {
-            context.Dispose();
-            return null;
-        }
-        return new IlgpuAttentionBackend(context, device.CreateAccelerator(context), ownsAccelerator: true, residentBudgetBytes);
-    }
-
     /// <summary>The backend on ILGPU's CPU accelerator (the kernel as a GPU would run it, simulated on threads).</summary>
     public static IlgpuAttentionBackend CreateCpuSimulator(long residentBudgetBytes = DefaultResidentBudgetBytes) => CreateCpuSimulator(residentBudgetBytes, null);
 
     /// <summary>The simulator with its own split-K policy (tests split far more than one simulated multiprocessor asks for).</summary>
     internal static IlgpuAttentionBackend CreateCpuSimulator(long residentBudgetBytes, AttentionSplitPolicy? split)
     {
-        // One simulated multiprocessor whose warps make up exactly one group of the kernel's size.
-        var device = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: AttentionKernel.QueryTile / 4, numMultiprocessors: 1);
-        var context = Context.Create(builder => builder.CPU(device));
-        return new IlgpuAttentionBackend(context, device.CreateCPUAccelerator(context), ownsAccelerator: true, residentBudgetBytes, split);
+        var device = IlgpuDevice.OpenSimulator(AttentionKernel.QueryTile);
+        return new IlgpuAttentionBackend(device, device.Accelerator, residentBudgetBytes, split);
     }
 
     /// <inheritdoc />
@@ -288,8 +274,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
             _jobs.Dispose();
             _ranges.Dispose();
             _origins.Dispose();
-            if (_ownsAccelerator) _accelerator.Dispose();
-            _ownedContext?.Dispose();
+            _owned?.Dispose();
         }
     }
 }

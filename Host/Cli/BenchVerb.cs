@@ -20,7 +20,7 @@ public static class BenchVerb
                 int documents = a.GetInt("docs", 100, 1, 2000);
                 int layers = a.GetInt("prefill-layers", AttentionBenchmark.DefaultPrefillLayers, 1, 64);
                 string device = a.Get("device") ?? "cpu";
-                var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
+                var choice = IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
                 a.RejectUnknown();
                 json = AttentionBenchmark.Run(choice, documents, layers, quick, Console.Error);
                 break;
@@ -30,7 +30,7 @@ public static class BenchVerb
                 bool quick = a.Flag("quick");
                 string tokenizer = a.Get("tokenizer") ?? Path.Combine(RepositoryRoot(), "tests", "Models.Tests", "Fixtures", "tiny-llama");
                 string device = a.Get("device") ?? "cpu";
-                var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
+                var choice = IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
                 a.RejectUnknown();
                 if (!File.Exists(Path.Combine(tokenizer, "tokenizer.json"))) throw new UsageException($"--tokenizer {tokenizer}: no tokenizer.json there");
                 json = RankingBenchmark.Run(tokenizer, quick, AttentionDevices.Open(choice), Console.Error);

@@ -96,8 +96,8 @@ public static class EngineSettings
     private static IAttentionBackend? RankerAttention(CliArguments a)
     {
         string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "cpu";
-        var choice = AttentionDevices.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
-        return choice == AttentionDeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
+        var choice = IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
+        return choice == DeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
     }
 
     private static InContextRankerOptions InContextRanker(CliArguments a)

@@ -127,7 +127,7 @@ public static class Verbs
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
         }
-        catch (AttentionDeviceUnavailableException e)
+        catch (DeviceUnavailableException e)
         {
             await Console.Error.WriteLineAsync($"search: {e.Message}");
             return 2;

@@ -49,6 +49,18 @@ public sealed unsafe class LinearWeight
         return new LinearWeight(inDim, outDim, packed, paddedBias);
     }
 
+    /// <summary>The weight back in its row-major [Out][In] layout, and the bias (zeros when it had none): what a device copies.</summary>
+    public (float[] Weight, float[] Bias) Unpack()
+    {
+        var weight = new float[(long)Out * In];
+        for (int c = 0; c < Out; c++)
+        {
+            int p = c / Panel, j = c % Panel;
+            for (int k = 0; k < In; k++) weight[(long)c * In + k] = _packed[((long)p * In + k) * Panel + j];
+        }
+        return (weight, _bias[..Out]);
+    }
+
     /// <summary>y[rows][Out] = x[rows][In]·Wᵀ + b.</summary>
     public void Apply(float[] x, int rows, float[] y)
     {

@@ -22,11 +22,11 @@ public static class AttentionBenchmark
 
     /// <summary>
     /// Runs at <paramref name="documents"/> blocks on the chosen device, writing the report to <paramref name="log"/>;
-    /// returns the JSON summary. CUDA asked for on a machine without it throws <see cref="AttentionDeviceUnavailableException"/>.
+    /// returns the JSON summary. CUDA asked for on a machine without it throws <see cref="DeviceUnavailableException"/>.
     /// </summary>
-    public static string Run(AttentionDeviceChoice device, int documents, int prefillLayers, bool quick, TextWriter log)
+    public static string Run(DeviceChoice device, int documents, int prefillLayers, bool quick, TextWriter log)
     {
-        if (device != AttentionDeviceChoice.Cpu)
+        if (device != DeviceChoice.Cpu)
         {
             var backend = AttentionDevices.Open(device);
             if (backend is IlgpuAttentionBackend gpu)

@@ -39,7 +39,7 @@ try
         Console.WriteLine(RankingBenchmark.Run(tokenizer!, quick, new CpuAttentionBackend(), Console.Error));
         return 0;
     }
-    using var backend = simulator ? IlgpuAttentionBackend.CreateCpuSimulator() : (IlgpuAttentionBackend)AttentionDevices.Open(AttentionDeviceChoice.Cuda);
+    using var backend = simulator ? IlgpuAttentionBackend.CreateCpuSimulator() : (IlgpuAttentionBackend)AttentionDevices.Open(DeviceChoice.Cuda);
     if (verb == "ranking")
     {
         Console.WriteLine(RankingBenchmark.Run(tokenizer!, quick, backend, Console.Error));
@@ -55,7 +55,7 @@ try
     Console.WriteLine(JsonSerializer.Serialize(new { device = backend.DeviceName, max_output_abs_diff = output, max_mass_abs_diff = mass, tolerance = Tolerance }));
     return output <= Tolerance && mass <= Tolerance ? 0 : 1;
 }
-catch (AttentionDeviceUnavailableException e)
+catch (DeviceUnavailableException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
