@@ -1,3 +1,6 @@
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
 namespace Search.GpuAttention.Ilgpu;
 
 /// <summary>A GPU's theoretical arithmetic rates, from its architecture, multiprocessor count and clock.</summary>
@@ -8,6 +11,10 @@ namespace Search.GpuAttention.Ilgpu;
 /// <param name="Bf16TensorTflops">Dense bf16 on the tensor cores, or null when the architecture is not in the table.</param>
 public sealed record DevicePeaks(string Architecture, int Multiprocessors, double ClockMhz, double Fp32Tflops, double? Bf16TensorTflops)
 {
+    /// <summary>The peaks of a CUDA accelerator (ILGPU gives its clock in MHz: 1980 on an H200); null off CUDA.</summary>
+    public static DevicePeaks? Of(Accelerator accelerator) =>
+        accelerator is CudaAccelerator cuda ? For(cuda.Architecture.Major, cuda.Architecture.Minor, cuda.NumMultiprocessors, cuda.ClockRate) : null;
+
     /// <summary>The peaks for a compute capability; per-multiprocessor rates from NVIDIA's architecture whitepapers.</summary>
     public static DevicePeaks For(int major, int minor, int multiprocessors, double clockMhz)
     {

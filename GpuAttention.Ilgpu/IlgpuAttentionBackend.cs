@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 
 namespace Search.GpuAttention.Ilgpu;
 
@@ -72,7 +71,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     /// uses) and dense bf16 on the tensor cores (what FlashAttention-2/3 report against); null off CUDA, or for an
     /// architecture not in the table.
     /// </summary>
-    public DevicePeaks? Peaks => _accelerator is CudaAccelerator cuda ? DevicePeaks.For(cuda.Architecture.Major, cuda.Architecture.Minor, cuda.NumMultiprocessors, cuda.ClockRate) : null; // ILGPU gives MHz (1980 on an H200)
+    public DevicePeaks? Peaks => DevicePeaks.Of(_accelerator);
 
     /// <summary>Wall time of the last call's kernel alone (launch to completion), without planning and transfers.</summary>
     public double LastKernelMilliseconds { get; private set; }

@@ -12,6 +12,7 @@ using Search.Indexing.Statistics;
 using Search.Indexing.Storage;
 using Search.Ranking.Collections;
 using Search.GpuAttention;
+using Search.GpuAttention.Ilgpu;
 using Search.Ranking.Reranking;
 using Search.Ranking.Reranking.InContext;
 using Search.Segmentation;
@@ -71,8 +72,11 @@ public sealed record EngineOptions
     /// </summary>
     public string? DefaultEmbedder { get; init; }
 
-    /// <summary>What runs the packaged encoders.</summary>
+    /// <summary>What runs the packaged encoders on the CPU.</summary>
     public EncoderRuntime EncoderRuntime { get; init; } = EncoderRuntime.OnnxInt8;
+
+    /// <summary>Where the packaged encoders run: by default on CUDA when ILGPU finds a GPU, else on the CPU (<see cref="EmbedderSettings.Device"/>).</summary>
+    public DeviceChoice EncoderDevice { get; init; } = DeviceChoice.Auto;
 
     /// <summary>
     /// The ranker of ranked searches: a model file written by <c>ranker train</c>. None ships yet (none trained so far beats
@@ -176,7 +180,7 @@ public sealed class SearchEngine : IAsyncDisposable
         options.Segmenter.Validate();
         var ranker = options.Ranker ?? LoadRanker(options);
         // Loaded before the store opens, so a bad model path fails the start with nothing to undo.
-        var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, Model: options.EmbeddingModel));
+        var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, options.EncoderDevice, options.EmbeddingModel));
         IDocumentStore store = options.Store switch
         {
             StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString

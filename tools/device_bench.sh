@@ -2,7 +2,7 @@
 # The GPU benchmarks on a machine that has a GPU but no .NET SDK and no package registry.
 #   tools/device_bench.sh build           publish benchmarks/Device self-contained (linux-x64) into .device/ (~30 MB)
 #   tools/device_bench.sh run VERB [ARGS]  run it there: check (CUDA vs CPU kernels), attention [--quick] [--docs N] or
-#                                         ranking --tokenizer DIR [--quick];
+#                                         ranking --tokenizer DIR [--quick], encoder [--quick];
 #                                         exit 2 without a GPU
 # Carry .device/ to the GPU machine with the working tree; the JSON summary is the last line of stdout.
 set -euo pipefail
@@ -31,7 +31,7 @@ case "${1:-}" in
     exec .device/Search.Benchmarks.Device "$@"
     ;;
   *)
-    echo "usage: tools/device_bench.sh build | run check | run attention [--quick] [--docs N] | run ranking --tokenizer DIR [--quick] [--cpu]  (each [--simulator])" >&2
+    echo "usage: tools/device_bench.sh build | run check | run attention [--quick] [--docs N] | run ranking --tokenizer DIR [--quick] [--cpu] | run encoder [--quick]  (each [--simulator])" >&2
     exit 2
     ;;
 esac

@@ -54,8 +54,11 @@ public static class BenchVerb
                 int passages = a.GetInt("passages", 256, 8, 100_000);
                 int tokens = a.GetInt("tokens", 128, 8, 512);
                 int seed = a.GetInt("seed", 42, int.MinValue, int.MaxValue);
+                string device = a.Get("device") ?? "auto";
+                var choice = IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
                 a.RejectUnknown();
-                json = EncoderBenchmark.Run(model, passages, tokens, seed, Console.Error);
+                using var gpu = IlgpuDevice.Open(choice);
+                json = EncoderBenchmark.Run(model, passages, tokens, seed, gpu?.Accelerator, Console.Error);
                 break;
             }
             case "embeddings":

@@ -45,6 +45,7 @@ public static class EngineSettings
             },
             RankerPath = RankerPath(a),
             RankerModelPath = rankerModel,
+            EncoderDevice = Device(a),
             RankerAttention = rankerModel is null ? null : RankerAttention(a),
             InContextRanker = rankerModel is null ? new InContextRankerOptions() : InContextRanker(a),
             PassageKv = rankerModel is null ? new PassageKvStoreOptions() : PassageKv(a),
@@ -91,12 +92,18 @@ public static class EngineSettings
         return path;
     }
 
-    // --device: where the in-context ranker's attention runs; CUDA asked for and absent is an error (exit 2), auto falls back to the CPU.
+    // --device: where the packaged encoders and the in-context ranker's attention run; CUDA asked for and absent is an
+    // error (exit 2), auto (the default) takes a GPU when ILGPU finds one and falls back to the CPU.
+    private static DeviceChoice Device(CliArguments a)
+    {
+        string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "auto";
+        return IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
+    }
+
     // Opened only for a ranker model: nothing else runs attention kernels, and a GPU context costs device memory.
     private static IAttentionBackend? RankerAttention(CliArguments a)
     {
-        string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "cpu";
-        var choice = IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
+        var choice = Device(a);
         return choice == DeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
     }
 

@@ -48,8 +48,9 @@ public static class Verbs
                                                                  exact vs FAISS Flat/HNSW/IVF: build, p50/p99, recall@10
           bench embeddings [--segments 100000] [--dim 100] [--seed 42]
                                                                  corpus embedder training, embedding throughput, word classes
-          bench embeddings --model arctic-embed-xs|all-minilm-l6-v2 [--passages 256] [--tokens 128]
-                                                                 one packaged encoder on every runtime and precision, same run
+          bench embeddings --model arctic-embed-xs|all-minilm-l6-v2 [--passages 256] [--tokens 128] [--device auto|cpu|cuda]
+                                                                 one packaged encoder on every runtime and precision, same run,
+                                                                 and on the GPU (project's pass, fp32) when there is one
 
         store options (every verb):
           --data-dir DIR       embedded store folder (env SEARCH_DATA_DIR; default ./.data)
@@ -59,7 +60,10 @@ public static class Verbs
                                /v1/embeddings and made the default embedder (env SEARCH_EMBEDDING_MODEL)
           --embedder NAME      the embedder of collections that name none: all-minilm-l6-v2 (default), arctic-embed-xs,
                                the configured model, or corpus (learned from each collection) (env SEARCH_EMBEDDER)
-          --runtime onnx-int8|onnx-fp32|models-fp32   what runs the packaged encoders (env SEARCH_ENCODER_RUNTIME; default onnx-int8)
+          --runtime onnx-int8|onnx-fp32|models-fp32   what runs the packaged encoders on the CPU (env SEARCH_ENCODER_RUNTIME; default onnx-int8)
+          --device auto|cpu|cuda  where the packaged encoders and the in-context ranker's attention run (env SEARCH_DEVICE;
+                               default auto: CUDA through ILGPU when it finds a GPU, else the CPU; cuda without one
+                               exits 2; shown in GET /admin/collections/NAME/dense and GET /admin/ranker)
           --embedding-cache DIR  keep every vector a model makes in DIR, to reuse when the same text is embedded again
           --max-document-mib 32  --max-bulk-mib 64  --max-unpacked-mib 256  --max-nesting 200  --max-pdf-pages 2000
                                input limits: one document, one bulk request body, what a .docx may unpack to,
@@ -80,8 +84,6 @@ public static class Verbs
                                --ranker-readout blockrank|mass (BlockRank's answer-position readout, or all rows' mass)
                                --ranker-positions shared|assembled (every passage right after the instruction and the
                                query at 16,384, as BlockRank; or end to end, re-encoded by RoPE, as Block-Attention)
-          --device cpu|cuda|auto  where the in-context ranker's attention runs (env SEARCH_DEVICE; default cpu; cuda
-                               without a GPU exits 2; shown in GET /admin/ranker)
                                --passage-kv-mib 512 --passage-kv-disk-mib 4096 --passage-kv-precision fp16|bf16|fp32
                                (the passage-KV store in the data directory's passage-kv/)
 

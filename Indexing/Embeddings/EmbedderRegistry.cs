@@ -2,17 +2,17 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.AI;
 using Search.Indexing.Storage;
-using Search.Models.Onnx;
+using Search.GpuAttention.Ilgpu;
 
 namespace Search.Indexing.Embeddings;
 
 /// <summary>Which embedders an engine offers and how its encoders run.</summary>
 /// <param name="ModelPath">A BERT-family model directory, or an ONNX file with vocab.txt beside it, offered under its name; null for none.</param>
 /// <param name="Default">The embedder of collections that name none, and of /v1/embeddings without a model: a packaged encoder, the configured model, or "corpus" (learned per collection).</param>
-/// <param name="Runtime">What runs the packaged encoders.</param>
-/// <param name="Device">Where ONNX Runtime runs them: by default CUDA when this build of ONNX Runtime and the machine have it, else the CPU.</param>
+/// <param name="Runtime">What runs the packaged encoders on the CPU.</param>
+/// <param name="Device">Where they run: by default the project's own pass on CUDA when ILGPU finds a GPU (opened once, when the registry is made), else <paramref name="Runtime"/> on the CPU.</param>
 /// <param name="Model">A model given as an object (served under its model id, not disposed by the registry); it wins over <paramref name="ModelPath"/>.</param>
-public sealed record EmbedderSettings(string? ModelPath = null, string? Default = null, EncoderRuntime Runtime = EncoderRuntime.OnnxInt8, OnnxDevice Device = OnnxDevice.Auto,
+public sealed record EmbedderSettings(string? ModelPath = null, string? Default = null, EncoderRuntime Runtime = EncoderRuntime.OnnxInt8, DeviceChoice Device = DeviceChoice.Auto,
     IEmbeddingGenerator<string, Embedding<float>>? Model = null)
 {
     /// <summary>
@@ -33,33 +33,45 @@ public sealed class EmbedderRegistry : IDisposable
     public const string Corpus = "corpus";
 
     private readonly ConcurrentDictionary<string, Lazy<IEmbeddingGenerator<string, Embedding<float>>>> _byName = new(StringComparer.Ordinal);
+    private IlgpuDevice? _device;
 
     /// <summary>The default embedder's name (a registered model, or <see cref="Corpus"/>).</summary>
     public string DefaultName { get; private set; } = Corpus;
 
-    /// <summary>The packaged encoders, a configured model (loaded now, so a bad path fails the start) and the default.</summary>
+    /// <summary>
+    /// The packaged encoders, a configured model (loaded now, so a bad path fails the start) and the default; the device
+    /// is chosen now too (<see cref="DeviceUnavailableException"/> when CUDA was asked for and none answers).
+    /// </summary>
     public static EmbedderRegistry Create(EmbedderSettings settings)
     {
-        var registry = new EmbedderRegistry();
+        var registry = new EmbedderRegistry { _device = IlgpuDevice.Open(settings.Device) };
         foreach (var package in PackagedEncoders.All)
-            registry.RegisterLazy(package.Description.Name, () => TransformerEmbeddingGenerator.Load(package, settings.Runtime, settings.Device));
-        string? configured = null;
-        if (settings.Model is { } given)
+            registry.RegisterLazy(package.Description.Name, () => TransformerEmbeddingGenerator.Load(package, settings.Runtime, registry._device?.Accelerator));
+        try
         {
-            configured = given.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "model";
-            registry.Register(configured, new Unowned(given));
+            string? configured = null;
+            if (settings.Model is { } given)
+            {
+                configured = given.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "model";
+                registry.Register(configured, new Unowned(given));
+            }
+            else if (!string.IsNullOrEmpty(settings.ModelPath))
+            {
+                var generator = LoadModel(settings.ModelPath);
+                configured = generator.ModelId;
+                registry.Register(configured, generator);
+            }
+            string chosen = settings.Default ?? configured ?? EmbedderSettings.PackagedDefault;
+            if (chosen != Corpus && !registry._byName.ContainsKey(chosen))
+                throw new ArgumentException($"no embedder '{chosen}'; known: {string.Join(", ", [.. registry.Names, Corpus])}");
+            registry.DefaultName = chosen;
+            return registry;
         }
-        else if (!string.IsNullOrEmpty(settings.ModelPath))
+        catch
         {
-            var generator = LoadModel(settings.ModelPath);
-            configured = generator.ModelId;
-            registry.Register(configured, generator);
+            registry.Dispose();
+            throw;
         }
-        string chosen = settings.Default ?? configured ?? EmbedderSettings.PackagedDefault;
-        if (chosen != Corpus && !registry._byName.ContainsKey(chosen))
-            throw new ArgumentException($"no embedder '{chosen}'; known: {string.Join(", ", [.. registry.Names, Corpus])}");
-        registry.DefaultName = chosen;
-        return registry;
     }
 
     /// <summary>A model directory, or an ONNX file with the vocab.txt beside it.</summary>
@@ -139,5 +151,7 @@ public sealed class EmbedderRegistry : IDisposable
     {
         foreach (string name in _byName.Keys)
             if (_byName.TryRemove(name, out var entry) && entry.IsValueCreated) entry.Value.Dispose();
+        _device?.Dispose();
+        _device = null;
     }
 }

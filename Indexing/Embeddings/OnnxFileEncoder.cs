@@ -13,7 +13,7 @@ namespace Search.Indexing.Embeddings;
 public static class OnnxFileEncoder
 {
     /// <summary>Loads the file, named after it.</summary>
-    public static TransformerEmbeddingGenerator Load(string path, OnnxDevice device = OnnxDevice.Cpu)
+    public static TransformerEmbeddingGenerator Load(string path)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         string vocab = Path.Combine(directory, "vocab.txt");
@@ -26,7 +26,7 @@ public static class OnnxFileEncoder
         bool cls = File.Exists(pooling) && File.ReadAllText(pooling).Contains("\"pooling_mode_cls_token\": true", StringComparison.Ordinal);
         var description = new EncoderDescription(TransformerEmbeddingGenerator.ModelName(path), cls ? Pooling.Cls : Pooling.Mean, true, "", positions);
         var encoder = new TextEncoder(BertVocabulary.Tokenizer(File.ReadAllText(vocab), lowercase: true, positions),
-            OnnxSequenceEncoder.Create(model.Bytes.ToArray(), hidden, positions, "fp32", device), description.Pooling, description.Normalize);
+            OnnxSequenceEncoder.Create(model.Bytes.ToArray(), hidden, positions, "fp32"), description.Pooling, description.Normalize);
         return new TransformerEmbeddingGenerator(encoder, description);
     }
 }

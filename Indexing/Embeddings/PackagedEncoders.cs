@@ -1,6 +1,8 @@
+using ILGPU.Runtime;
 using Search.Models;
 using Search.Models.Bert;
 using Search.Models.Configuration;
+using Search.Models.Ilgpu;
 using Search.Models.Onnx;
 using Search.Models.Tokenization;
 
@@ -75,17 +77,20 @@ public static class PackagedEncoders
     public static string Vocabulary(Package package, string? folder = null) =>
         System.Text.Encoding.UTF8.GetString(Resource(package, "vocab.txt", package.VocabularySha256, folder));
 
-    /// <summary>Loads <paramref name="package"/> on <paramref name="runtime"/> (<paramref name="device"/> for ONNX Runtime).</summary>
-    public static TextEncoder Load(Package package, EncoderRuntime runtime = EncoderRuntime.OnnxInt8, OnnxDevice device = OnnxDevice.Cpu)
+    /// <summary>
+    /// Loads <paramref name="package"/> on <paramref name="device"/> when one is given (the project's pass in fp32 on a GPU,
+    /// whatever <paramref name="runtime"/> says), else on <paramref name="runtime"/> on the CPU.
+    /// </summary>
+    public static TextEncoder Load(Package package, EncoderRuntime runtime = EncoderRuntime.OnnxInt8, Accelerator? device = null)
     {
         var description = package.Description;
         var tokenizer = BertVocabulary.Tokenizer(Vocabulary(package), lowercase: true, description.MaxTokens);
         var model = OnnxModel.Parse(ModelBytes(package));
-        ISequenceEncoder encoder = runtime switch
+        ISequenceEncoder encoder = device is not null ? new DeviceBertEncoder(device, Bert6x384, BertWeights.Load(new OnnxTensorSource(model), Bert6x384)) : runtime switch
         {
             EncoderRuntime.ModelsFloat32 => new BertEncoder(Bert6x384, BertWeights.Load(new OnnxTensorSource(model), Bert6x384)),
-            EncoderRuntime.OnnxFloat32 => OnnxSequenceEncoder.Create(model.Bytes.ToArray(), Bert6x384.HiddenSize, description.MaxTokens, "fp32", device),
-            _ => OnnxSequenceEncoder.Create(OnnxQuantizer.Quantize(model).Model, Bert6x384.HiddenSize, description.MaxTokens, "int8", device),
+            EncoderRuntime.OnnxFloat32 => OnnxSequenceEncoder.Create(model.Bytes.ToArray(), Bert6x384.HiddenSize, description.MaxTokens, "fp32"),
+            _ => OnnxSequenceEncoder.Create(OnnxQuantizer.Quantize(model).Model, Bert6x384.HiddenSize, description.MaxTokens, "int8"),
         };
         return new TextEncoder(tokenizer, encoder, description.Pooling, description.Normalize);
     }

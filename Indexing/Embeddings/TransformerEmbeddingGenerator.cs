@@ -37,9 +37,9 @@ public sealed class TransformerEmbeddingGenerator : IEmbeddingGenerator<string, 
         return new(encoder, new EncoderDescription(ModelName(directory), encoder.Pooling, true, ModelDirectory.QueryPrompt(directory), encoder.Encoder.MaxPositions), batchTokens);
     }
 
-    /// <summary>Loads a packaged encoder on <paramref name="runtime"/>.</summary>
+    /// <summary>Loads a packaged encoder on <paramref name="device"/> if given, else on <paramref name="runtime"/> (see <see cref="PackagedEncoders.Load"/>).</summary>
     public static TransformerEmbeddingGenerator Load(PackagedEncoders.Package package, EncoderRuntime runtime = EncoderRuntime.OnnxInt8,
-        Models.Onnx.OnnxDevice device = Models.Onnx.OnnxDevice.Cpu) =>
+        ILGPU.Runtime.Accelerator? device = null) =>
         new(PackagedEncoders.Load(package, runtime, device), package.Description);
 
     /// <summary>The name a model directory (or file) is known by: its last path component, without an extension for a file.</summary>

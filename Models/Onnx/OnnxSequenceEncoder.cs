@@ -4,19 +4,6 @@ using Search.Models.Bert;
 
 namespace Search.Models.Onnx;
 
-/// <summary>Where an ONNX Runtime session runs.</summary>
-public enum OnnxDevice
-{
-    /// <summary>The CPU execution provider.</summary>
-    Cpu,
-
-    /// <summary>The CUDA execution provider (the ONNX Runtime build must carry it).</summary>
-    Cuda,
-
-    /// <summary>CUDA where the ONNX Runtime build and the machine have it, else the CPU: chosen once, when the session is made.</summary>
-    Auto,
-}
-
 /// <summary>
 /// A BERT-family encoder exported to ONNX (inputs input_ids, attention_mask, token_type_ids; output
 /// last_hidden_state) run by ONNX Runtime. A batch is padded to its longest sequence, so callers batch texts of
@@ -39,28 +26,14 @@ public sealed class OnnxSequenceEncoder : ISequenceEncoder
     }
 
     /// <summary>
-    /// A session over the model's bytes on <paramref name="device"/> with <paramref name="threads"/> intra-op threads
-    /// (0: ONNX Runtime's default). <paramref name="precision"/> names the weights ("fp32", "int8") in <see cref="Runtime"/>.
-    /// Asking for CUDA where the build or the machine has none throws <see cref="OnnxRuntimeException"/>.
+    /// A session over the model's bytes on the CPU with <paramref name="threads"/> intra-op threads (0: ONNX Runtime's
+    /// default). <paramref name="precision"/> names the weights ("fp32", "int8") in <see cref="Runtime"/>.
     /// </summary>
-    public static OnnxSequenceEncoder Create(byte[] model, int hiddenSize, int maxPositions, string precision, OnnxDevice device = OnnxDevice.Cpu, int threads = 0)
+    public static OnnxSequenceEncoder Create(byte[] model, int hiddenSize, int maxPositions, string precision, int threads = 0)
     {
-        if (device == OnnxDevice.Auto)
-        {
-            try
-            {
-                return Create(model, hiddenSize, maxPositions, precision, OnnxDevice.Cuda, threads);
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-            {
-                // No CUDA in this build of ONNX Runtime, or none on this machine: the CPU is the tested default.
-                return Create(model, hiddenSize, maxPositions, precision, OnnxDevice.Cpu, threads);
-            }
-        }
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
-        if (device == OnnxDevice.Cuda) options.AppendExecutionProvider_CUDA(0);
         var session = new InferenceSession(model, options);
-        return new OnnxSequenceEncoder(session, $"onnxruntime-{precision}-{(device == OnnxDevice.Cuda ? "cuda" : "cpu")}", hiddenSize, maxPositions);
+        return new OnnxSequenceEncoder(session, $"onnxruntime-{precision}-cpu", hiddenSize, maxPositions);
     }
 
     /// <inheritdoc />

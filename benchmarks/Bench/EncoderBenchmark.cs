@@ -1,18 +1,20 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ILGPU.Runtime;
 using Search.Indexing.Embeddings;
 
 namespace Search.Benchmarks;
 
 /// <summary>
 /// <c>./search bench embeddings --model NAME</c>: one packaged encoder on every runtime and precision in the same run —
-/// the project's fp32 kernels, ONNX Runtime fp32 and int8 — over the same passages of a fixed token length:
-/// passages per second, the ratios to the project's kernels, and how far each variant's vectors are from fp32.
+/// the project's fp32 kernels, ONNX Runtime fp32 and int8, and the project's pass on a GPU when one is given — over
+/// the same passages of a fixed token length: passages per second, the ratios to the project's kernels, and how far
+/// each variant's vectors are from fp32.
 /// </summary>
 public static class EncoderBenchmark
 {
-    private sealed record Variant(string Name, EncoderRuntime Runtime);
+    private sealed record Variant(string Name, EncoderRuntime Runtime, Accelerator? Device = null);
 
     private static readonly Variant[] Variants =
     [
@@ -21,18 +23,19 @@ public static class EncoderBenchmark
         new("onnxruntime-int8", EncoderRuntime.OnnxInt8),
     ];
 
-    /// <summary>Runs the comparison on <paramref name="passages"/> passages of <paramref name="tokens"/> tokens; returns the JSON summary.</summary>
-    public static string Run(string model, int passages, int tokens, int seed, TextWriter log)
+    /// <summary>Runs the comparison on <paramref name="passages"/> passages of <paramref name="tokens"/> tokens, and on <paramref name="device"/> too if given; returns the JSON summary.</summary>
+    public static string Run(string model, int passages, int tokens, int seed, Accelerator? device, TextWriter log)
     {
         var package = PackagedEncoders.Find(model) ?? throw new ArgumentException($"no packaged encoder '{model}'; available: {string.Join(", ", PackagedEncoders.All.Select(p => p.Description.Name))}");
         var texts = Passages(package, passages, tokens, seed);
-        log.WriteLine($"{package.Description.Name}: {passages} passages of {tokens} tokens, batches of 32, {Environment.ProcessorCount} cores");
+        log.WriteLine($"{package.Description.Name}: {passages} passages of {tokens} tokens, batches of 32, {Environment.ProcessorCount} cores, device: {device?.Name ?? "none"}");
         var perSecond = new Dictionary<string, double>();
         var distance = new Dictionary<string, double>();
         float[][]? reference = null;
-        foreach (var variant in Variants)
+        Variant[] variants = device is null ? Variants : [.. Variants, new("models-fp32-device", EncoderRuntime.ModelsFloat32, device)];
+        foreach (var variant in variants)
         {
-            using var encoder = PackagedEncoders.Load(package, variant.Runtime);
+            using var encoder = PackagedEncoders.Load(package, variant.Runtime, variant.Device);
             var ids = texts.Select(t => encoder.Tokenizer.Encode(t, maxLength: tokens)).ToList();
             encoder.Encoder.Encode(ids.Take(8).ToList()); // warm-up: sessions, kernels, buffers
             var vectors = new List<float[]>(ids.Count);
@@ -60,6 +63,7 @@ public static class EncoderBenchmark
             ["passages"] = passages,
             ["tokens"] = tokens,
             ["cores"] = Environment.ProcessorCount,
+            ["device"] = device?.Name ?? "none",
             ["passages_per_s"] = perSecond,
             ["ratios"] = ratios,
             ["lowest_cosine_to_models_fp32"] = distance,

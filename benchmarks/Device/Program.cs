@@ -8,6 +8,8 @@ using Search.GpuAttention.Ilgpu;
 //   Search.Benchmarks.Device check                        the CUDA kernel against the CPU kernels on random problems
 //   Search.Benchmarks.Device attention [--quick] [--docs N]
 //   Search.Benchmarks.Device ranking --tokenizer DIR [--quick]   what './search bench ranking --device cuda' runs
+//   Search.Benchmarks.Device encoder [--quick]            the encoder pass on the GPU against the CPU pass (random weights
+//                                                         of the packaged encoders' shape): difference, passages/s, TFLOP/s
 // ranking --cpu runs the ranking benchmark with the CPU kernels instead, as the same-machine baseline.
 // --simulator runs the same kernels on ILGPU's CPU accelerator instead: a check of this build before GPU time is spent.
 // Report on stderr, JSON last on stdout; exit 2 without a GPU or on bad usage, 1 when the check finds a difference.
@@ -26,9 +28,9 @@ for (int i = 1; i < args.Length; i++)
     else if (args[i] == "--docs" && i + 1 < args.Length && int.TryParse(args[i + 1], out documents) && documents is > 0 and <= 2000) i++;
     else verb = "";
 }
-if (verb is not ("check" or "attention" or "ranking") || (verb == "ranking") != (tokenizer is not null))
+if (verb is not ("check" or "attention" or "ranking" or "encoder") || (verb == "ranking") != (tokenizer is not null))
 {
-    Console.Error.WriteLine("usage: Search.Benchmarks.Device check | attention [--quick] [--docs 1..2000] | ranking --tokenizer DIR [--quick] [--cpu], each [--simulator]");
+    Console.Error.WriteLine("usage: Search.Benchmarks.Device check | attention [--quick] [--docs 1..2000] | ranking --tokenizer DIR [--quick] [--cpu] | encoder [--quick], each [--simulator]");
     return 2;
 }
 try
@@ -37,6 +39,15 @@ try
     {
         // The same benchmark with the CPU kernels on this machine's cores: the same-run baseline of the GPU's numbers.
         Console.WriteLine(RankingBenchmark.Run(tokenizer!, quick, new CpuAttentionBackend(), Console.Error));
+        return 0;
+    }
+    if (verb == "encoder")
+    {
+        using var device = simulator ? IlgpuDevice.OpenSimulator(256) : IlgpuDevice.Open(DeviceChoice.Cuda)!;
+        // The simulator runs every thread of every group on this machine's cores: a small shape checks the build.
+        Console.WriteLine(simulator
+            ? EncoderDeviceBenchmark.Run(device.Accelerator, 4, 32, Console.Error, RandomEncoder.Config(layers: 1, hidden: 64, heads: 2, intermediate: 128))
+            : EncoderDeviceBenchmark.Run(device.Accelerator, quick ? 256 : 2048, 128, Console.Error));
         return 0;
     }
     using var backend = simulator ? IlgpuAttentionBackend.CreateCpuSimulator() : (IlgpuAttentionBackend)AttentionDevices.Open(DeviceChoice.Cuda);

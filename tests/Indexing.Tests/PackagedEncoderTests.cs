@@ -1,3 +1,4 @@
+using Search.GpuAttention.Ilgpu;
 using Search.Indexing.Embeddings;
 using Search.Models;
 using Search.Models.Onnx;
@@ -68,15 +69,39 @@ public sealed class PackagedEncoderTests
     }
 
     [Fact]
-    public void The_default_device_falls_back_to_the_cpu_where_onnx_runtime_has_no_cuda()
+    public void On_the_device_pass_the_packaged_encoder_gives_onnx_runtimes_vectors()
     {
-        // The build ships the CPU package of ONNX Runtime: asking for CUDA outright fails, and the default (auto) runs on the CPU.
+        // ILGPU's CPU accelerator runs the kernels CUDA would, on the real weights, against ONNX Runtime in fp32.
+        using var simulator = IlgpuDevice.OpenSimulator(256);
         var package = PackagedEncoders.MiniLmL6;
-        Assert.ThrowsAny<Exception>(() => PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32, Models.Onnx.OnnxDevice.Cuda));
-        using var auto = PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32, Models.Onnx.OnnxDevice.Auto);
-        using var cpu = PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32, Models.Onnx.OnnxDevice.Cpu);
-        Assert.Equal("onnxruntime-fp32-cpu", auto.Encoder.Runtime);
-        Assert.Equal(cpu.Embed(Sentences[..2]), auto.Embed(Sentences[..2]));
+        using var device = PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32, simulator.Accelerator);
+        using var onnx = PackagedEncoders.Load(package, EncoderRuntime.OnnxFloat32);
+        Assert.Equal("models-fp32-ilgpu-cpu", device.Encoder.Runtime);
+        string[] sentences = [Sentences[1], Sentences[4]];
+        var a = device.Embed(sentences);
+        var b = onnx.Embed(sentences);
+        for (int i = 0; i < sentences.Length; i++)
+            for (int d = 0; d < 384; d++)
+                Assert.True(Math.Abs(a[i][d] - b[i][d]) <= 1e-4, $"sentence {i}, dimension {d}: {a[i][d]} against {b[i][d]}");
+    }
+
+    [Fact]
+    public void The_device_is_chosen_when_the_registry_is_made_and_cuda_asked_for_on_a_machine_without_one_is_refused()
+    {
+        using var gpu = IlgpuDevice.Open(DeviceChoice.Auto);
+        using var cpu = EmbedderRegistry.Create(new EmbedderSettings(Device: DeviceChoice.Cpu));
+        Assert.Equal("onnxruntime-int8-cpu", ((TransformerEmbeddingGenerator)cpu.Get(EmbedderSettings.PackagedDefault)).Runtime);
+        using var auto = EmbedderRegistry.Create(new EmbedderSettings());
+        if (gpu is null)
+        {
+            var refused = Assert.Throws<DeviceUnavailableException>(() => EmbedderRegistry.Create(new EmbedderSettings(Device: DeviceChoice.Cuda)));
+            Assert.Contains("no CUDA device", refused.Message);
+            Assert.Equal("onnxruntime-int8-cpu", ((TransformerEmbeddingGenerator)auto.Get(EmbedderSettings.PackagedDefault)).Runtime);
+        }
+        else
+        {
+            Assert.Equal("models-fp32-cuda", ((TransformerEmbeddingGenerator)auto.Get(EmbedderSettings.PackagedDefault)).Runtime);
+        }
     }
 
     [Fact]
