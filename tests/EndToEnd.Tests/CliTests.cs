@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Search.GpuAttention.Ilgpu;
 using Search.TestSupport;
 
 namespace Search.EndToEnd.Tests;
@@ -20,6 +21,8 @@ public class CliTests
     [InlineData(new[] { "collections", "--colection", "c" }, "unknown option --colection")]
     [InlineData(new[] { "serve", "--store", "oracle" }, "--store must be")]
     [InlineData(new[] { "serve", "--max-nesting", "0" }, "--max-nesting must be a whole number from 8")]
+    [InlineData(new[] { "serve", "--device", "tpu" }, "--device is auto, cpu or cuda, not 'tpu'")]
+    [InlineData(new[] { "bench", "embeddings", "--model", "all-minilm-l6-v2", "--device", "gpu" }, "--device is auto, cpu or cuda")]
     [InlineData(new[] { "segment-eval", "--out", "p.jsonl" }, "--data is required")]
     [InlineData(new[] { "segment-eval", "--data", "/nonexistent.jsonl", "--out", "p.jsonl" }, "no such file")]
     [InlineData(new[] { "segment-eval", "--data", "/etc/passwd", "--out", "p.jsonl", "--kind", "poetry" }, "unknown --kind")]
@@ -32,6 +35,17 @@ public class CliTests
         var r = await SearchProcess.RunAsync(dir.Path, args);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(message, r.Stderr + r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cuda_asked_for_where_ilgpu_finds_no_gpu_exits_2_when_the_engine_starts()
+    {
+        using var gpu = IlgpuDevice.Open(DeviceChoice.Auto);
+        using var dir = new TempDirectory();
+        var r = await SearchProcess.RunAsync(dir.Path, ["query", "x", "--collection", "c", "--device", "cuda"]);
+        Assert.Equal(2, r.ExitCode);
+        if (gpu is null) Assert.Contains("no CUDA device", r.Stderr, StringComparison.Ordinal);
+        else Assert.Contains("does not exist", r.Stderr + r.Stdout, StringComparison.Ordinal); // with a GPU the engine starts and finds no collection
     }
 
     [Theory]
