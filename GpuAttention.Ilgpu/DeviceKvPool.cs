@@ -59,7 +59,7 @@ internal sealed class DeviceKvPool : IDisposable
         {
             long elements = (long)tensor.Heads * tensor.Tokens * tensor.HeadDim;
             bool resident = IsResident(tensor);
-            if (tensor.Precision == KvPrecision.Float32)
+            if (tensor.Precision is KvPrecision.Float32 or KvPrecision.Int8)
             {
                 singleAll += elements;
                 if (!resident) singleNeeded += elements;
@@ -93,9 +93,10 @@ internal sealed class DeviceKvPool : IDisposable
             }
             entry.Generation = _generation;
             entry.Version = tensor.Version;
-            if (tensor.Precision == KvPrecision.Float32)
+            if (tensor.Precision is KvPrecision.Float32 or KvPrecision.Int8)
             {
-                var data = tensor.SingleStorage!;
+                // int8 is widened on the host and kept in fp32 on the device (the kernel reads fp32, fp16 and bf16 arenas).
+                var data = tensor.SingleStorage ?? tensor.ToSingle();
                 if (data.Length > 0) _single!.View.SubView(_singleUsed, data.Length).CopyFromCPU(ref MemoryMarshal.GetArrayDataReference(data), data.Length);
                 entry.Arena = AttentionKernel.Single + 1;
                 entry.Offset = _singleUsed;

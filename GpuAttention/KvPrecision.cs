@@ -9,4 +9,9 @@ public enum KvPrecision : byte
     Float16 = 1,
     /// <summary>bfloat16 (the top half of a float), 2 bytes per element.</summary>
     BFloat16 = 2,
+    /// <summary>
+    /// Symmetric int8 with one fp32 scale per row (head and token): 1 byte per element plus 4 per row, rounding error at
+    /// most half a step (the row's largest magnitude / 254); widened as tiles are loaded.
+    /// </summary>
+    Int8 = 3,
 }

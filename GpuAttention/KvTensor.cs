@@ -4,12 +4,14 @@ namespace Search.GpuAttention;
 
 /// <summary>
 /// Keys or values of one sequence, laid out [kvHeads][tokens][headDim] (row-major, a head's tokens contiguous)
-/// and stored as fp32, fp16 or bf16; the kernels widen tiles to fp32 as they load them.
+/// and stored as fp32, fp16, bf16 or int8 with a scale per row; the kernels widen tiles to fp32 as they load them.
 /// </summary>
 public sealed class KvTensor
 {
     private readonly float[]? _single;
     private readonly ushort[]? _bits;
+    private readonly sbyte[]? _int8;
+    private readonly float[]? _scales;
 
     private KvTensor(int heads, int tokens, int headDim, KvPrecision precision)
     {
@@ -22,8 +24,21 @@ public sealed class KvTensor
         Precision = precision;
         long length = (long)heads * tokens * headDim;
         // Pinned so the kernels can read rows through pointers without fixing per tile.
-        if (precision == KvPrecision.Float32) _single = GC.AllocateArray<float>(checked((int)length), pinned: true);
-        else _bits = GC.AllocateArray<ushort>(checked((int)length), pinned: true);
+        switch (precision)
+        {
+            case KvPrecision.Float32:
+                _single = GC.AllocateArray<float>(checked((int)length), pinned: true);
+                break;
+            case KvPrecision.Float16 or KvPrecision.BFloat16:
+                _bits = GC.AllocateArray<ushort>(checked((int)length), pinned: true);
+                break;
+            case KvPrecision.Int8:
+                _int8 = new sbyte[checked((int)length)];
+                _scales = new float[heads * tokens];
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(precision), $"no storage precision {precision}");
+        }
     }
 
     /// <summary>Number of key/value heads.</summary>
@@ -38,8 +53,20 @@ public sealed class KvTensor
     /// <summary>Storage precision.</summary>
     public KvPrecision Precision { get; }
 
-    /// <summary>Bytes held by the elements.</summary>
-    public long Bytes => (long)Heads * Tokens * HeadDim * (Precision == KvPrecision.Float32 ? 4 : 2);
+    /// <summary>Bytes held by the elements (and, for int8, the rows' scales).</summary>
+    public long Bytes => StorageBytes(Heads, Tokens, HeadDim, Precision);
+
+    /// <summary>Bytes a tensor of this shape and precision holds.</summary>
+    public static long StorageBytes(int heads, int tokens, int headDim, KvPrecision precision)
+    {
+        long elements = (long)heads * tokens * headDim;
+        return precision switch
+        {
+            KvPrecision.Float32 => elements * 4,
+            KvPrecision.Int8 => elements + 4L * heads * tokens,
+            _ => elements * 2,
+        };
+    }
 
     /// <summary>A zero-filled tensor.</summary>
     public static KvTensor Create(int heads, int tokens, int headDim, KvPrecision precision = KvPrecision.Float32) =>
@@ -61,6 +88,7 @@ public sealed class KvTensor
     {
         int offset = Offset(head, token, count), length = count * HeadDim;
         if (_single is not null) _single.AsSpan(offset, length).CopyTo(destination);
+        else if (_int8 is not null) PrecisionConversion.WidenInt8(_int8.AsSpan(offset, length), _scales.AsSpan(head * Tokens + token, count), HeadDim, destination);
         else PrecisionConversion.Widen(_bits.AsSpan(offset, length), Precision, destination);
     }
 
@@ -71,6 +99,7 @@ public sealed class KvTensor
         Version++;
         int offset = Offset(head, token, count), length = count * HeadDim;
         if (_single is not null) source[..length].CopyTo(_single.AsSpan(offset, length));
+        else if (_int8 is not null) PrecisionConversion.NarrowInt8(source[..length], HeadDim, _int8.AsSpan(offset, length), _scales.AsSpan(head * Tokens + token, count));
         else PrecisionConversion.Narrow(source[..length], Precision, _bits.AsSpan(offset, length));
     }
 
@@ -89,6 +118,8 @@ public sealed class KvTensor
         var copy = new KvTensor(Heads, Tokens, HeadDim, Precision);
         _single?.CopyTo(copy._single!, 0);
         _bits?.CopyTo(copy._bits!, 0);
+        _int8?.CopyTo(copy._int8!, 0);
+        _scales?.CopyTo(copy._scales!, 0);
         return copy;
     }
 
@@ -98,8 +129,11 @@ public sealed class KvTensor
     /// <summary>The fp32 elements themselves (null unless <see cref="Precision"/> is Float32); the kernels read them in place.</summary>
     internal float[]? SingleStorage => _single;
 
-    /// <summary>The 16-bit patterns (null for Float32); used by serialization.</summary>
+    /// <summary>The 16-bit patterns (null unless fp16 or bf16); used by serialization.</summary>
     internal ushort[]? BitStorage => _bits;
+
+    /// <summary>The int8 elements and the rows' scales (null unless <see cref="Precision"/> is Int8); used by serialization.</summary>
+    internal (sbyte[] Elements, float[] Scales)? Int8Storage => _int8 is null ? null : (_int8, _scales!);
 
     private int Offset(int head, int token, int count)
     {

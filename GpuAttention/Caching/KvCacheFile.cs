@@ -7,8 +7,8 @@ namespace Search.GpuAttention.Caching;
 
 /// <summary>
 /// The cache file format: a header (magic "BKVCACHE", version, payload length), the payload (entry count, then per
-/// entry block id, layer, position and keys and values as precision, shape and raw little-endian elements) and a
-/// trailing CRC-32C of the payload. Both directions stream, so caches larger than memory buffers are fine.
+/// entry block id, layer, position and keys and values as precision, shape and raw little-endian elements, an int8
+/// tensor's row scales before its elements) and a trailing CRC-32C of the payload. Both directions stream, so caches larger than memory buffers are fine.
 /// </summary>
 internal static class KvCacheFile
 {
@@ -112,6 +112,11 @@ internal static class KvCacheFile
         writer.Write(tensor.Tokens);
         writer.Write(tensor.HeadDim);
         if (tensor.SingleStorage is { } single) writer.Write(MemoryMarshal.AsBytes(single.AsSpan()));
+        else if (tensor.Int8Storage is ({ } elements, { } scales))
+        {
+            writer.Write(MemoryMarshal.AsBytes(scales.AsSpan()));
+            writer.Write(MemoryMarshal.AsBytes(elements.AsSpan()));
+        }
         else writer.Write(MemoryMarshal.AsBytes(tensor.BitStorage.AsSpan()));
     }
 
@@ -120,12 +125,17 @@ internal static class KvCacheFile
         var precision = (KvPrecision)reader.ReadByte();
         if (!Enum.IsDefined(precision)) throw new KvCacheFormatException($"KV cache file is corrupt: unknown precision {(byte)precision}");
         int heads = reader.ReadInt32(), tokens = reader.ReadInt32(), headDim = reader.ReadInt32();
-        long bytes = (long)heads * tokens * headDim * (precision == KvPrecision.Float32 ? 4 : 2);
-        if (heads <= 0 || tokens < 0 || headDim <= 0 || bytes > length || bytes > (long)Array.MaxLength * 2)
+        if (heads <= 0 || tokens < 0 || headDim <= 0 || (long)heads * tokens * headDim > Array.MaxLength
+            || KvTensor.StorageBytes(heads, tokens, headDim, precision) > length)
             throw new KvCacheFormatException($"KV cache file is corrupt: a {heads}×{tokens}×{headDim} tensor does not fit its payload");
         var tensor = KvTensor.Create(heads, tokens, headDim, precision);
-        Span<byte> target = tensor.SingleStorage is { } single ? MemoryMarshal.AsBytes(single.AsSpan()) : MemoryMarshal.AsBytes(tensor.BitStorage.AsSpan());
-        reader.BaseStream.ReadExactly(target);
+        if (tensor.SingleStorage is { } single) reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(single.AsSpan()));
+        else if (tensor.Int8Storage is ({ } elements, { } scales))
+        {
+            reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(scales.AsSpan()));
+            reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(elements.AsSpan()));
+        }
+        else reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(tensor.BitStorage.AsSpan()));
         return tensor;
     }
 }

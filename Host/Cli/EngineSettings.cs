@@ -123,7 +123,7 @@ public static class EngineSettings
         Prompt = a.GetChoice("ranker-prompt", ("reusable", RankerPrompt.Reusable), ("blockrank", RankerPrompt.BlockRank)),
         Positions = a.GetChoice("ranker-positions", ("shared", PassagePositions.Shared), ("assembled", PassagePositions.Assembled)),
         Readout = a.GetChoice("ranker-readout", ("blockrank", RankerReadout.BlockRank), ("mass", RankerReadout.Mass)),
-        Precision = a.GetChoice("passage-kv-precision", ("fp16", KvPrecision.Float16), ("bf16", KvPrecision.BFloat16), ("fp32", KvPrecision.Float32)),
+        Precision = a.GetChoice("passage-kv-precision", ("fp16", KvPrecision.Float16), ("bf16", KvPrecision.BFloat16), ("fp32", KvPrecision.Float32), ("int8", KvPrecision.Int8)),
     };
 
     private static PassageKvStoreOptions PassageKv(CliArguments a) => new()

@@ -84,7 +84,7 @@ public static class Verbs
                                --ranker-readout blockrank|mass (BlockRank's answer-position readout, or all rows' mass)
                                --ranker-positions shared|assembled (every passage right after the instruction and the
                                query at 16,384, as BlockRank; or end to end, re-encoded by RoPE, as Block-Attention)
-                               --passage-kv-mib 512 --passage-kv-disk-mib 4096 --passage-kv-precision fp16|bf16|fp32
+                               --passage-kv-mib 512 --passage-kv-disk-mib 4096 --passage-kv-precision fp16|bf16|fp32|int8
                                (the passage-KV store in the data directory's passage-kv/)
 
         exit codes: 0 success, 2 bad arguments or input, 1 other failure

@@ -17,8 +17,9 @@ namespace Search.Benchmarks;
 /// <c>./search bench ranking</c>: the in-context ranker's cost per query at N candidate passages of 128 tokens on a
 /// random-weight decoder (Qwen2.5-0.5B's shape, and the tiny test model's): (a) a full causal prefill of the whole
 /// prompt, (b) the block-sparse BlockRank prefill without the store, (c) the ranker with its passage-KV store warm,
-/// plus (c) cold (the store empty: every passage encoded once); the store's bytes per passage; and the store's hit
-/// rate under a Zipfian stream of queries at several memory budgets.
+/// plus (c) cold (the store empty: every passage encoded once); the store's bytes per passage; what storing passage
+/// states in fp16, bf16 or int8 does to scores, top 10 and time against fp32; and the store's hit rate under a Zipfian
+/// stream of queries at several memory budgets.
 /// </summary>
 public static class RankingBenchmark
 {
@@ -62,6 +63,7 @@ public static class RankingBenchmark
                 summary["kv_bytes_per_segment"] = row.BytesPerPassage;
             }
         }
+        foreach (var (key, value) in PrecisionEffect(tokenizer, shapes[0], attention, seed, log)) summary[key] = value;
         foreach (var (fraction, rate) in ZipfHitRates(seed, log)) summary[$"zipf_hit_rate_budget_{fraction.ToString("0.##", CultureInfo.InvariantCulture).Replace('.', '_')}"] = rate;
         summary["quick"] = quick;
         summary["device"] = attention.Name;
@@ -111,6 +113,50 @@ public static class RankingBenchmark
             $"{row.BytesPerPassage / 1024.0:0} KiB per passage; store hit rate {stats.HitRate:P0} over its {1 + rounds * 5} queries (the first cold)");
         return row;
     }
+
+    // The same 30 passages scored with the passage states stored in each precision, against fp32: how far the scores
+    // move, how much of the top 10 stays, what a passage costs, and the warm query's time.
+    private static Dictionary<string, object> PrecisionEffect(Tokenizer tokenizer, Shape shape, IAttentionBackend attention, int seed, TextWriter log)
+    {
+        const int n = 30;
+        const string query = "which clause says when a refund is due after termination";
+        var words = Words(new Random(seed + n), n);
+        var result = new Dictionary<string, object>();
+        double[]? reference = null;
+        foreach (var (name, precision) in new[] { ("fp32", KvPrecision.Float32), ("fp16", KvPrecision.Float16), ("bf16", KvPrecision.BFloat16), ("int8", KvPrecision.Int8) })
+        {
+            var model = new TextDecoder(tokenizer, RandomDecoder.Create(shape.Config, seed, precision, attention));
+            var options = new InContextRankerOptions { Layer = shape.Config.NumHiddenLayers - 1, MaxPassageTokens = 128, Precision = precision };
+            var store = new PassageKvStore(new PassageKvStoreOptions { MemoryBytes = long.MaxValue / 4 });
+            var ranker = new InContextRanker(model, "random", "random-" + seed.ToString(CultureInfo.InvariantCulture), options, store);
+            double[] scores = ranker.Score(query, words);
+            var warm = new List<double>();
+            for (int i = 0; i < 5; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                ranker.Score(query, words);
+                warm.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            reference ??= scores;
+            double worst = 0, largest = 0;
+            for (int i = 0; i < n; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(scores[i] - reference[i]));
+                largest = Math.Max(largest, Math.Abs(reference[i]));
+            }
+            int overlap = Top(scores, 10).Intersect(Top(reference, 10)).Count();
+            long bytes = store.Stats().Bytes / n;
+            result[$"kv_bytes_per_segment_{name}"] = bytes;
+            result[$"score_max_abs_diff_{name}"] = worst;
+            result[$"top10_overlap_{name}"] = overlap;
+            result[$"cached_p50_ms_at_30_{name}"] = AttentionScaling.Median(warm);
+            log.WriteLine($"  passage states in {name}: {bytes / 1024.0:0} KiB per passage, largest score change {worst:E2} (largest score {largest:E2}), " +
+                $"top 10 shared with fp32 {overlap}/10, warm query {AttentionScaling.Median(warm):0.0} ms");
+        }
+        return result;
+    }
+
+    private static IEnumerable<int> Top(double[] scores, int k) => Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).Take(k);
 
     // Zipf(1) over 20,000 passages, 30 candidates a query: the share of lookups the memory tier answers when it holds
     // 1%, 5%, 10% or 25% of the passages (entries all one size, so the budget is a count).

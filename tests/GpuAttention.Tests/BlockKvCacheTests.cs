@@ -12,6 +12,7 @@ public sealed class BlockKvCacheTests
         cache.Put("doc-1", 0, KvTensor.FromSingle(Tensors.Random(random, 2 * 7 * 8), 2, 7, 8, KvPrecision.Float16), KvTensor.FromSingle(Tensors.Random(random, 2 * 7 * 8), 2, 7, 8, KvPrecision.Float16), 5);
         cache.Put("doc-1", 1, KvTensor.FromSingle(Tensors.Random(random, 2 * 7 * 8), 2, 7, 8, KvPrecision.BFloat16), KvTensor.FromSingle(Tensors.Random(random, 2 * 7 * 8), 2, 7, 8, KvPrecision.BFloat16), 5);
         cache.Put("empty", 0, KvTensor.Create(2, 0, 8), KvTensor.Create(2, 0, 8), 12);
+        cache.Put("doc-2", 0, KvTensor.FromSingle(Tensors.Random(random, 2 * 6 * 8), 2, 6, 8, KvPrecision.Int8), KvTensor.FromSingle(Tensors.Random(random, 2 * 6 * 8), 2, 6, 8, KvPrecision.Int8), 3);
         return cache;
     }
 
@@ -26,10 +27,11 @@ public sealed class BlockKvCacheTests
     public void Memory_accounting_counts_key_and_value_bytes()
     {
         var cache = Sample();
-        Assert.Equal(4, cache.Count);
-        Assert.Equal(2 * (2 * 5 * 8 * 4) + 2 * (2 * 7 * 8 * 2) * 2, cache.Bytes);
+        Assert.Equal(5, cache.Count);
+        int int8 = 2 * (2 * 6 * 8 + 4 * 2 * 6); // a byte per element and a scale per row
+        Assert.Equal(2 * (2 * 5 * 8 * 4) + 2 * (2 * 7 * 8 * 2) * 2 + int8, cache.Bytes);
         Assert.Equal(2, cache.Remove("doc-1"));
-        Assert.Equal(2 * (2 * 5 * 8 * 4), cache.Bytes);
+        Assert.Equal(2 * (2 * 5 * 8 * 4) + int8, cache.Bytes);
     }
 
     [Fact]
@@ -56,7 +58,7 @@ public sealed class BlockKvCacheTests
         try
         {
             Sample().Save(path);
-            Assert.Equal(4, BlockKvCache.Load(path).Count);
+            Assert.Equal(5, BlockKvCache.Load(path).Count);
         }
         finally
         {
@@ -93,7 +95,7 @@ public sealed class BlockKvCacheTests
         var cut = bytes.AsSpan(0, bytes.Length - 40).ToArray();
         var e = Assert.Throws<KvCacheFormatException>(() => BlockKvCache.Load(new ForwardOnlyStream(new MemoryStream(cut))));
         Assert.Contains("truncated", e.Message);
-        Assert.Equal(4, BlockKvCache.Load(new ForwardOnlyStream(new MemoryStream(bytes))).Count);
+        Assert.Equal(5, BlockKvCache.Load(new ForwardOnlyStream(new MemoryStream(bytes))).Count);
     }
 
     private sealed class ForwardOnlyStream(Stream inner) : Stream

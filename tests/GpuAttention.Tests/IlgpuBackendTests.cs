@@ -55,6 +55,7 @@ public sealed class IlgpuBackendTests : IDisposable
     [InlineData(4, 2, 64, 131, 0, true, KvPrecision.Float32, 2)]
     [InlineData(3, 3, 33, 70, 40, false, KvPrecision.Float16, 3)]
     [InlineData(2, 2, 128, 65, 1, true, KvPrecision.BFloat16, 4)]
+    [InlineData(4, 2, 40, 77, 3, false, KvPrecision.Int8, 5)]
     public void Dense_attention_matches_the_simd_backend(int heads, int kvHeads, int d, int tokens, int queryStart, bool causal, KvPrecision precision, int seed)
     {
         var input = Problem(new Random(seed), heads, kvHeads, tokens, d, queryStart, precision);
@@ -75,6 +76,7 @@ public sealed class IlgpuBackendTests : IDisposable
         { new[] { 16, 128, 129, 64, 3 }, 4, 2, 64, KvPrecision.Float32, 2 },
         { new[] { 0, 3, 3, 1 }, 3, 3, 33, KvPrecision.Float16, 3 },
         { new[] { 70, 1, 65, 130, 32 }, 6, 2, 16, KvPrecision.BFloat16, 4 },
+        { new[] { 9, 40, 2, 33 }, 4, 1, 48, KvPrecision.Int8, 5 },
     };
 
     [Theory]
@@ -121,6 +123,7 @@ public sealed class IlgpuBackendTests : IDisposable
     [InlineData(RotaryPairing.RotateHalf, KvPrecision.Float32, 4, 2, 64, 1)]
     [InlineData(RotaryPairing.Interleaved, KvPrecision.Float16, 3, 1, 34, 2)]
     [InlineData(RotaryPairing.RotateHalf, KvPrecision.BFloat16, 2, 2, 16, 3)]
+    [InlineData(RotaryPairing.RotateHalf, KvPrecision.Int8, 4, 2, 32, 4)]
     public void Query_against_cached_blocks_re_encodes_positions_like_the_simd_backend(RotaryPairing pairing, KvPrecision precision, int heads, int kvHeads, int d, int seed)
     {
         var random = new Random(seed);

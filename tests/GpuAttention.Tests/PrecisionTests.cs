@@ -23,6 +23,38 @@ public sealed class PrecisionTests
     }
 
     [Fact]
+    public void Int8_rows_round_trip_within_half_a_step_of_their_own_scale()
+    {
+        var random = new Random(2);
+        int heads = 3, tokens = 37, d = 41; // 41: a vector body of 32 and a scalar tail
+        var data = Tensors.Random(random, heads * tokens * d, amplitude: 10);
+        for (int c = 0; c < d; c++) data[5 * d + c] = 0f;        // an all-zero row
+        for (int c = 0; c < d; c++) data[6 * d + c] *= 1e-4f;    // a tiny row keeps its own scale, not the tensor's
+        var tensor = KvTensor.FromSingle(data, heads, tokens, d, KvPrecision.Int8);
+        var back = tensor.ToSingle();
+        for (int row = 0; row < heads * tokens; row++)
+        {
+            float max = 0;
+            for (int c = 0; c < d; c++) max = Math.Max(max, Math.Abs(data[row * d + c]));
+            for (int c = 0; c < d; c++)
+            {
+                int i = row * d + c;
+                Assert.True(Math.Abs(back[i] - data[i]) <= max / 254 * 1.0001 + 1e-12, $"row {row}: {data[i]} came back as {back[i]} (row max {max})");
+            }
+        }
+        Assert.All(back.AsSpan(5 * d, d).ToArray(), v => Assert.Equal(0f, v));
+        Assert.Equal(heads * tokens * d + 4 * heads * tokens, tensor.Bytes);
+        // Rows written in two parts read back like the whole.
+        var parts = KvTensor.Create(heads, tokens, d, KvPrecision.Int8);
+        for (int h = 0; h < heads; h++)
+        {
+            parts.Write(h, 0, 10, data.AsSpan(h * tokens * d, 10 * d));
+            parts.Write(h, 10, tokens - 10, data.AsSpan((h * tokens + 10) * d, (tokens - 10) * d));
+        }
+        Assert.Equal(back, parts.ToSingle());
+    }
+
+    [Fact]
     public void Half_widening_agrees_with_the_framework_for_every_bit_pattern()
     {
         var bits = new ushort[65536];
@@ -51,6 +83,7 @@ public sealed class PrecisionTests
     [Theory]
     [InlineData(KvPrecision.Float16)]
     [InlineData(KvPrecision.BFloat16)]
+    [InlineData(KvPrecision.Int8)]
     public void Kernels_on_narrow_storage_match_the_reference_on_the_rounded_values(KvPrecision precision)
     {
         var random = new Random(3);

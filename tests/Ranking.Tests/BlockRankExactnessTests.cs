@@ -2,6 +2,7 @@ using System.Text.Json;
 using Search.GpuAttention;
 using Search.Ranking.Reranking.InContext;
 using Search.TestSupport;
+using Xunit.Abstractions;
 
 namespace Search.Ranking.Tests;
 
@@ -9,9 +10,9 @@ namespace Search.Ranking.Tests;
 /// BlockRank's prompt and scoring against Hugging Face's own Mistral and Qwen2 models (tools/make_blockrank_fixtures.py:
 /// random weights, float64, eager attention under BlockRank's mask and position ids, BlockRank's readout): the same
 /// tokens in every block, the same scores at every layer with the passage-KV store cold and warm, the same ranking with
-/// fp16 passage states.
+/// fp16, bf16 and int8 passage states.
 /// </summary>
-public class BlockRankExactnessTests
+public class BlockRankExactnessTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-4;
     private static readonly string Fixtures = Path.Combine(RepoPaths.Root, "tests", "Models.Tests", "Fixtures");
@@ -70,6 +71,28 @@ public class BlockRankExactnessTests
         // Another query gets its own instruction, so BlockRank's passage states are not reused for it.
         ranker.Score("bees in winter", passages);
         Assert.Equal(passages.Length, ranker.Store.Stats().Hits);
+    }
+
+    [Theory]
+    [InlineData("mistral", 0)]
+    [InlineData("mistral", 1)]
+    [InlineData("qwen2", 0)]
+    [InlineData("qwen2", 1)]
+    public void Narrow_passage_states_move_scores_within_what_their_rounding_allows(string family, int layer)
+    {
+        // Measured (this fixture, four passages, scores near 0.25): fp16 moves a score by 9e-5 to 1.3e-3, bf16 by 6e-4 to
+        // 4.4e-3 (and swaps two close passages once), int8 by 9e-4 to 1.8e-2. The bounds are a few times those: a wrong
+        // scale or a misread row moves scores by tenths.
+        var (query, passages) = Inputs();
+        double[] expected = [.. Reference.Value.GetProperty("models").GetProperty(family).GetProperty("scores_per_layer")[layer].EnumerateArray().Select(x => x.GetDouble())];
+        foreach (var (precision, bound) in new[] { (KvPrecision.Float16, 5e-3), (KvPrecision.BFloat16, 2e-2), (KvPrecision.Int8, 6e-2) })
+        {
+            double[] scores = Ranker(family, layer, precision).Score(query, passages);
+            double worst = 0;
+            for (int i = 0; i < passages.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - scores[i]));
+            output.WriteLine($"{family} layer {layer} {precision}: max |score − Hugging Face fp64| {worst:E2}, ranking {(Ranking(expected).SequenceEqual(Ranking(scores)) ? "kept" : "changed")}");
+            Assert.True(worst <= bound, $"{precision}: a score moved by {worst}");
+        }
     }
 
     [Theory]

@@ -85,6 +85,6 @@ public sealed record InContextRankerOptions
     /// <summary>Tokens of a passage block at most (its title first, then its text; cut at the end, as BlockRank's code cuts blocks).</summary>
     public int MaxPassageTokens { get; init; } = 256;
 
-    /// <summary>How passage keys and values are stored (fp16 halves the bytes; see the README for its effect on masses).</summary>
+    /// <summary>How passage keys and values are stored (fp16 and bf16 halve the bytes, int8 with a scale per row about quarters them; see the README for the effect on masses).</summary>
     public KvPrecision Precision { get; init; } = KvPrecision.Float16;
 }
