@@ -66,6 +66,9 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     /// <summary>The device's name as its driver reports it.</summary>
     public string DeviceName => _accelerator.Name;
 
+    /// <summary>The accelerator the kernel runs on (a model's other device passes share it).</summary>
+    public Accelerator Accelerator => _accelerator;
+
     /// <summary>
     /// The device's arithmetic ceilings from its multiprocessors and clock: fp32 on the CUDA cores (what this kernel
     /// uses) and dense bf16 on the tensor cores (what FlashAttention-2/3 report against); null off CUDA, or for an

@@ -22,7 +22,7 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
     private readonly DeviceArray<int> _ids, _positions, _tiles;
     private readonly DeviceArray<float> _x, _qkv, _context, _projected, _inner;
     private readonly Action<Index1D, int, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _embed;
-    private readonly Action<KernelConfig, GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _gemm;
+    private readonly DeviceMatMul _matMul;
     private readonly Action<KernelConfig, NormArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _norm;
     private readonly Action<KernelConfig, EncoderAttentionArgs, ArrayView<int>, ArrayView<float>, ArrayView<float>> _attention;
 
@@ -40,12 +40,11 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
         _heads = config.NumAttentionHeads;
         _headDim = _hidden / _heads;
         if (_headDim > EncoderKernels.MaxHeadDim) throw new NotSupportedException($"the device kernel holds heads of at most {EncoderKernels.MaxHeadDim}; this model has {_headDim}");
-        if (accelerator.MaxNumThreadsPerGroup < EncoderKernels.GemmThreads)
-            throw new NotSupportedException($"the device runs groups of at most {accelerator.MaxNumThreadsPerGroup} threads; the matrix product needs {EncoderKernels.GemmThreads}");
         _owned = owned;
         _accelerator = accelerator;
         _config = config;
         _intermediate = config.IntermediateSize;
+        _matMul = new DeviceMatMul(accelerator);
         _w = new DeviceBertWeights(accelerator, weights);
         _ids = new DeviceArray<int>(accelerator);
         _positions = new DeviceArray<int>(accelerator);
@@ -56,7 +55,6 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
         _projected = new DeviceArray<float>(accelerator);
         _inner = new DeviceArray<float>(accelerator);
         _embed = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Embed);
-        _gemm = accelerator.LoadStreamKernel<GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Gemm);
         _norm = accelerator.LoadStreamKernel<NormArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.AddLayerNorm);
         _attention = accelerator.LoadStreamKernel<EncoderAttentionArgs, ArrayView<int>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Attention);
     }
@@ -133,13 +131,13 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
             var attentionArgs = new EncoderAttentionArgs { Heads = _heads, HeadDim = _headDim, Hidden = _hidden, Scale = 1f / MathF.Sqrt(_headDim) };
             foreach (var l in _w.Layers)
             {
-                Gemm(rows, x, l.QueryKeyValue, qkv, gelu: false);
+                _matMul.Apply(rows, x, l.QueryKeyValue, qkv);
                 _attention(new KernelConfig(tileCount * _heads, EncoderKernels.QueryTile), attentionArgs, tileView, qkv, context);
                 // post-norm residual blocks: x = LN(x + attn·Wo), x = LN(x + FFN(x))
-                Gemm(rows, context, l.AttentionOutput, projected, gelu: false);
+                _matMul.Apply(rows, context, l.AttentionOutput, projected);
                 Norm(rows, x, projected, l.AttentionNorm, l.AttentionNormBias, epsilon, residual: true);
-                Gemm(rows, x, l.Intermediate, inner, gelu: true);
-                Gemm(rows, inner, l.Output, projected, gelu: false);
+                _matMul.Apply(rows, x, l.Intermediate, inner, gelu: true);
+                _matMul.Apply(rows, inner, l.Output, projected);
                 Norm(rows, x, projected, l.OutputNorm, l.OutputNormBias, epsilon, residual: true);
             }
             _accelerator.Synchronize();
@@ -148,14 +146,6 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
         for (int b = 0; b < batch; b++)
             Array.Copy(packed, (long)offsets[b] * _hidden, hidden, (long)b * maxTokens * _hidden, (long)lengths[b] * _hidden);
         return new BertOutput(hidden, batch, maxTokens, _hidden, lengths);
-    }
-
-    private void Gemm(int rows, ArrayView<float> x, DeviceBertWeights.Linear linear, ArrayView<float> y, bool gelu)
-    {
-        int tilesN = (linear.Out + EncoderKernels.GemmTile - 1) / EncoderKernels.GemmTile;
-        int tilesM = (rows + EncoderKernels.GemmTile - 1) / EncoderKernels.GemmTile;
-        var args = new GemmArgs { M = rows, N = linear.Out, K = linear.In, TilesN = tilesN, Gelu = gelu ? 1 : 0 };
-        _gemm(new KernelConfig(tilesM * tilesN, EncoderKernels.GemmThreads), args, x, linear.Weight, linear.Bias, y);
     }
 
     private void Norm(int rows, ArrayView<float> x, ArrayView<float> y, ArrayView<float> weight, ArrayView<float> bias, float epsilon, bool residual) =>

@@ -27,15 +27,16 @@ public static class ModelDirectory
         return new TextEncoder(tokenizer, new BertEncoder(config, weights, attention), ReadPooling(directory), ReadNormalize(directory));
     }
 
-    /// <summary>Loads a decoder (Llama, Qwen2, Mistral) with unscaled RoPE.</summary>
-    public static TextDecoder LoadDecoder(string directory, IAttentionBackend? attention = null, KvPrecision cachePrecision = KvPrecision.Float32)
+    /// <summary>Loads a decoder (Llama, Qwen2, Mistral) with unscaled RoPE; its dense layers run where <paramref name="layers"/> puts them (null: the CPU).</summary>
+    public static TextDecoder LoadDecoder(string directory, IAttentionBackend? attention = null, KvPrecision cachePrecision = KvPrecision.Float32,
+        Func<ModelConfig, LlamaWeights, IDecoderLayers>? layers = null)
     {
         ModelConfig config = Config(directory);
         if (!config.IsDecoder) throw new InvalidDataException($"{directory} holds an encoder ({config.ModelType}); use LoadEncoder");
         Tokenizer tokenizer = TokenizerJson.Load(Path.Combine(directory, "tokenizer.json"));
         LlamaWeights weights;
         using (ModelWeights files = ModelWeights.Open(directory)) weights = LlamaWeights.Load(files, config);
-        return new TextDecoder(tokenizer, new LlamaDecoder(config, weights, attention, cachePrecision));
+        return new TextDecoder(tokenizer, new LlamaDecoder(config, weights, attention, cachePrecision, layers));
     }
 
     /// <summary>The prompt sentence-transformers puts before queries (config_sentence_transformers.json's prompts.query), or "".</summary>

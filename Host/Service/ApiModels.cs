@@ -61,9 +61,10 @@ public sealed record HealthView(string Status, string Store, int SchemaVersion);
 /// </summary>
 /// <param name="PassageKv">The passage-KV store of an in-context ranker: entries, bytes and budgets per tier, hits, misses, evictions; null for rankers without one.</param>
 /// <param name="Attention">Where an in-context ranker's attention runs ("cpu", "cuda"), chosen at start by <c>--device</c>.</param>
-public sealed record RankerView(string? Name, int Depth, double TimeoutSeconds, PassageKvStats? PassageKv, string? Attention)
+/// <param name="Layers">Where its dense layers (norms and matrix products) run: beside the attention on a GPU, else "cpu".</param>
+public sealed record RankerView(string? Name, int Depth, double TimeoutSeconds, PassageKvStats? PassageKv, string? Attention, string? Layers)
 {
     /// <summary>From the search service's configuration.</summary>
     public static RankerView From(SearchService search) => new(search.Ranker?.Name, search.Ranker?.Depth ?? 0, search.RankerTimeout.TotalSeconds,
-        (search.Ranker as InContextRanker)?.Store.Stats(), (search.Ranker as InContextRanker)?.Attention);
+        (search.Ranker as InContextRanker)?.Store.Stats(), (search.Ranker as InContextRanker)?.Attention, (search.Ranker as InContextRanker)?.Layers);
 }

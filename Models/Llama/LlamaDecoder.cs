@@ -14,14 +14,17 @@ public sealed class LlamaDecoder
     private readonly IAttentionBackend _attention;
     private readonly int _hidden, _heads, _kvHeads, _headDim, _intermediate;
     private readonly double _eps;
+    private readonly IDecoderLayers? _layers;
 
     /// <summary>Signature of the attention of one layer: head-major queries, keys and values of the tokens being run
     /// (already RoPE-encoded) in, head-major output out.</summary>
     private delegate void AttentionStep(int layer, float[] query, KvTensor keys, KvTensor values, float[]? output);
 
-    /// <summary>A decoder over loaded weights; attention runs on <paramref name="attention"/> (the CPU kernels by default)
-    /// and cached keys/values are kept in <paramref name="cachePrecision"/>.</summary>
-    public LlamaDecoder(ModelConfig config, LlamaWeights weights, IAttentionBackend? attention = null, KvPrecision cachePrecision = KvPrecision.Float32)
+    /// <summary>A decoder over loaded weights; attention runs on <paramref name="attention"/> (the CPU kernels by default),
+    /// cached keys/values are kept in <paramref name="cachePrecision"/>, and the dense layers run on what
+    /// <paramref name="layers"/> makes of the config and weights (null: the CPU kernels).</summary>
+    public LlamaDecoder(ModelConfig config, LlamaWeights weights, IAttentionBackend? attention = null, KvPrecision cachePrecision = KvPrecision.Float32,
+        Func<ModelConfig, LlamaWeights, IDecoderLayers>? layers = null)
     {
         if (config.RopeScaling is { ValueKind: System.Text.Json.JsonValueKind.Object } scaling)
             throw new NotSupportedException($"rope_scaling {scaling.GetRawText()} (only unscaled RoPE is implemented)");
@@ -39,6 +42,7 @@ public sealed class LlamaDecoder
         _eps = config.RmsNormEps;
         CachePrecision = cachePrecision;
         Rope = new RotaryEmbedding(_headDim, config.RopeTheta, RotaryPairing.RotateHalf);
+        _layers = layers?.Invoke(config, weights);
     }
 
     /// <summary>The model's configuration.</summary>
@@ -52,6 +56,9 @@ public sealed class LlamaDecoder
 
     /// <summary>The attention kernels this decoder runs on.</summary>
     public IAttentionBackend Attention => _attention;
+
+    /// <summary>Where the dense layers run: "cpu", or the device's name.</summary>
+    public string Layers => _layers?.Name ?? "cpu";
 
     /// <summary>A causal prefill of <paramref name="tokens"/> at positions 0…; returns every token's final hidden state.</summary>
     public DecoderOutput Prefill(int[] tokens)
@@ -179,19 +186,24 @@ public sealed class LlamaDecoder
         if (stopLayer is int s && (s < 0 || s >= _w.Layers.Count))
             throw new ArgumentOutOfRangeException(nameof(stopLayer), $"layer {s} outside 0..{_w.Layers.Count - 1}");
         int t = tokens.Length;
-        var ws = new Workspace(t, _hidden, _heads * _headDim, _kvHeads * _headDim, _intermediate);
-        for (int i = 0; i < t; i++)
-        {
-            if ((uint)tokens[i] >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {tokens[i]} outside the vocabulary");
-            _w.Embeddings.AsSpan(tokens[i] * _hidden, _hidden).CopyTo(ws.X.AsSpan(i * _hidden));
-        }
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {id} outside the vocabulary");
+        var ws = new Workspace(t, _hidden, _heads * _headDim, _kvHeads * _headDim, _intermediate, onDevice: _layers is not null);
+        // On a device the hidden state stays there; only the attention's inputs and output cross.
+        using IDecoderPass? pass = _layers?.Begin(tokens);
+        if (pass is null)
+            for (int i = 0; i < t; i++) _w.Embeddings.AsSpan(tokens[i] * _hidden, _hidden).CopyTo(ws.X.AsSpan(i * _hidden));
         for (int l = 0; l < _w.Layers.Count; l++)
         {
             LlamaWeights.Layer w = _w.Layers[l];
-            Norms.RmsNorm(ws.X, t, _hidden, w.InputNorm, _eps, ws.Normed);
-            w.Query.Apply(ws.Normed, t, ws.Q);
-            w.Key.Apply(ws.Normed, t, ws.K);
-            w.Value.Apply(ws.Normed, t, ws.V);
+            if (pass is not null) pass.Project(l, ws.Q, ws.K, ws.V);
+            else
+            {
+                Norms.RmsNorm(ws.X, t, _hidden, w.InputNorm, _eps, ws.Normed);
+                w.Query.Apply(ws.Normed, t, ws.Q);
+                w.Key.Apply(ws.Normed, t, ws.K);
+                w.Value.Apply(ws.Normed, t, ws.V);
+            }
             // token-major [t][heads·headDim] is [t·heads][headDim]: a per-head norm is a row norm of width headDim
             if (w.QueryNorm is not null) Norms.RmsNorm(ws.Q, t * _heads, _headDim, w.QueryNorm, _eps, ws.Q);
             if (w.KeyNorm is not null) Norms.RmsNorm(ws.K, t * _kvHeads, _headDim, w.KeyNorm, _eps, ws.K);
@@ -210,6 +222,11 @@ public sealed class LlamaDecoder
             }
             attend(l, ws.HeadQ, keys, values, ws.HeadOut);
             HeadLayout.ToTokenMajor(ws.HeadOut, t, _heads, _headDim, ws.Context, 0);
+            if (pass is not null)
+            {
+                pass.Complete(l, ws.Context);
+                continue;
+            }
             w.Output.Apply(ws.Context, t, ws.Projected);
             AddInPlace(ws.X, ws.Projected);
             Norms.RmsNorm(ws.X, t, _hidden, w.PostAttentionNorm, _eps, ws.Normed);
@@ -220,7 +237,8 @@ public sealed class LlamaDecoder
             AddInPlace(ws.X, ws.Projected);
         }
         var result = new float[t * _hidden];
-        Norms.RmsNorm(ws.X, t, _hidden, _w.FinalNorm, _eps, result);
+        if (pass is not null) pass.Final(result);
+        else Norms.RmsNorm(ws.X, t, _hidden, _w.FinalNorm, _eps, result);
         return result;
     }
 
@@ -229,11 +247,11 @@ public sealed class LlamaDecoder
         for (int i = 0; i < x.Length; i++) x[i] += y[i];
     }
 
-    /// <summary>Buffers for one pass, allocated once and reused by every layer.</summary>
-    private sealed class Workspace(int tokens, int hidden, int queryWidth, int kvWidth, int intermediate)
+    /// <summary>Buffers for one pass, allocated once and reused by every layer; on a device the dense layers' own buffers live there.</summary>
+    private sealed class Workspace(int tokens, int hidden, int queryWidth, int kvWidth, int intermediate, bool onDevice)
     {
-        public float[] X { get; } = new float[tokens * hidden];
-        public float[] Normed { get; } = new float[tokens * hidden];
+        public float[] X { get; } = new float[onDevice ? 0 : tokens * hidden];
+        public float[] Normed { get; } = new float[onDevice ? 0 : tokens * hidden];
         public float[] Q { get; } = new float[tokens * queryWidth];
         public float[] K { get; } = new float[tokens * kvWidth];
         public float[] V { get; } = new float[tokens * kvWidth];
@@ -242,8 +260,8 @@ public sealed class LlamaDecoder
         public float[] HeadV { get; } = new float[tokens * kvWidth];
         public float[] HeadOut { get; } = new float[tokens * queryWidth];
         public float[] Context { get; } = new float[tokens * queryWidth];
-        public float[] Projected { get; } = new float[tokens * hidden];
-        public float[] Gate { get; } = new float[tokens * intermediate];
-        public float[] Up { get; } = new float[tokens * intermediate];
+        public float[] Projected { get; } = new float[onDevice ? 0 : tokens * hidden];
+        public float[] Gate { get; } = new float[onDevice ? 0 : tokens * intermediate];
+        public float[] Up { get; } = new float[onDevice ? 0 : tokens * intermediate];
     }
 }

@@ -1,6 +1,7 @@
 using Search.GpuAttention;
 using Search.Models.Configuration;
 using Search.Models.Kernels;
+using Search.Models.Ilgpu;
 using Search.Models.Llama;
 
 namespace Search.Benchmarks.Workloads;
@@ -25,8 +26,10 @@ public static class RandomDecoder
     };
 
     /// <summary>A decoder for <paramref name="config"/> with uniform weights scaled by 1/sqrt(fan-in), so activations and
-    /// attention logits stay near unit scale through the layers and the softmax is neither flat nor one-hot.</summary>
-    public static LlamaDecoder Create(ModelConfig config, int seed = 42, KvPrecision cachePrecision = KvPrecision.Float32, IAttentionBackend? attention = null)
+    /// attention logits stay near unit scale through the layers and the softmax is neither flat nor one-hot. The dense
+    /// layers run where <paramref name="denseLayers"/> puts them, by default beside the attention.</summary>
+    public static LlamaDecoder Create(ModelConfig config, int seed = 42, KvPrecision cachePrecision = KvPrecision.Float32, IAttentionBackend? attention = null,
+        Func<ModelConfig, LlamaWeights, IDecoderLayers>? denseLayers = null)
     {
         var random = new Random(seed);
         int h = config.HiddenSize, q = config.NumAttentionHeads * config.HeadDim, kv = config.KeyValueHeads * config.HeadDim, i = config.IntermediateSize;
@@ -36,7 +39,7 @@ public static class RandomDecoder
             layers.Add(new LlamaWeights.Layer(Ones(h), linear(q, h), linear(kv, h), linear(kv, h), linear(h, q), Ones(h), linear(i, h), linear(i, h), linear(h, i)));
         float[] embeddings = Uniform(random, config.VocabSize * h, 1f);
         var weights = new LlamaWeights { Embeddings = embeddings, Layers = layers, FinalNorm = Ones(h), LmHead = embeddings };
-        return new LlamaDecoder(config, weights, attention, cachePrecision);
+        return new LlamaDecoder(config, weights, attention, cachePrecision, denseLayers ?? DeviceDecoderLayers.Beside(attention));
     }
 
     private static float[] Uniform(Random random, int length, float bound)

@@ -145,6 +145,7 @@ public class InContextRankerTests(ITestOutputHelper output)
         using var device = Search.GpuAttention.Ilgpu.IlgpuAttentionBackend.CreateCpuSimulator();
         var ilgpu = InContextRanker.Load(ModelDir, new InContextRankerOptions { Layer = 1, Precision = KvPrecision.Float32 }, new PassageKvStore(new PassageKvStoreOptions()), device);
         Assert.StartsWith("ilgpu-", ilgpu.Attention, StringComparison.Ordinal);
+        Assert.Equal("cpu", ilgpu.Layers); // a simulator sized for the attention kernel's 64-thread groups keeps the dense layers on the CPU
         double[] scores = ilgpu.Score("refund after termination", Passages);
         for (int i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(cpu[i] - scores[i]) < 1e-4, $"{i}: {cpu[i]} vs {scores[i]}");
     }

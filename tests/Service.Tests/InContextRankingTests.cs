@@ -46,6 +46,7 @@ public sealed class InContextRankingTests : IAsyncLifetime
         var ranker = await http.GetFromJsonAsync<JsonElement>("/admin/ranker");
         Assert.StartsWith("in-context tiny-llama (layer 1)", ranker.GetProperty("name").GetString(), StringComparison.Ordinal);
         Assert.Equal("cpu", ranker.GetProperty("attention").GetString());
+        Assert.Equal("cpu", ranker.GetProperty("layers").GetString());
         var kv = ranker.GetProperty("passageKv");
         Assert.Equal((5, 0L), (kv.GetProperty("misses").GetInt32(), kv.GetProperty("hits").GetInt64()));
         Assert.Equal(5, kv.GetProperty("diskEntries").GetInt32());

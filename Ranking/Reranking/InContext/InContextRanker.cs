@@ -5,6 +5,7 @@ using System.Text;
 using Search.GpuAttention;
 using Search.GpuAttention.Caching;
 using Search.Models;
+using Search.Models.Ilgpu;
 using Search.Models.Llama;
 
 namespace Search.Ranking.Reranking.InContext;
@@ -61,7 +62,7 @@ public sealed class InContextRanker : IRanker
 
     /// <summary>Loads a Llama-family decoder directory (Llama, Mistral, Qwen2/3) as the ranker.</summary>
     public static InContextRanker Load(string directory, InContextRankerOptions options, PassageKvStore store, IAttentionBackend? attention = null) =>
-        new(ModelDirectory.LoadDecoder(directory, attention, options.Precision), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
+        new(ModelDirectory.LoadDecoder(directory, attention, options.Precision, DeviceDecoderLayers.Beside(attention)), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
             Fingerprint(directory), options, store);
 
     /// <summary>
@@ -97,6 +98,9 @@ public sealed class InContextRanker : IRanker
 
     /// <summary>Where the decoder's attention runs ("cpu", "cuda").</summary>
     public string Attention => _model.Decoder.Attention.Name;
+
+    /// <summary>Where the decoder's dense layers run ("cpu", or the attention's device).</summary>
+    public string Layers => _model.Decoder.Layers;
 
     /// <summary>The layer whose attention scores passages.</summary>
     public int Layer { get; }
