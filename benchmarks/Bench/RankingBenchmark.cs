@@ -44,7 +44,8 @@ public static class RankingBenchmark
         {
             bool main = shape == shapes[0];
             var model = new TextDecoder(tokenizer, RandomDecoder.Create(shape.Config, seed, KvPrecision.Float16, attention));
-            log.WriteLine($"ranking: {shape.Name}; passages of 128 tokens; fp16 passage K/V; attention on {attention.Name}");
+            log.WriteLine($"ranking: {shape.Name}; passages of 128 tokens; fp16 passage K/V; attention on {attention.Name}, dense layers on {model.Decoder.Layers}");
+            if (main) summary["layers"] = model.Decoder.Layers;
             foreach (int n in counts)
             {
                 var row = Measure(model, n, quick ? 1 : 2, seed, log);
