@@ -114,6 +114,8 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
         }
         lock (_gate)
         {
+            // A CUDA context is current only on the thread that made it; requests arrive on any pool thread.
+            _accelerator.Bind();
             var tensors = new HashSet<KvTensor>(ReferenceEqualityComparer.Instance);
             foreach (var segment in plan.Segments)
                 foreach (var range in segment.Ranges)
@@ -268,6 +270,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     {
         lock (_gate)
         {
+            _accelerator.Bind();
             _pool.Dispose();
             _query.Dispose();
             _work.Dispose();

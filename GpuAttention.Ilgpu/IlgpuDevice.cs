@@ -73,7 +73,15 @@ public sealed class IlgpuDevice : IDisposable
             context.Dispose();
             return null;
         }
-        return new IlgpuDevice(context, device.CreateAccelerator(context));
+        try
+        {
+            return new IlgpuDevice(context, device.CreateAccelerator(context));
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
     }
 
     /// <summary>ILGPU's CPU accelerator as one multiprocessor whose warps make up exactly one group of <paramref name="groupSize"/> threads.</summary>

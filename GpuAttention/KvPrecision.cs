@@ -11,7 +11,8 @@ public enum KvPrecision : byte
     BFloat16 = 2,
     /// <summary>
     /// Symmetric int8 with one fp32 scale per row (head and token): 1 byte per element plus 4 per row, rounding error at
-    /// most half a step (the row's largest magnitude / 254); widened as tiles are loaded.
+    /// most half a step (the row's largest magnitude / 254); widened as tiles are loaded. A row holding an infinity or
+    /// NaN reads back as NaN throughout (fp16 would keep the infinity).
     /// </summary>
     Int8 = 3,
 }

@@ -7,8 +7,6 @@ namespace Search.Models.Ilgpu;
 /// the embedding lookup, residual RMSNorm and the SwiGLU gate.</summary>
 internal static class DecoderKernels
 {
-    public const int NormThreads = 128;
-
     /// <summary>x[r] = embeddings[ids[r]], over rows × hidden elements.</summary>
     public static void Gather(Index1D i, int hidden, ArrayView<int> ids, ArrayView<float> embeddings, ArrayView<float> x)
     {
@@ -19,25 +17,18 @@ internal static class DecoderKernels
     /// <summary>x[r] += y[r] when <see cref="NormArgs.Residual"/> is set; normed[r] = x[r] / √(mean(x[r]²) + ε) · weight. One group per row.</summary>
     public static void AddRmsNorm(NormArgs args, ArrayView<float> x, ArrayView<float> y, ArrayView<float> weight, ArrayView<float> normed)
     {
-        var partial = SharedMemory.Allocate<float>(NormThreads);
+        var partial = SharedMemory.Allocate<float>(GroupSum.Threads);
         int t = Group.IdxX, width = args.Width;
         long row = (long)Grid.IdxX * width;
         float squares = 0f;
-        for (int c = t; c < width; c += NormThreads)
+        for (int c = t; c < width; c += GroupSum.Threads)
         {
             float v = args.Residual != 0 ? x[row + c] + y[row + c] : x[row + c];
             x[row + c] = v;
             squares += v * v;
         }
-        partial[t] = squares;
-        Group.Barrier();
-        for (int s = NormThreads / 2; s > 0; s >>= 1)
-        {
-            if (t < s) partial[t] += partial[t + s];
-            Group.Barrier();
-        }
-        float inverse = DeviceMath.InverseSqrt(partial[0] / width + args.Epsilon);
-        for (int c = t; c < width; c += NormThreads) normed[row + c] = x[row + c] * inverse * weight[c];
+        float inverse = DeviceMath.InverseSqrt(GroupSum.Of(partial, squares, t) / width + args.Epsilon);
+        for (int c = t; c < width; c += GroupSum.Threads) normed[row + c] = x[row + c] * inverse * weight[c];
     }
 
     /// <summary>g[r][c] = silu(gateUp[r][c])·gateUp[r][i + c] over rows × i elements (gate and up stacked in one row of 2·i).</summary>

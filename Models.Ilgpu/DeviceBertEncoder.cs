@@ -34,18 +34,30 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
 
     private DeviceBertEncoder(IlgpuDevice? owned, Accelerator accelerator, ModelConfig config, BertWeights weights)
     {
-        if (config.PositionEmbeddingType != "absolute") throw new NotSupportedException($"position_embedding_type '{config.PositionEmbeddingType}'");
-        if (config.HiddenAct != "gelu") throw new NotSupportedException($"hidden_act '{config.HiddenAct}' on the device (it runs erf-GELU)");
-        _hidden = config.HiddenSize;
-        _heads = config.NumAttentionHeads;
-        _headDim = _hidden / _heads;
-        if (_headDim > EncoderKernels.MaxHeadDim) throw new NotSupportedException($"the device kernel holds heads of at most {EncoderKernels.MaxHeadDim}; this model has {_headDim}");
-        _owned = owned;
-        _accelerator = accelerator;
-        _config = config;
-        _intermediate = config.IntermediateSize;
-        _matMul = new DeviceMatMul(accelerator);
-        _w = new DeviceBertWeights(accelerator, weights);
+        try
+        {
+            if (config.PositionEmbeddingType != "absolute") throw new NotSupportedException($"position_embedding_type '{config.PositionEmbeddingType}'");
+            if (config.HiddenAct != "gelu") throw new NotSupportedException($"hidden_act '{config.HiddenAct}' on the device (it runs erf-GELU)");
+            _hidden = config.HiddenSize;
+            _heads = config.NumAttentionHeads;
+            _headDim = _hidden / _heads;
+            if (_headDim > EncoderKernels.MaxHeadDim) throw new NotSupportedException($"the device kernel holds heads of at most {EncoderKernels.MaxHeadDim}; this model has {_headDim}");
+            _owned = owned;
+            _accelerator = accelerator;
+            _config = config;
+            _intermediate = config.IntermediateSize;
+            // Kernels first: a device that cannot compile them fails before any weight is copied.
+            _matMul = new DeviceMatMul(accelerator);
+            _embed = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Embed);
+            _norm = accelerator.LoadStreamKernel<NormArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.AddLayerNorm);
+            _attention = accelerator.LoadStreamKernel<EncoderAttentionArgs, ArrayView<int>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Attention);
+            _w = new DeviceBertWeights(accelerator, weights);
+        }
+        catch
+        {
+            owned?.Dispose();
+            throw;
+        }
         _ids = new DeviceArray<int>(accelerator);
         _positions = new DeviceArray<int>(accelerator);
         _tiles = new DeviceArray<int>(accelerator);
@@ -54,9 +66,6 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
         _context = new DeviceArray<float>(accelerator);
         _projected = new DeviceArray<float>(accelerator);
         _inner = new DeviceArray<float>(accelerator);
-        _embed = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Embed);
-        _norm = accelerator.LoadStreamKernel<NormArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.AddLayerNorm);
-        _attention = accelerator.LoadStreamKernel<EncoderAttentionArgs, ArrayView<int>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Attention);
     }
 
     /// <inheritdoc />
@@ -64,9 +73,6 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
 
     /// <summary>The device's name as its driver reports it.</summary>
     public string DeviceName => _accelerator.Name;
-
-    /// <summary>Device memory the weights take.</summary>
-    public long WeightBytes => _w.Bytes;
 
     /// <inheritdoc />
     public int HiddenSize => _hidden;
@@ -116,6 +122,8 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
         var packed = new float[(long)rows * _hidden];
         lock (_gate)
         {
+            // A CUDA context is current only on the thread that made it; batches arrive on any pool thread.
+            _accelerator.Bind();
             var idView = _ids.Upload(ids);
             var positionView = _positions.Upload(positions);
             var tileView = _tiles.Upload(tiles);
@@ -149,13 +157,14 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
     }
 
     private void Norm(int rows, ArrayView<float> x, ArrayView<float> y, ArrayView<float> weight, ArrayView<float> bias, float epsilon, bool residual) =>
-        _norm(new KernelConfig(rows, EncoderKernels.NormThreads), new NormArgs { Width = _hidden, Residual = residual ? 1 : 0, Epsilon = epsilon }, x, y, weight, bias);
+        _norm(new KernelConfig(rows, GroupSum.Threads), new NormArgs { Width = _hidden, Residual = residual ? 1 : 0, Epsilon = epsilon }, x, y, weight, bias);
 
     /// <inheritdoc />
     public void Dispose()
     {
         lock (_gate)
         {
+            _accelerator.Bind();
             _w.Dispose();
             _ids.Dispose();
             _positions.Dispose();

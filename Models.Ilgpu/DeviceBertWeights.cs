@@ -50,8 +50,5 @@ internal sealed class DeviceBertWeights : IDisposable
 
     public IReadOnlyList<Layer> Layers { get; }
 
-    /// <summary>Bytes of device memory the tensors take.</summary>
-    public long Bytes => _tensors.Bytes;
-
     public void Dispose() => _tensors.Dispose();
 }

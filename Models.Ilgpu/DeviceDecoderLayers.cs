@@ -35,7 +35,11 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
     public DeviceDecoderLayers(Accelerator accelerator, ModelConfig config, LlamaWeights weights)
     {
         _accelerator = accelerator;
+        // Kernels first: a device that cannot compile them fails before any weight is copied.
         _matMul = new DeviceMatMul(accelerator);
+        _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<float>, ArrayView<float>>(DecoderKernels.Gather);
+        _norm = accelerator.LoadStreamKernel<NormArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DecoderKernels.AddRmsNorm);
+        _silu = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(DecoderKernels.SiluGate);
         _hidden = config.HiddenSize;
         _queryWidth = config.NumAttentionHeads * config.HeadDim;
         _kvWidth = config.KeyValueHeads * config.HeadDim;
@@ -67,9 +71,6 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
         _projected = new DeviceArray<float>(accelerator);
         _gateUp = new DeviceArray<float>(accelerator);
         _g = new DeviceArray<float>(accelerator);
-        _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<float>, ArrayView<float>>(DecoderKernels.Gather);
-        _norm = accelerator.LoadStreamKernel<NormArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DecoderKernels.AddRmsNorm);
-        _silu = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(DecoderKernels.SiluGate);
     }
 
     /// <summary>
@@ -85,15 +86,14 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
     /// <inheritdoc />
     public string Name => _accelerator.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-" + _accelerator.AcceleratorType.ToString().ToLowerInvariant();
 
-    /// <summary>Device memory the weights take.</summary>
-    public long WeightBytes => _tensors.Bytes;
-
     /// <inheritdoc />
     public IDecoderPass Begin(int[] tokens)
     {
         _gate.Enter();
         try
         {
+            // A CUDA context is current only on the thread that made it; passes arrive on any pool thread.
+            _accelerator.Bind();
             return new Pass(this, tokens);
         }
         catch
@@ -108,6 +108,7 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
     {
         lock (_gate)
         {
+            _accelerator.Bind();
             _tensors.Dispose();
             _ids.Dispose();
             _x.Dispose();
@@ -188,7 +189,7 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
         // x += the pending residual (the last product's output), then normed = RMSNorm(x)·weight.
         private void Norm(ArrayView<float> weight)
         {
-            _d._norm(new KernelConfig(_rows, DecoderKernels.NormThreads), new NormArgs { Width = _d._hidden, Residual = _residual ? 1 : 0, Epsilon = _d._epsilon },
+            _d._norm(new KernelConfig(_rows, GroupSum.Threads), new NormArgs { Width = _d._hidden, Residual = _residual ? 1 : 0, Epsilon = _d._epsilon },
                 _x, _projected, weight, _normed);
             _residual = false;
         }

@@ -12,17 +12,6 @@ internal sealed class DeviceTensors(Accelerator accelerator) : IDisposable
 {
     private readonly List<MemoryBuffer1D<float, Stride1D.Dense>> _buffers = [];
 
-    /// <summary>Bytes of device memory the tensors take.</summary>
-    public long Bytes
-    {
-        get
-        {
-            long bytes = 0;
-            foreach (var b in _buffers) bytes += b.LengthInBytes;
-            return bytes;
-        }
-    }
-
     /// <summary>A copy of <paramref name="data"/> on the device.</summary>
     public ArrayView<float> Copy(float[] data)
     {

@@ -10,8 +10,6 @@ namespace Search.Models.Ilgpu;
 /// </summary>
 internal static class EncoderKernels
 {
-    public const int NormThreads = 128;
-
     // Attention: one group per (run of up to QueryTile rows of one sequence, head), one thread per query row; key and
     // value tiles of KeyTile rows are staged in shared memory and read by every thread at the same address.
     public const int QueryTile = 64, KeyTile = 32, MaxHeadDim = 128;
@@ -29,39 +27,25 @@ internal static class EncoderKernels
     /// <summary>x[r] = LayerNorm(x[r] + y[r]) (y left out when <see cref="NormArgs.Residual"/> is 0); one group per row.</summary>
     public static void AddLayerNorm(NormArgs args, ArrayView<float> x, ArrayView<float> y, ArrayView<float> weight, ArrayView<float> bias)
     {
-        var partial = SharedMemory.Allocate<float>(NormThreads);
+        var partial = SharedMemory.Allocate<float>(GroupSum.Threads);
         int t = Group.IdxX, width = args.Width;
         long row = (long)Grid.IdxX * width;
         float sum = 0f;
-        for (int c = t; c < width; c += NormThreads)
+        for (int c = t; c < width; c += GroupSum.Threads)
         {
             float v = args.Residual != 0 ? x[row + c] + y[row + c] : x[row + c];
             x[row + c] = v;
             sum += v;
         }
-        float mean = GroupSum(partial, sum, t) / width;
+        float mean = GroupSum.Of(partial, sum, t) / width;
         float squares = 0f;
-        for (int c = t; c < width; c += NormThreads)
+        for (int c = t; c < width; c += GroupSum.Threads)
         {
             float d = x[row + c] - mean;
             squares += d * d;
         }
-        float inverse = DeviceMath.InverseSqrt(GroupSum(partial, squares, t) / width + args.Epsilon);
-        for (int c = t; c < width; c += NormThreads) x[row + c] = (x[row + c] - mean) * inverse * weight[c] + bias[c];
-    }
-
-    private static float GroupSum(ArrayView<float> partial, float value, int t)
-    {
-        partial[t] = value;
-        Group.Barrier();
-        for (int s = NormThreads / 2; s > 0; s >>= 1)
-        {
-            if (t < s) partial[t] += partial[t + s];
-            Group.Barrier();
-        }
-        float total = partial[0];
-        Group.Barrier();
-        return total;
+        float inverse = DeviceMath.InverseSqrt(GroupSum.Of(partial, squares, t) / width + args.Epsilon);
+        for (int c = t; c < width; c += GroupSum.Threads) x[row + c] = (x[row + c] - mean) * inverse * weight[c] + bias[c];
     }
 
     /// <summary>

@@ -75,8 +75,11 @@ public sealed record EngineOptions
     /// <summary>What runs the packaged encoders on the CPU.</summary>
     public EncoderRuntime EncoderRuntime { get; init; } = EncoderRuntime.OnnxInt8;
 
-    /// <summary>Where the packaged encoders run: by default on CUDA when ILGPU finds a GPU, else on the CPU (<see cref="EmbedderSettings.Device"/>).</summary>
-    public DeviceChoice EncoderDevice { get; init; } = DeviceChoice.Auto;
+    /// <summary>
+    /// A GPU the packaged encoders run on (the host opens it at start and keeps it for the process; several engines may
+    /// share it, and the ranker's attention may run on it too); null: <see cref="EncoderRuntime"/> on the CPU.
+    /// </summary>
+    public IlgpuDevice? Device { get; init; }
 
     /// <summary>
     /// The ranker of ranked searches: a model file written by <c>ranker train</c>. None ships yet (none trained so far beats
@@ -180,7 +183,7 @@ public sealed class SearchEngine : IAsyncDisposable
         options.Segmenter.Validate();
         var ranker = options.Ranker ?? LoadRanker(options);
         // Loaded before the store opens, so a bad model path fails the start with nothing to undo.
-        var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, options.EncoderDevice, options.EmbeddingModel));
+        var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, options.Device?.Accelerator, options.EmbeddingModel));
         IDocumentStore store = options.Store switch
         {
             StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString

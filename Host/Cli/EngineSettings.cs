@@ -20,6 +20,8 @@ public static class EngineSettings
     public static EngineOptions From(CliArguments a, IndexingMode mode, bool durable = true, bool ranks = false)
     {
         string? rankerModel = ranks ? RankerModelPath(a) : null;
+        // One device for the process: the encoders and the ranker's attention share its context and memory.
+        IlgpuDevice? device = IlgpuDevice.Open(Device(a));
         string store = a.Get("store") ?? Environment.GetEnvironmentVariable("SEARCH_STORE") ?? "sqlite";
         var kind = store.ToLowerInvariant() switch
         {
@@ -45,8 +47,8 @@ public static class EngineSettings
             },
             RankerPath = RankerPath(a),
             RankerModelPath = rankerModel,
-            EncoderDevice = Device(a),
-            RankerAttention = rankerModel is null ? null : RankerAttention(a),
+            Device = device,
+            RankerAttention = rankerModel is null || device is null ? null : new IlgpuAttentionBackend(device.Accelerator),
             InContextRanker = rankerModel is null ? new InContextRankerOptions() : InContextRanker(a),
             PassageKv = rankerModel is null ? new PassageKvStoreOptions() : PassageKv(a),
             Ingestion = Ingestion(a),
@@ -92,19 +94,12 @@ public static class EngineSettings
         return path;
     }
 
-    // --device: where the packaged encoders and the in-context ranker's attention run; CUDA asked for and absent is an
-    // error (exit 2), auto (the default) takes a GPU when ILGPU finds one and falls back to the CPU.
+    // --device: where the packaged encoders and the in-context ranker (attention and dense layers) run; CUDA asked for
+    // and absent is an error (exit 2), auto (the default) takes a GPU when ILGPU finds one and falls back to the CPU.
     private static DeviceChoice Device(CliArguments a)
     {
         string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "auto";
         return IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
-    }
-
-    // Opened only for a ranker model: nothing else runs attention kernels, and a GPU context costs device memory.
-    private static IAttentionBackend? RankerAttention(CliArguments a)
-    {
-        var choice = Device(a);
-        return choice == DeviceChoice.Cpu ? null : AttentionDevices.Open(choice);
     }
 
     private static InContextRankerOptions InContextRanker(CliArguments a)

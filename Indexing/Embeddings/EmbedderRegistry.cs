@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.AI;
 using Search.Indexing.Storage;
-using Search.GpuAttention.Ilgpu;
 
 namespace Search.Indexing.Embeddings;
 
@@ -10,9 +9,9 @@ namespace Search.Indexing.Embeddings;
 /// <param name="ModelPath">A BERT-family model directory, or an ONNX file with vocab.txt beside it, offered under its name; null for none.</param>
 /// <param name="Default">The embedder of collections that name none, and of /v1/embeddings without a model: a packaged encoder, the configured model, or "corpus" (learned per collection).</param>
 /// <param name="Runtime">What runs the packaged encoders on the CPU.</param>
-/// <param name="Device">Where they run: by default the project's own pass on CUDA when ILGPU finds a GPU (opened once, when the registry is made), else <paramref name="Runtime"/> on the CPU.</param>
+/// <param name="Device">A GPU they run on instead, through the project's own pass (the caller's: opened by the host at start and not disposed here); null: <paramref name="Runtime"/> on the CPU.</param>
 /// <param name="Model">A model given as an object (served under its model id, not disposed by the registry); it wins over <paramref name="ModelPath"/>.</param>
-public sealed record EmbedderSettings(string? ModelPath = null, string? Default = null, EncoderRuntime Runtime = EncoderRuntime.OnnxInt8, DeviceChoice Device = DeviceChoice.Auto,
+public sealed record EmbedderSettings(string? ModelPath = null, string? Default = null, EncoderRuntime Runtime = EncoderRuntime.OnnxInt8, ILGPU.Runtime.Accelerator? Device = null,
     IEmbeddingGenerator<string, Embedding<float>>? Model = null)
 {
     /// <summary>
@@ -33,20 +32,16 @@ public sealed class EmbedderRegistry : IDisposable
     public const string Corpus = "corpus";
 
     private readonly ConcurrentDictionary<string, Lazy<IEmbeddingGenerator<string, Embedding<float>>>> _byName = new(StringComparer.Ordinal);
-    private IlgpuDevice? _device;
 
     /// <summary>The default embedder's name (a registered model, or <see cref="Corpus"/>).</summary>
     public string DefaultName { get; private set; } = Corpus;
 
-    /// <summary>
-    /// The packaged encoders, a configured model (loaded now, so a bad path fails the start) and the default; the device
-    /// is chosen now too (<see cref="DeviceUnavailableException"/> when CUDA was asked for and none answers).
-    /// </summary>
+    /// <summary>The packaged encoders, a configured model (loaded now, so a bad path fails the start) and the default.</summary>
     public static EmbedderRegistry Create(EmbedderSettings settings)
     {
-        var registry = new EmbedderRegistry { _device = IlgpuDevice.Open(settings.Device) };
+        var registry = new EmbedderRegistry();
         foreach (var package in PackagedEncoders.All)
-            registry.RegisterLazy(package.Description.Name, () => TransformerEmbeddingGenerator.Load(package, settings.Runtime, registry._device?.Accelerator));
+            registry.RegisterLazy(package.Description.Name, () => TransformerEmbeddingGenerator.Load(package, settings.Runtime, settings.Device));
         try
         {
             string? configured = null;
@@ -151,7 +146,5 @@ public sealed class EmbedderRegistry : IDisposable
     {
         foreach (string name in _byName.Keys)
             if (_byName.TryRemove(name, out var entry) && entry.IsValueCreated) entry.Value.Dispose();
-        _device?.Dispose();
-        _device = null;
     }
 }

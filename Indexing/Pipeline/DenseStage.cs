@@ -102,7 +102,8 @@ public sealed class DenseStage : IndexingStage
     {
         if (_model is null || _journalOpened) return _journal;
         _journalOpened = true;
-        string? path = _options.EmbeddingCache is { } cache ? Path.Combine(cache, FileName(_model.Name) + ".journal")
+        // The cache is keyed by model and runtime: int8 on the CPU and fp32 on a GPU give slightly different vectors.
+        string? path = _options.EmbeddingCache is { } cache ? Path.Combine(cache, FileName(_model.Name + "." + _model.Runtime) + ".journal")
             : _generation.Directory is { } directory ? Path.Combine(directory, "dense", "journal.bin") : null;
         if (path is not null) _journal = EmbeddingJournal.Open(path, _model.Name, _model.Dimension);
         return _journal;

@@ -8,7 +8,7 @@ namespace Search.Models.Llama;
 /// <summary>A Llama-family decoder (Llama, Qwen2, Qwen3, Mistral): RMSNorm, RoPE, grouped-query attention and a SwiGLU
 /// feed-forward. Besides a causal prefill it runs BlockRank prompts, either in one block-sparse pass or block by
 /// block against a <see cref="BlockKvCache"/> so documents are encoded once and reused under any query.</summary>
-public sealed class LlamaDecoder
+public sealed class LlamaDecoder : IDisposable
 {
     private readonly LlamaWeights _w;
     private readonly IAttentionBackend _attention;
@@ -59,6 +59,9 @@ public sealed class LlamaDecoder
 
     /// <summary>Where the dense layers run: "cpu", or the device's name.</summary>
     public string Layers => _layers?.Name ?? "cpu";
+
+    /// <summary>Frees the dense layers' device memory (nothing on the CPU).</summary>
+    public void Dispose() => _layers?.Dispose();
 
     /// <summary>A causal prefill of <paramref name="tokens"/> at positions 0…; returns every token's final hidden state.</summary>
     public DecoderOutput Prefill(int[] tokens)

@@ -43,7 +43,8 @@ public static class RankingBenchmark
         foreach (var shape in shapes)
         {
             bool main = shape == shapes[0];
-            var model = new TextDecoder(tokenizer, RandomDecoder.Create(shape.Config, seed, KvPrecision.Float16, attention));
+            using var decoder = RandomDecoder.Create(shape.Config, seed, KvPrecision.Float16, attention);
+            var model = new TextDecoder(tokenizer, decoder);
             log.WriteLine($"ranking: {shape.Name}; passages of 128 tokens; fp16 passage K/V; attention on {attention.Name}, dense layers on {model.Decoder.Layers}");
             if (main) summary["layers"] = model.Decoder.Layers;
             foreach (int n in counts)
@@ -126,7 +127,8 @@ public static class RankingBenchmark
         double[]? reference = null;
         foreach (var (name, precision) in new[] { ("fp32", KvPrecision.Float32), ("fp16", KvPrecision.Float16), ("bf16", KvPrecision.BFloat16), ("int8", KvPrecision.Int8) })
         {
-            var model = new TextDecoder(tokenizer, RandomDecoder.Create(shape.Config, seed, precision, attention));
+            using var decoder = RandomDecoder.Create(shape.Config, seed, precision, attention);
+            var model = new TextDecoder(tokenizer, decoder);
             var options = new InContextRankerOptions { Layer = shape.Config.NumHiddenLayers - 1, MaxPassageTokens = 128, Precision = precision };
             var store = new PassageKvStore(new PassageKvStoreOptions { MemoryBytes = long.MaxValue / 4 });
             var ranker = new InContextRanker(model, "random", "random-" + seed.ToString(CultureInfo.InvariantCulture), options, store);

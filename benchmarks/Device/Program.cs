@@ -5,7 +5,8 @@ using Search.GpuAttention;
 using Search.GpuAttention.Ilgpu;
 
 // What './search bench attention --device cuda' runs, for a GPU machine without the product's packages:
-//   Search.Benchmarks.Device check                        the CUDA kernel against the CPU kernels on random problems
+//   Search.Benchmarks.Device check                        the CUDA kernels against the CPU kernels on random problems
+//                                                         (attention; the decoder's dense layers and the encoder pass)
 //   Search.Benchmarks.Device attention [--quick] [--docs N]
 //   Search.Benchmarks.Device ranking --tokenizer DIR [--quick]   what './search bench ranking --device cuda' runs
 //   Search.Benchmarks.Device encoder [--quick]            the encoder pass on the GPU against the CPU pass (random weights
@@ -63,8 +64,15 @@ try
     }
     Console.Error.WriteLine($"check on {backend.DeviceName}:");
     var (output, mass) = AttentionDeviceCheck.Run(backend, Console.Error);
-    Console.WriteLine(JsonSerializer.Serialize(new { device = backend.DeviceName, max_output_abs_diff = output, max_mass_abs_diff = mass, tolerance = Tolerance }));
-    return output <= Tolerance && mass <= Tolerance ? 0 : 1;
+    // The simulator that runs the attention kernel holds groups of its 64 threads; the matrix product needs 256.
+    using var dense = simulator ? IlgpuDevice.OpenSimulator(256) : null;
+    var (decoder, encoder) = DenseLayersDeviceCheck.Run(dense?.Accelerator ?? backend.Accelerator, Console.Error, small: simulator);
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        device = backend.DeviceName, max_output_abs_diff = output, max_mass_abs_diff = mass,
+        max_decoder_hidden_abs_diff = decoder, max_encoder_hidden_abs_diff = encoder, tolerance = Tolerance,
+    }));
+    return output <= Tolerance && mass <= Tolerance && decoder <= Tolerance && encoder <= Tolerance ? 0 : 1;
 }
 catch (DeviceUnavailableException e)
 {

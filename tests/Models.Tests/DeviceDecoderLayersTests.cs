@@ -43,8 +43,8 @@ public sealed class DeviceDecoderLayersTests(ITestOutputHelper output) : IDispos
     {
         // hidden 72 and FFN 100 end inside the 64-wide product tiles; 3 heads of 24 share one key/value head.
         var config = RandomDecoder.Config(layers: 2, hidden: 72, heads: 3, kvHeads: 1, intermediate: 100, vocab: 300);
-        var cpu = RandomDecoder.Create(config, seed: 5);
-        var device = RandomDecoder.Create(config, seed: 5, denseLayers: OnDevice);
+        using var cpu = RandomDecoder.Create(config, seed: 5);
+        using var device = RandomDecoder.Create(config, seed: 5, denseLayers: OnDevice);
         var random = new Random(3);
         int[] tokens = [.. Enumerable.Range(0, 70).Select(_ => random.Next(300))];
         float prefill = FixtureData.MaxAbsDiff(cpu.Prefill(tokens).Hidden, device.Prefill(tokens).Hidden);
