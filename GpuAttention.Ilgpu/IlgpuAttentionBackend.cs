@@ -37,6 +37,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     {
         _owned = owned;
         _accelerator = accelerator;
+        accelerator.Bind(); // loading kernels needs the context current on this thread
         _pool = new DeviceKvPool(accelerator, residentBudgetBytes);
         _kernel = accelerator.LoadStreamKernel<AttentionArgs, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionKernel.Run);
         _query = new DeviceArray<float>(accelerator);

@@ -46,6 +46,7 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
             _accelerator = accelerator;
             _config = config;
             _intermediate = config.IntermediateSize;
+            accelerator.Bind(); // loading kernels and copying weights need the context current on this thread
             // Kernels first: a device that cannot compile them fails before any weight is copied.
             _matMul = new DeviceMatMul(accelerator);
             _embed = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(EncoderKernels.Embed);

@@ -35,6 +35,7 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
     public DeviceDecoderLayers(Accelerator accelerator, ModelConfig config, LlamaWeights weights)
     {
         _accelerator = accelerator;
+        accelerator.Bind(); // loading kernels and copying weights need the context current on this thread
         // Kernels first: a device that cannot compile them fails before any weight is copied.
         _matMul = new DeviceMatMul(accelerator);
         _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<float>, ArrayView<float>>(DecoderKernels.Gather);

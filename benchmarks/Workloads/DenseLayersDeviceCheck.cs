@@ -13,7 +13,8 @@ namespace Search.Benchmarks.Workloads;
 public static class DenseLayersDeviceCheck
 {
     /// <summary>
-    /// The largest differences of the final hidden states, decoder and encoder, with a line each; <paramref name="small"/>
+    /// The largest differences of the final hidden states, decoder and encoder (the encoder also called from another
+    /// thread), with a line each; <paramref name="small"/>
     /// shrinks both models (ILGPU's CPU accelerator runs every thread on the host's cores).
     /// </summary>
     public static (double Decoder, double Encoder) Run(Accelerator accelerator, TextWriter log, bool small = false, int seed = 1)
@@ -33,7 +34,10 @@ public static class DenseLayersDeviceCheck
         var weights = RandomEncoder.Weights(encoderConfig, seed);
         using var onDevice = new DeviceBertEncoder(accelerator, encoderConfig, weights);
         int[][] sequences = RandomEncoder.Sequences(small ? [1, 17, 40] : [1, 17, 65, 128, 300], encoderConfig.VocabSize, seed);
-        double encoder = MaxAbsDifference(new BertEncoder(encoderConfig, weights).Encode(sequences).Hidden, onDevice.Encode(sequences).Hidden);
+        float[] expected = new BertEncoder(encoderConfig, weights).Encode(sequences).Hidden;
+        double encoder = MaxAbsDifference(expected, onDevice.Encode(sequences).Hidden);
+        // Again from another thread: a CUDA context is current only where it was bound, and servers call from any thread.
+        encoder = Math.Max(encoder, MaxAbsDifference(expected, Task.Run(() => onDevice.Encode(sequences).Hidden).GetAwaiter().GetResult()));
         log.WriteLine($"  encoder ({encoderConfig.NumHiddenLayers} layers, {encoderConfig.HiddenSize} wide, {sequences.Length} sequences of 1 to {sequences[^1].Length} tokens): hidden states differ by {encoder:E1}");
         return (decoder, encoder);
     }
