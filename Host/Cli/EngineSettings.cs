@@ -7,6 +7,7 @@ using Search.Ranking;
 using Search.Ranking.Reranking.InContext;
 using Search.GpuAttention;
 using Search.GpuAttention.Ilgpu;
+using Search.Models.Ilgpu;
 
 namespace Search.Cli;
 
@@ -20,8 +21,7 @@ public static class EngineSettings
     public static EngineOptions From(CliArguments a, IndexingMode mode, bool durable = true, bool ranks = false)
     {
         string? rankerModel = ranks ? RankerModelPath(a) : null;
-        // One device for the process: the encoders and the ranker's attention share its context and memory.
-        IlgpuDevice? device = IlgpuDevice.Open(Device(a));
+        IlgpuDevice? device = OpenDevice(Device(a));
         string store = a.Get("store") ?? Environment.GetEnvironmentVariable("SEARCH_STORE") ?? "sqlite";
         var kind = store.ToLowerInvariant() switch
         {
@@ -100,6 +100,17 @@ public static class EngineSettings
     {
         string device = a.Get("device") ?? Environment.GetEnvironmentVariable("SEARCH_DEVICE") ?? "auto";
         return IlgpuDevice.Parse(device) ?? throw new UsageException($"--device is auto, cpu or cuda, not '{device}'");
+    }
+
+    // One device for the process (the encoders and the ranker share its context and memory), proven at start: a GPU
+    // whose driver cannot run the passes is refused for cuda and passed over for auto, not found mid-indexing.
+    private static IlgpuDevice? OpenDevice(DeviceChoice choice)
+    {
+        var device = IlgpuDevice.Open(choice);
+        if (device is null || DevicePassCheck.Run(device.Accelerator) is not { } failure) return device;
+        string name = device.Accelerator.Name;
+        device.Dispose();
+        return choice == DeviceChoice.Cuda ? throw new DeviceUnavailableException($"the GPU {name} cannot run the device passes: {failure}") : null;
     }
 
     private static InContextRankerOptions InContextRanker(CliArguments a)

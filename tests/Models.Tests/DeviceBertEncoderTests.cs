@@ -88,6 +88,16 @@ public sealed class DeviceBertEncoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_start_check_passes_a_device_that_runs_the_passes_and_says_why_another_cannot()
+    {
+        using var able = Simulator();
+        Assert.Null(DevicePassCheck.Run(able.Accelerator));
+        // Groups of 64 threads cannot hold the matrix product's 256.
+        using var small = IlgpuDevice.OpenSimulator(64);
+        Assert.Contains("needs 256", DevicePassCheck.Run(small.Accelerator));
+    }
+
+    [Fact]
     public void The_encoder_kernels_compile_to_ptx_for_hopper()
     {
         // No GPU is needed to generate PTX, so CI catches a construct the CUDA backend cannot translate.
