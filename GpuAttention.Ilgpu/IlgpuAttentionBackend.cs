@@ -62,7 +62,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     }
 
     /// <inheritdoc />
-    public string Name => _accelerator.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-" + _accelerator.AcceleratorType.ToString().ToLowerInvariant();
+    public string Name => IlgpuDevice.NameOf(_accelerator);
 
     /// <summary>The device's name as its driver reports it.</summary>
     public string DeviceName => _accelerator.Name;

@@ -33,6 +33,10 @@ public sealed class IlgpuDevice : IDisposable
     /// <summary>The accelerator; it lives as long as this device.</summary>
     public Accelerator Accelerator { get; }
 
+    /// <summary>What a status says runs a pass: "cuda", or "ilgpu-cpu" for the simulator.</summary>
+    public static string NameOf(Accelerator accelerator) =>
+        accelerator.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-" + accelerator.AcceleratorType.ToString().ToLowerInvariant();
+
     /// <summary>Parses <c>auto</c>, <c>cpu</c> or <c>cuda</c>; null for anything else.</summary>
     public static DeviceChoice? Parse(string text) => text.ToLowerInvariant() switch
     {

@@ -70,7 +70,7 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
     }
 
     /// <inheritdoc />
-    public string Runtime => "models-fp32-" + (_accelerator.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-" + _accelerator.AcceleratorType.ToString().ToLowerInvariant());
+    public string Runtime => "models-fp32-" + IlgpuDevice.NameOf(_accelerator);
 
     /// <summary>The device's name as its driver reports it.</summary>
     public string DeviceName => _accelerator.Name;

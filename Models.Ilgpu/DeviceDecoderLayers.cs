@@ -85,7 +85,7 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
             : null;
 
     /// <inheritdoc />
-    public string Name => _accelerator.AcceleratorType == AcceleratorType.Cuda ? "cuda" : "ilgpu-" + _accelerator.AcceleratorType.ToString().ToLowerInvariant();
+    public string Name => IlgpuDevice.NameOf(_accelerator);
 
     /// <inheritdoc />
     public IDecoderPass Begin(int[] tokens)

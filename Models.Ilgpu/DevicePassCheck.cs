@@ -1,7 +1,6 @@
 using ILGPU.Runtime;
 using Search.Models.Bert;
 using Search.Models.Configuration;
-using Search.Models.Kernels;
 
 namespace Search.Models.Ilgpu;
 
@@ -22,7 +21,7 @@ public static class DevicePassCheck
             ModelType = "bert", HiddenAct = "gelu", VocabSize = 50, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 4,
             IntermediateSize = 48, MaxPositionEmbeddings = 80, TypeVocabSize = 2, LayerNormEps = 1e-12,
         };
-        var weights = Weights(config);
+        var weights = SeededBertWeights.Create(config, seed: 17);
         int[][] sequences = [[1, 7, 9, 3], [.. Enumerable.Range(0, 40).Select(i => 1 + i * 7 % 49)]];
         try
         {
@@ -37,32 +36,5 @@ public static class DevicePassCheck
         {
             return $"its encoder pass failed: {e.Message}";
         }
-    }
-
-    // Seeded weights of unit scale: every term of the pass shows in the output.
-    private static BertWeights Weights(ModelConfig config)
-    {
-        var random = new Random(17);
-        int h = config.HiddenSize, inner = config.IntermediateSize;
-        float[] uniform(int n, float center, float bound)
-        {
-            var data = new float[n];
-            for (int i = 0; i < n; i++) data[i] = center + (float)(random.NextDouble() * 2 - 1) * bound;
-            return data;
-        }
-        LinearWeight linear(int outDim, int inDim) => LinearWeight.Pack(uniform(outDim * inDim, 0, MathF.Sqrt(3f / inDim)), outDim, inDim, uniform(outDim, 0, 0.1f));
-        return new BertWeights
-        {
-            WordEmbeddings = uniform(config.VocabSize * h, 0, 1),
-            PositionEmbeddings = uniform(config.MaxPositionEmbeddings * h, 0, 0.5f),
-            TokenTypeEmbeddings = uniform(config.TypeVocabSize * h, 0, 0.5f),
-            EmbeddingNorm = uniform(h, 1, 0.2f),
-            EmbeddingNormBias = uniform(h, 0, 0.1f),
-            Layers =
-            [
-                new BertWeights.Layer(linear(h, h), linear(h, h), linear(h, h), linear(h, h), uniform(h, 1, 0.2f), uniform(h, 0, 0.1f),
-                    linear(inner, h), linear(h, inner), uniform(h, 1, 0.2f), uniform(h, 0, 0.1f)),
-            ],
-        };
     }
 }

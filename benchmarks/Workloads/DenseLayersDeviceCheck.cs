@@ -27,25 +27,18 @@ public static class DenseLayersDeviceCheck
             denseLayers: (c, w) => new DeviceDecoderLayers(accelerator, c, w));
         var random = new Random(seed);
         int[] tokens = [.. Enumerable.Range(0, small ? 41 : 197).Select(_ => random.Next(config.VocabSize))];
-        double decoder = MaxAbsDifference(cpu.Prefill(tokens).Hidden, device.Prefill(tokens).Hidden);
+        double decoder = Differences.MaxAbs(cpu.Prefill(tokens).Hidden, device.Prefill(tokens).Hidden);
         log.WriteLine($"  decoder layers (hidden {config.HiddenSize}, {tokens.Length} tokens): hidden states differ by {decoder:E1}");
 
         var encoderConfig = small ? RandomEncoder.Config(layers: 1, hidden: 64, heads: 2, intermediate: 128) : RandomEncoder.Config();
-        var weights = RandomEncoder.Weights(encoderConfig, seed);
+        var weights = SeededBertWeights.Create(encoderConfig, seed);
         using var onDevice = new DeviceBertEncoder(accelerator, encoderConfig, weights);
         int[][] sequences = RandomEncoder.Sequences(small ? [1, 17, 40] : [1, 17, 65, 128, 300], encoderConfig.VocabSize, seed);
         float[] expected = new BertEncoder(encoderConfig, weights).Encode(sequences).Hidden;
-        double encoder = MaxAbsDifference(expected, onDevice.Encode(sequences).Hidden);
+        double encoder = Differences.MaxAbs(expected, onDevice.Encode(sequences).Hidden);
         // Again from another thread: a CUDA context is current only where it was bound, and servers call from any thread.
-        encoder = Math.Max(encoder, MaxAbsDifference(expected, Task.Run(() => onDevice.Encode(sequences).Hidden).GetAwaiter().GetResult()));
+        encoder = Math.Max(encoder, Differences.MaxAbs(expected, Task.Run(() => onDevice.Encode(sequences).Hidden).GetAwaiter().GetResult()));
         log.WriteLine($"  encoder ({encoderConfig.NumHiddenLayers} layers, {encoderConfig.HiddenSize} wide, {sequences.Length} sequences of 1 to {sequences[^1].Length} tokens): hidden states differ by {encoder:E1}");
         return (decoder, encoder);
-    }
-
-    private static double MaxAbsDifference(float[] a, float[] b)
-    {
-        double max = 0;
-        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        return max;
     }
 }

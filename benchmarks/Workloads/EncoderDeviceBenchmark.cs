@@ -22,7 +22,7 @@ public static class EncoderDeviceBenchmark
     public static string Run(Accelerator accelerator, int passages, int tokens, TextWriter log, Search.Models.Configuration.ModelConfig? config = null)
     {
         config ??= RandomEncoder.Config();
-        var weights = RandomEncoder.Weights(config);
+        var weights = SeededBertWeights.Create(config);
         using var device = new DeviceBertEncoder(accelerator, config, weights);
         var cpu = new BertEncoder(config, weights, new CpuAttentionBackend());
         var peaks = DevicePeaks.Of(accelerator);
@@ -30,7 +30,7 @@ public static class EncoderDeviceBenchmark
 
         // Exactness on uneven lengths: every tile edge of the kernels is crossed somewhere.
         int[][] check = RandomEncoder.Sequences([1, 17, 65, tokens], config.VocabSize);
-        double difference = MaxAbsDifference(cpu.Encode(check).Hidden, device.Encode(check).Hidden);
+        double difference = Differences.MaxAbs(cpu.Encode(check).Hidden, device.Encode(check).Hidden);
         log.WriteLine($"  max abs difference to the CPU pass: {difference:E2}");
 
         int[][] all = RandomEncoder.Sequences([.. Enumerable.Repeat(tokens, passages)], config.VocabSize, seed: 11);
@@ -67,12 +67,5 @@ public static class EncoderDeviceBenchmark
         var clock = Stopwatch.StartNew();
         foreach (var batch in batches) encoder.Encode(batch);
         return clock.Elapsed.TotalSeconds;
-    }
-
-    private static double MaxAbsDifference(float[] a, float[] b)
-    {
-        double max = 0;
-        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        return max;
     }
 }

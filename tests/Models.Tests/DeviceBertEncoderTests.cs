@@ -49,7 +49,7 @@ public sealed class DeviceBertEncoderTests(ITestOutputHelper output)
     public void Random_shapes_match_the_cpu_pass(int layers, int hidden, int heads, int intermediate, int[] lengths, int seed)
     {
         var config = RandomEncoder.Config(layers, hidden, heads, intermediate, vocab: 97, maxPositions: 160);
-        var weights = RandomEncoder.Weights(config, seed);
+        var weights = SeededBertWeights.Create(config, seed);
         int[][] sequences = RandomEncoder.Sequences(lengths, config.VocabSize, seed);
         using var device = new DeviceBertEncoder(Simulator(), config, weights);
         BertOutput expected = new BertEncoder(config, weights, new CpuAttentionBackend(1)).Encode(sequences);
@@ -65,7 +65,7 @@ public sealed class DeviceBertEncoderTests(ITestOutputHelper output)
     public void Batches_reuse_the_device_buffers_and_an_empty_batch_or_sequence_costs_nothing()
     {
         var config = RandomEncoder.Config(1, 32, 4, 64, vocab: 50, maxPositions: 80);
-        var weights = RandomEncoder.Weights(config);
+        var weights = SeededBertWeights.Create(config);
         using var device = new DeviceBertEncoder(Simulator(), config, weights);
         var cpu = new BertEncoder(config, weights);
         int[][] large = RandomEncoder.Sequences([70, 40], config.VocabSize), small = RandomEncoder.Sequences([3, 0, 5], config.VocabSize, seed: 9);
@@ -81,7 +81,7 @@ public sealed class DeviceBertEncoderTests(ITestOutputHelper output)
     public void Token_ids_outside_the_vocabulary_and_sequences_past_the_positions_are_refused_before_the_device_reads_them()
     {
         var config = RandomEncoder.Config(1, 32, 4, 64, vocab: 50, maxPositions: 16);
-        using var device = new DeviceBertEncoder(Simulator(), config, RandomEncoder.Weights(config));
+        using var device = new DeviceBertEncoder(Simulator(), config, SeededBertWeights.Create(config));
         Assert.Throws<ArgumentOutOfRangeException>(() => device.Encode([[1, 50]]));
         Assert.Throws<ArgumentOutOfRangeException>(() => device.Encode([[1, -3]]));
         Assert.Throws<ArgumentException>(() => device.Encode([new int[17]]));
