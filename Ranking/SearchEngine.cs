@@ -82,10 +82,19 @@ public sealed record EngineOptions
     public IlgpuDevice? Device { get; init; }
 
     /// <summary>
-    /// The ranker of ranked searches: a model file written by <c>ranker train</c>. None ships yet (none trained so far beats
-    /// hybrid on every development set, leave-one-collection-out), so with none ranked searches answer in hybrid order and say so.
+    /// The ranker of ranked searches: a model file written by <c>ranker train</c>; without it (and without
+    /// <see cref="RankerModelPath"/>) the shipped default, unless <see cref="DefaultRanker"/> is off.
     /// </summary>
     public string? RankerPath { get; init; }
+
+    /// <summary>
+    /// Whether ranked searches use the shipped learned ranker (<see cref="LinearRanker.LoadDefault"/>) when no ranker is
+    /// given; off, they answer in hybrid order and say so.
+    /// </summary>
+    public bool DefaultRanker { get; init; } = true;
+
+    /// <summary>Bytes of passage token states the learned ranker's encoder evidence keeps between queries.</summary>
+    public long RankerEvidenceCacheBytes { get; init; } = 256L << 20;
 
     /// <summary>
     /// A decoder model directory (Llama, Mistral, Qwen2/3 in Hugging Face layout) for in-context ranking with the
@@ -166,12 +175,13 @@ public sealed class SearchEngine : IAsyncDisposable
         Tasks = new TaskService(store, Ingestion, Indexes);
     }
 
-    private static IRanker? LoadRanker(EngineOptions options)
+    private static IRanker? LoadRanker(EngineOptions options, EmbedderRegistry embedders)
     {
         if (options.RankerPath is not null && options.RankerModelPath is not null)
             throw new ArgumentException("give a learned ranker file or a ranker model, not both");
-        if (options.RankerPath is { } path) return LinearRanker.Load(path);
-        if (options.RankerModelPath is not { } model) return null;
+        if (options.RankerPath is { } path) return LinearRanker.Load(path, EncoderEvidence.FromPackaged(embedders, options.RankerEvidenceCacheBytes));
+        if (options.RankerModelPath is not { } model)
+            return options.DefaultRanker ? LinearRanker.LoadDefault(EncoderEvidence.FromPackaged(embedders, options.RankerEvidenceCacheBytes)) : null;
         var store = new PassageKvStore(options.PassageKv with { Directory = Path.Combine(options.DataDirectory, "passage-kv") });
         return InContextRanker.Load(model, options.InContextRanker, store, options.RankerAttention);
     }
@@ -181,9 +191,18 @@ public sealed class SearchEngine : IAsyncDisposable
     {
         options.Bm25.Validate();
         options.Segmenter.Validate();
-        var ranker = options.Ranker ?? LoadRanker(options);
         // Loaded before the store opens, so a bad model path fails the start with nothing to undo.
         var embedders = EmbedderRegistry.Create(new EmbedderSettings(options.EmbeddingModelPath, options.DefaultEmbedder, options.EncoderRuntime, options.Device?.Accelerator, options.EmbeddingModel));
+        IRanker? ranker;
+        try
+        {
+            ranker = options.Ranker ?? LoadRanker(options, embedders);
+        }
+        catch
+        {
+            embedders.Dispose();
+            throw;
+        }
         IDocumentStore store = options.Store switch
         {
             StoreKind.Postgres => new PostgresDocumentStore(options.PostgresConnectionString

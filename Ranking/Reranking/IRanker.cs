@@ -24,4 +24,10 @@ public interface IRanker
 
     /// <summary>One score per candidate, in the candidates' order.</summary>
     ValueTask<double[]> ScoreAsync(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, CancellationToken ct);
+
+    /// <summary>
+    /// Loads what the ranker loads on first use (its models), so a host can do it at start and the first ranked search
+    /// spends its time limit on ranking, not loading.
+    /// </summary>
+    ValueTask PrepareAsync(CancellationToken ct) => ValueTask.CompletedTask;
 }

@@ -22,13 +22,14 @@ public sealed record LinearRankerModel(
 
 /// <summary>
 /// The default ranker: a linear function of <see cref="RankerFeatures"/> learned from judged queries by
-/// <see cref="RankerTrainer"/> (pairwise logistic loss), so it costs microseconds per candidate and needs no model
-/// beyond the collection's own encoder.
+/// <see cref="RankerTrainer"/> (pairwise logistic loss). Its features cost microseconds per candidate, except the
+/// packaged encoders' evidence (<see cref="EncoderEvidence"/>), an encoder pass per passage not yet cached.
 /// </summary>
 public sealed class LinearRanker : IRanker
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     private readonly Analyzer _analyzer;
+    private readonly EncoderEvidence? _evidence;
 
     /// <summary>The model it scores with.</summary>
     public LinearRankerModel Model { get; }
@@ -39,8 +40,11 @@ public sealed class LinearRanker : IRanker
     /// <inheritdoc />
     public int Depth => Model.Depth;
 
-    /// <summary>Wraps a model, checking that it names exactly the features this build computes, in order.</summary>
-    public LinearRanker(LinearRankerModel model, string name, Analyzer? analyzer = null)
+    /// <summary>
+    /// Wraps a model, checking that it names exactly the features this build computes, in order; a model that weighs
+    /// the encoders' evidence needs <paramref name="evidence"/>.
+    /// </summary>
+    public LinearRanker(LinearRankerModel model, string name, EncoderEvidence? evidence = null, Analyzer? analyzer = null)
     {
         if (model.Kind != LinearRankerModel.LinearKind) throw new FormatException($"a ranker of kind '{model.Kind}' is not a {LinearRankerModel.LinearKind} model");
         int n = RankerFeatures.Names.Count;
@@ -53,13 +57,17 @@ public sealed class LinearRanker : IRanker
         foreach (double s in model.Scale)
             if (s <= 0) throw new FormatException("a ranker's scales must be positive");
         if (model.Depth is < 2 or > 1000) throw new FormatException("a ranker's depth must be between 2 and 1000");
+        if (evidence is null)
+            for (int f = n - EncoderEvidence.FeatureNames.Count; f < n; f++)
+                if (model.Weights[f] != 0) throw new ArgumentException($"the ranker weighs {model.Features[f]}, which needs the packaged encoders");
         Model = model;
         Name = name;
+        _evidence = evidence;
         _analyzer = analyzer ?? Analyzer.English;
     }
 
     /// <summary>Reads a model file written by <see cref="Save"/>.</summary>
-    public static LinearRanker Load(string path)
+    public static LinearRanker Load(string path, EncoderEvidence? evidence = null)
     {
         LinearRankerModel? model;
         try
@@ -71,19 +79,40 @@ public sealed class LinearRanker : IRanker
         {
             throw new FormatException($"{path}: not a ranker model ({e.Message})", e);
         }
-        return new LinearRanker(model ?? throw new FormatException($"{path}: empty ranker model"), "linear:" + Path.GetFileNameWithoutExtension(path));
+        return new LinearRanker(model ?? throw new FormatException($"{path}: empty ranker model"), "linear:" + Path.GetFileNameWithoutExtension(path), evidence);
+    }
+
+    /// <summary>The name of the shipped model's resource (<c>Reranking/default-ranker.json</c>, written by <c>ranker train</c> on every development set).</summary>
+    public const string DefaultResource = "Search.Ranking.default-ranker.json";
+
+    /// <summary>The shipped model: trained on every development set (its <see cref="LinearRankerModel.TrainedOn"/> names them).</summary>
+    public static LinearRanker LoadDefault(EncoderEvidence evidence)
+    {
+        using var stream = typeof(LinearRanker).Assembly.GetManifestResourceStream(DefaultResource)
+            ?? throw new InvalidOperationException($"the build lacks the shipped ranker {DefaultResource}");
+        var model = JsonSerializer.Deserialize<LinearRankerModel>(stream) ?? throw new FormatException("the shipped ranker is empty");
+        return new LinearRanker(model, "linear:default", evidence);
     }
 
     /// <summary>Writes the model as indented JSON.</summary>
     public static void Save(LinearRankerModel model, string path) => File.WriteAllText(path, JsonSerializer.Serialize(model, Json) + "\n");
 
     /// <inheritdoc />
-    public ValueTask<double[]> ScoreAsync(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, CancellationToken ct)
+    public async ValueTask<double[]> ScoreAsync(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, CancellationToken ct)
     {
-        var rows = RankerFeatures.Compute(query, candidates, _analyzer);
+        // The encoder passes run off the caller's thread, so a query's time limit can give up on them.
+        double[][]? evidence = _evidence is { } e ? await Task.Run(() => e.Compute(query, candidates, ct), ct) : null;
+        var rows = RankerFeatures.Compute(query, candidates, _analyzer, evidence);
         var scores = new double[rows.Length];
         for (int i = 0; i < rows.Length; i++) scores[i] = Score(Model, rows[i]);
-        return ValueTask.FromResult(scores);
+        return scores;
+    }
+
+    /// <inheritdoc />
+    public ValueTask PrepareAsync(CancellationToken ct)
+    {
+        _evidence?.Prepare();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The model's score of one feature vector.</summary>

@@ -14,7 +14,11 @@ public static class RankerFeatures
     [
         "hybrid_z", "hybrid_rank", "bm25_z", "bm25_title_z", "bm25_section_z", "bm25_body_z", "dense_z", "dense_cosine",
         "coverage", "heading_coverage", "proximity", "length", "document_best_z", "document_candidates", "neighbour_z", "feedback_terms_z", "feedback_dense_z",
+        .. EncoderEvidence.FeatureNames,
     ];
+
+    // Where the encoders' evidence starts in a row.
+    private static readonly int EvidenceStart = Names.Count - EncoderEvidence.FeatureNames.Count;
 
     // Top candidates that stand for the relevant ones in the feedback features, and the words of their relevance model.
     private const int FeedbackCandidates = 10, FeedbackTerms = 40;
@@ -22,8 +26,11 @@ public static class RankerFeatures
     // Words within which query terms count as near each other.
     private const int ProximityWindow = 12;
 
-    /// <summary>The feature vectors of <paramref name="candidates"/>, one row each.</summary>
-    public static double[][] Compute(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, Analyzer analyzer)
+    /// <summary>
+    /// The feature vectors of <paramref name="candidates"/>, one row each. <paramref name="evidence"/> is what
+    /// <see cref="EncoderEvidence.Compute"/> gave for them (standardised here); without it those features are 0.
+    /// </summary>
+    public static double[][] Compute(RankerQuery query, IReadOnlyList<RankerCandidate> candidates, Analyzer analyzer, double[][]? evidence = null)
     {
         int n = candidates.Count;
         var rows = new double[n][];
@@ -73,12 +80,23 @@ public static class RankerFeatures
             double proximity = Proximity(terms, query.TermIdf, idfTotal);
             var document = bestOfDocument[c.DocumentId];
             double neighbour = Math.Max(byKey.GetValueOrDefault((c.DocumentId, c.Ordinal - 1), lowest), byKey.GetValueOrDefault((c.DocumentId, c.Ordinal + 1), lowest));
-            rows[i] =
+            var row = rows[i] = new double[Names.Count];
+            ReadOnlySpan<double> own =
             [
                 hybrid[i], -Math.Log(c.HybridRank), bm25[i], title[i], section[i], body[i], dense[i], double.IsNaN(c.Dense) ? 0 : c.Dense,
                 coverage, headingCoverage, proximity, Math.Log(1 + terms.Count) / Math.Log(400), document.Best, Math.Log(document.Count) / Math.Log(1 + n), neighbour,
                 feedbackTerms[i], feedbackDense[i],
             ];
+            own.CopyTo(row);
+        }
+        if (evidence is not null)
+        {
+            if (evidence.Length != EncoderEvidence.FeatureNames.Count) throw new ArgumentException($"{evidence.Length} evidence rows for {EncoderEvidence.FeatureNames.Count} features", nameof(evidence));
+            for (int e = 0; e < evidence.Length; e++)
+            {
+                var z = Standardise((double[])evidence[e].Clone());
+                for (int i = 0; i < n; i++) rows[i][EvidenceStart + e] = z[i];
+            }
         }
         return rows;
     }

@@ -30,10 +30,10 @@ public sealed class RankedSearchTests : EngineTest
         }
     }
 
-    private async Task<SearchEngine> ReopenWithAsync(IRanker? ranker, TimeSpan? timeout = null)
+    private async Task<SearchEngine> ReopenWithAsync(IRanker? ranker, TimeSpan? timeout = null, bool defaultRanker = true)
     {
         await Engine.DisposeAsync();
-        var engine = await SearchEngine.OpenAsync(OnDemand(Dir.Path) with { Ranker = ranker, RankerTimeout = timeout ?? TimeSpan.FromSeconds(5) });
+        var engine = await SearchEngine.OpenAsync(OnDemand(Dir.Path) with { Ranker = ranker, RankerTimeout = timeout ?? TimeSpan.FromSeconds(5), DefaultRanker = defaultRanker });
         Engine = engine;
         return engine;
     }
@@ -112,6 +112,7 @@ public sealed class RankedSearchTests : EngineTest
     [Fact]
     public async Task Without_a_ranker_ranked_searches_are_hybrid_and_say_so()
     {
+        await ReopenWithAsync(null, defaultRanker: false);
         await AddCorpusAsync();
         var hybrid = await SearchAsync(new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Hybrid));
         var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Ranked));
@@ -120,11 +121,34 @@ public sealed class RankedSearchTests : EngineTest
     }
 
     [Fact]
+    public async Task The_shipped_ranker_ranks_by_default_with_the_encoders_evidence()
+    {
+        // The first ranked query loads both encoders: a limit no machine's speed decides.
+        await ReopenWithAsync(null, TimeSpan.FromMinutes(5));
+        await AddCorpusAsync();
+        Assert.Equal("linear:default", Engine.Search.Ranker?.Name);
+        var model = ((LinearRanker)Engine.Search.Ranker!).Model;
+        Assert.Equal(RankerFeatures.Names, model.Features);
+        // It was trained on every development set, and leans on the encoders' evidence as well as on the fused score.
+        Assert.Equal(["cisi", "cranfield", "med", "qmsum_retrieval"], model.TrainedOn);
+        int evidence = RankerFeatures.Names.Count - EncoderEvidence.FeatureNames.Count;
+        Assert.Contains(model.Weights.Skip(evidence), w => Math.Abs(w) > 0.05);
+        var ranked = await SearchAsync(new SearchRequest("plover nesting", K: 10, Mode: SearchModes.Ranked));
+        Assert.Empty(ranked.Warnings);
+        Assert.NotEmpty(ranked.Hits);
+        Assert.All(ranked.Hits.Take(Math.Min(10, model.Depth)), h => Assert.True(h.Components.ContainsKey("ranker_rank")));
+        // Its first hit is about the query: the corpus's plover documents say "plover".
+        Assert.Contains("plover", ranked.Hits[0].Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void A_trained_model_round_trips_and_learns_the_feature_that_separates_relevant_candidates()
     {
-        // Relevance follows the proximity feature; every other feature is noise.
+        // Relevance follows the proximity feature; every other feature is noise, and the encoders' evidence is absent
+        // (0), so the model does not weigh it and loads without the encoders.
         var rng = new Random(7);
         int f = RankerFeatures.Names.Count, proximity = RankerFeatures.Names.ToList().IndexOf("proximity");
+        int evidence = f - EncoderEvidence.FeatureNames.Count;
         var queries = new List<RankerTrainingQuery>();
         for (int q = 0; q < 40; q++)
         {
@@ -132,7 +156,7 @@ public sealed class RankedSearchTests : EngineTest
             var y = new double[20];
             for (int i = 0; i < 20; i++)
             {
-                x[i] = [.. Enumerable.Range(0, f).Select(_ => rng.NextDouble())];
+                x[i] = [.. Enumerable.Range(0, f).Select(j => j < evidence ? rng.NextDouble() : 0)];
                 y[i] = x[i][proximity] > 0.7 ? 1 : 0;
             }
             queries.Add(new RankerTrainingQuery(q % 2 == 0 ? "a" : "b", "q" + q, x, y, [.. Enumerable.Range(0, 20).Select(i => "d" + i)]));
