@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# Leave-one-collection-out judgement of the learned ranker: for each dev set, train on the others
-# (`./search ranker train`), then evaluate `--mode ranked` with that model against `--mode hybrid` on the
-# held-out set, in the same build. Usage: tools/ranker_loco.sh OUT_DIR [extra ./search options...]
+# Leave-one-collection-out judgement of the learned ranker: the judged candidates of every dev set are gathered once
+# (`./search ranker train --data ... --features`, which also writes the model trained on all of them); for each dev set a
+# model is trained on the others' (`./search ranker train --from`), then `--mode ranked` with that model is evaluated
+# against `--mode hybrid` on the held-out set, in the same build. The BEIR folds train on the other two BEIR sets and the
+# transcripts; the transcripts' fold on the three BEIR sets. A features.jsonl already in OUT_DIR (from this build) is reused.
+# Usage: tools/ranker_loco.sh OUT_DIR [extra ./search options...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:?usage: tools/ranker_loco.sh OUT_DIR [options]}"; shift
 data="$root/../shared/data"
 mkdir -p "$out"
 beir=(cranfield cisi med)
-for held in "${beir[@]}" qmsum_retrieval; do
+all=("${beir[@]}" qmsum_retrieval)
+if [ ! -s "$out/features.jsonl" ]; then
   args=()
-  for s in "${beir[@]}" qmsum_retrieval; do
+  for s in "${all[@]}"; do args+=(--data "$data/$s"); done
+  "$root/search" ranker train "${args[@]}" --out "$out/all.json" --features "$out/features.jsonl.partial" "$@" 2>/dev/null | tail -1 > "$out/train-all.json"
+  mv "$out/features.jsonl.partial" "$out/features.jsonl"
+fi
+for held in "${all[@]}"; do
+  args=()
+  for s in "${all[@]}"; do
     [ "$s" = "$held" ] && continue
-    # The transcripts' model is trained on the BEIR sets only (the issue's protocol); so is each BEIR fold, plus the transcripts.
-    args+=(--data "$data/$s")
+    args+=(--collection "$s")
   done
-  "$root/search" ranker train "${args[@]}" --out "$out/without-$held.json" "$@" 2>/dev/null | tail -1 > "$out/train-$held.json"
+  "$root/search" ranker train --from "$out/features.jsonl" "${args[@]}" --out "$out/without-$held.json" 2>/dev/null | tail -1 > "$out/train-$held.json"
   for mode in hybrid ranked; do
     if [ "$held" = qmsum_retrieval ]; then
       "$root/search" eval-spans --data "$data/$held" --mode "$mode" --ranker "$out/without-$held.json" --run "$out/$held-$mode.jsonl" "$@" 2>/dev/null | tail -1 > "$out/$held-$mode.json"

@@ -32,6 +32,7 @@ public static class Verbs
           eval-spans --data DIR --mode M --run OUT.jsonl [--dump DIR]
                                                                  span retrieval over transcripts (documents/queries/qrels.jsonl); last line is JSON metrics
           ranker train --data DIR [--data DIR ...] --out FILE [--depth 30] [--features FILE.jsonl]
+          ranker train --from FILE.jsonl [--collection NAME ...] --out FILE
                                                                  learn a ranker for --mode ranked from judged BEIR or span folders
           segment-eval --data FILE.jsonl --out PRED.jsonl [--kind auto|legal|transcript|prose] [--no-word-classes]
                                                                  topical segmentation against gold boundaries; last line is JSON Pk/WindowDiff
@@ -73,8 +74,8 @@ public static class Verbs
           --service URL        the service (env SEARCH_SERVICE), e.g. http://127.0.0.1:8080
           --api-key-file FILE  the API key it wants, if any (env SEARCH_API_KEY)
         ranking options (serve, query, eval, eval-spans): --k1 0.9 --b 0.4
-          --ranker FILE        the ranker of --mode ranked, written by 'ranker train' (env SEARCH_RANKER; without one, ranked
-                               searches answer in hybrid order and say so)
+          --ranker FILE|none   the ranker of --mode ranked, written by 'ranker train' (env SEARCH_RANKER; without one, the
+                               shipped learned ranker; none: ranked searches answer in hybrid order and say so)
           --ranker-model DIR   or in-context ranking with a decoder (Llama, Mistral, Qwen2/3 directory; env SEARCH_RANKER_MODEL):
                                --ranker-layer N (attention read; default two thirds up) --ranker-depth 30
                                --ranker-calibrate (ICR: subtract a content-free query's masses; for plain instruct models)
