@@ -17,6 +17,9 @@ public sealed class QueryLatencies
     /// </summary>
     public double FirstRepeated { get; set; }
 
+    /// <summary>Ranked queries that fell back to the hybrid order (the ranker failed or ran out of time): their results are not the ranker's.</summary>
+    public long RankerFallbacks { get; set; }
+
     /// <summary>The slowest query (0 when none ran).</summary>
     public double Max => _milliseconds.Count == 0 ? 0 : _milliseconds.Max();
 
@@ -28,6 +31,7 @@ public sealed class QueryLatencies
         json["query_ms_max"] = Math.Round(Max, 3);
         json["query_ms_first"] = Math.Round(First, 3);
         json["query_ms_first_repeated"] = Math.Round(FirstRepeated, 3);
+        json["ranker_fallbacks"] = RankerFallbacks;
     }
 
     /// <summary>The p-quantile (nearest rank), 0 when none ran.</summary>

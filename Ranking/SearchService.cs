@@ -25,6 +25,11 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
     /// <summary>How long a ranker may take for one query before the hybrid order is returned instead.</summary>
     public TimeSpan RankerTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    private long _rankerFallbacks;
+
+    /// <summary>Ranked searches answered in hybrid order because the ranker failed or ran out of time, since the engine opened.</summary>
+    public long RankerFallbacks => Interlocked.Read(ref _rankerFallbacks);
+
     /// <summary>The largest k a request may ask for.</summary>
     public const int MaxK = 1000;
 
@@ -108,11 +113,13 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
+            Interlocked.Increment(ref _rankerFallbacks);
             warnings.Add($"the ranker {ranker.Name} took longer than {RankerTimeout.TotalSeconds:0.#} s; these are hybrid results");
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            Interlocked.Increment(ref _rankerFallbacks);
             warnings.Add($"the ranker {ranker.Name} failed ({e.Message}); these are hybrid results");
             return null;
         }

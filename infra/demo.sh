@@ -61,6 +61,17 @@ for h in json.load(sys.stdin)["hits"]:
     print("  -> %.3f  bm25 rank %d, dense rank %d  %s  %s" % (h["score"], c.get("bm25_rank", 0), c.get("dense_rank", 0), h["title"], (h.get("chapter") or {}).get("title", "")))'
 
 echo
+echo "== the same query ranked: the shipped learned ranker re-scores the hybrid top 30 with the packaged encoders' evidence"
+echo "\$ curl -s 'http://127.0.0.1:$port/collections/samples/search?q=...&mode=ranked&k=3'"
+curl -fs "http://127.0.0.1:$port/collections/samples/search" -G --data-urlencode "q=$q" -d mode=ranked -d k=3 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for w in r.get("warnings", []): print("  note: " + w)
+for h in r["hits"]:
+    c = h["components"]
+    print("  -> %.3f  ranker rank %d, hybrid rank %d  %s  %s" % (h["score"], c.get("ranker_rank", 0), c.get("hybrid_rank", 0), h["title"], (h.get("chapter") or {}).get("title", "")))'
+
+echo
 echo "== OpenAI-style embeddings from the default encoder (no model named)"
 echo "\$ curl -s http://127.0.0.1:$port/v1/embeddings -H 'content-type: application/json' -d '{\"input\": \"rechargeable battery\"}'"
 curl -fs "http://127.0.0.1:$port/v1/embeddings" -H 'content-type: application/json' -d '{"input": "rechargeable battery"}' | python3 -c '

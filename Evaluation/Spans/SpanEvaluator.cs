@@ -45,6 +45,7 @@ public static class SpanEvaluator
         var run = new Dictionary<string, List<SpanHit>>();
         var segmentRun = new Dictionary<string, List<SpanHit>>();
         var latencies = new QueryLatencies();
+        long fallbacks = engine.Search.RankerFallbacks;
         var judged = new List<(string, string)>();
         await using (var writer = new StreamWriter(runPath))
         {
@@ -61,7 +62,9 @@ public static class SpanEvaluator
                 if (latencies.FirstRepeated == 0)
                 {
                     var again = Stopwatch.StartNew();
+                    long before = engine.Search.RankerFallbacks;
                     await engine.Search.SearchAsync(collection, new SearchRequest(text, K: 10, Mode: mode), ct);
+                    fallbacks += engine.Search.RankerFallbacks - before; // the repeat is not one of the evaluated queries
                     latencies.FirstRepeated = again.Elapsed.TotalMilliseconds;
                 }
                 // The run holds what the product points to: the answering turns of each hit, else the whole segment.
@@ -84,6 +87,7 @@ public static class SpanEvaluator
                 writer.Write('\n');
             }
         }
+        latencies.RankerFallbacks = engine.Search.RankerFallbacks - fallbacks;
         if (dumpDirectory is not null)
             await CandidateDump.WriteAsync(engine, collection, judged, (doc, ordinal) => turnsOf.TryGetSegment(doc, ordinal, out var t) ? t : null, dumpDirectory, ct);
         return new SpanEvaluationReport(SpanMetrics.Evaluate(qrels, run), SpanMetrics.Evaluate(qrels, segmentRun), documents, segments, indexSeconds, embedSeconds, latencies, mode, embedder);

@@ -21,6 +21,7 @@ public static class EngineSettings
     public static EngineOptions From(CliArguments a, IndexingMode mode, bool durable = true, bool ranks = false)
     {
         string? rankerModel = ranks ? RankerModelPath(a) : null;
+        string? ranker = RankerPath(a);
         IlgpuDevice? device = OpenDevice(Device(a));
         string store = a.Get("store") ?? Environment.GetEnvironmentVariable("SEARCH_STORE") ?? "sqlite";
         var kind = store.ToLowerInvariant() switch
@@ -45,7 +46,8 @@ public static class EngineSettings
                 "models-fp32" => EncoderRuntime.ModelsFloat32,
                 var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
             },
-            RankerPath = RankerPath(a),
+            RankerPath = ranker is "none" ? null : ranker,
+            DefaultRanker = ranker is not "none",
             RankerModelPath = rankerModel,
             Device = device,
             RankerAttention = rankerModel is null || device is null ? null : new IlgpuAttentionBackend(device.Accelerator),
@@ -83,7 +85,7 @@ public static class EngineSettings
     private static string? RankerPath(CliArguments a)
     {
         string? path = a.Get("ranker") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("SEARCH_RANKER") is { Length: > 0 } e ? e : null;
-        if (path is not null && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
+        if (path is not null && path != "none" && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
         return path;
     }
 

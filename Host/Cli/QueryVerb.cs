@@ -32,6 +32,8 @@ public static class QueryVerb
         else
         {
             await using var engine = await SearchEngine.OpenAsync(options!, ct: ct);
+            // Loaded before the query, so its time limit is spent ranking, not loading models.
+            if (mode == SearchModes.Ranked && engine.Search.Ranker is { } ranker) await ranker.PrepareAsync(ct);
             result = ClientViews.From(await engine.Search.SearchAsync(collection, new SearchRequest(text, k, documents, filters, mode), ct));
         }
         foreach (var warning in result.Warnings) await Console.Error.WriteLineAsync("note: " + warning);

@@ -32,6 +32,18 @@ public static class ServeVerb
         await using var engine = await SearchEngine.OpenAsync(options, loggers);
         var app = WebHost.Build(engine, urls, security);
         var log = loggers.CreateLogger("Search.Serve");
+        // The ranker's models load while the service starts answering, so the first ranked search does not wait for them.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (engine.Search.Ranker is { } ranker) await ranker.PrepareAsync(CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "The ranker could not load its models; ranked searches will answer in hybrid order");
+            }
+        });
         if (security.MasterKey is null)
             log.LogWarning("No master key: the service answers without authentication and only on loopback ({Urls}). Set SEARCH_MASTER_KEY or --master-key-file to require API keys.", urls);
         else

@@ -1,5 +1,6 @@
 using Search.Indexing.Storage;
 using Search.Ranking;
+using Search.Ranking.Reranking;
 using Search.Ranking.Reranking.InContext;
 using Search.Ranking.Collections;
 using Search.Segmentation;
@@ -62,9 +63,13 @@ public sealed record HealthView(string Status, string Store, int SchemaVersion);
 /// <param name="PassageKv">The passage-KV store of an in-context ranker: entries, bytes and budgets per tier, hits, misses, evictions; null for rankers without one.</param>
 /// <param name="Attention">Where an in-context ranker's attention runs ("cpu", "cuda"), chosen at start by <c>--device</c>.</param>
 /// <param name="Layers">Where its dense layers (norms and matrix products) run: beside the attention on a GPU, else "cpu".</param>
-public sealed record RankerView(string? Name, int Depth, double TimeoutSeconds, PassageKvStats? PassageKv, string? Attention, string? Layers)
+/// <param name="Fallbacks">Ranked searches answered in hybrid order since the start because the ranker failed or ran out of time.</param>
+/// <param name="TrainedOn">The collections a learned ranker was trained on; null for other rankers.</param>
+public sealed record RankerView(string? Name, int Depth, double TimeoutSeconds, PassageKvStats? PassageKv, string? Attention, string? Layers, long Fallbacks,
+    IReadOnlyList<string>? TrainedOn)
 {
     /// <summary>From the search service's configuration.</summary>
     public static RankerView From(SearchService search) => new(search.Ranker?.Name, search.Ranker?.Depth ?? 0, search.RankerTimeout.TotalSeconds,
-        (search.Ranker as InContextRanker)?.Store.Stats(), (search.Ranker as InContextRanker)?.Attention, (search.Ranker as InContextRanker)?.Layers);
+        (search.Ranker as InContextRanker)?.Store.Stats(), (search.Ranker as InContextRanker)?.Attention, (search.Ranker as InContextRanker)?.Layers,
+        search.RankerFallbacks, (search.Ranker as LinearRanker)?.Model.TrainedOn);
 }

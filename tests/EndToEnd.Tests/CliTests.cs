@@ -29,6 +29,11 @@ public class CliTests
     [InlineData(new[] { "eval-spans", "--data", "/tmp", "--run", "r.jsonl" }, "documents.jsonl is missing")]
     [InlineData(new[] { "eval-spans", "--data", "/nonexistent", "--run", "r.jsonl" }, "no such folder")]
     [InlineData(new[] { "eval", "--data", "/tmp", "--mode", "sparse", "--run", "r.run" }, "unknown --mode")]
+    [InlineData(new[] { "ranker", "train", "--from", "/nonexistent.jsonl", "--out", "m.json" }, "--from /nonexistent.jsonl: no such file")]
+    [InlineData(new[] { "ranker", "train", "--from", "/etc/passwd", "--out", "m.json" }, "/etc/passwd:1: not a gathered query")]
+    [InlineData(new[] { "ranker", "train", "--from", "/etc/passwd", "--data", "/tmp", "--out", "m.json" }, "without --data")]
+    [InlineData(new[] { "ranker", "train", "--data", "/tmp", "--collection", "cisi", "--out", "m.json" }, "--collection picks gathered collections of --from")]
+    [InlineData(new[] { "query", "x", "--collection", "c", "--ranker", "/nonexistent.json" }, "--ranker /nonexistent.json: no such file")]
     public async Task Bad_arguments_exit_2_with_a_message(string[] args, string message)
     {
         using var dir = new TempDirectory();
@@ -68,7 +73,7 @@ public class CliTests
         var r = await SearchProcess.RunAsync(dir.Path, "eval", "--data", Path.Combine(RepoPaths.Shared, "data", "med"), "--mode", "bm25", "--run", run, "--embedder", "corpus");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.LastLine);
-        foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50", "query_ms_p99", "query_ms_max", "query_ms_first", "query_ms_first_repeated" })
+        foreach (var key in new[] { "ndcg@10", "map", "recall@100", "queries", "index_seconds", "query_ms_p50", "query_ms_p99", "query_ms_max", "query_ms_first", "query_ms_first_repeated", "ranker_fallbacks" })
             Assert.True(json.RootElement.TryGetProperty(key, out _), $"missing {key}");
         Assert.Equal(30, json.RootElement.GetProperty("queries").GetInt32());
         var lines = File.ReadAllLines(run);

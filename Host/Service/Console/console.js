@@ -241,6 +241,8 @@ async function collectionPage(page, name, live) {
       ['Ranker', r.name || 'none: ranked searches answer in hybrid order'], ['Depth', r.name ? fmt(r.depth) : '–'], ['Time limit', `${r.timeoutSeconds} s`],
       ...(r.attention ? [['Attention on', r.attention]] : []),
       ...(r.layers ? [['Dense layers on', r.layers]] : []),
+      ...(r.trainedOn ? [['Trained on', r.trainedOn.join(', ')]] : []),
+      ['Fell back to hybrid', fmt(r.fallbacks)],
       ...(kv ? [['Passage-KV memory', `${fmt(kv.entries)} passages, ${bytes(kv.bytes)} of ${bytes(kv.memoryBudget)}`],
         ['Passage-KV files', `${fmt(kv.diskEntries)} passages, ${bytes(kv.diskBytes)} of ${bytes(kv.diskBudget)}`],
         ['Hit rate', `${pct(kv.hitRate)} (${fmt(kv.hits)} memory, ${fmt(kv.diskHits)} file, ${fmt(kv.misses)} encoded)`],
