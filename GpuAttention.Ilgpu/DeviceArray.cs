@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -28,7 +27,7 @@ public sealed class DeviceArray<T>(Accelerator accelerator) : IDisposable where 
     public ArrayView<T> Upload(ReadOnlySpan<T> data, long length)
     {
         var view = Reserve(Math.Max(length, data.Length));
-        if (!data.IsEmpty) view.SubView(0, data.Length).CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+        HostCopy.ToDevice(view, data);
         return view;
     }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -97,7 +96,7 @@ internal sealed class DeviceKvPool : IDisposable
             {
                 // int8 is widened on the host and kept in fp32 on the device (the kernel reads fp32, fp16 and bf16 arenas).
                 var data = tensor.SingleStorage ?? tensor.ToSingle();
-                if (data.Length > 0) _single!.View.SubView(_singleUsed, data.Length).CopyFromCPU(ref MemoryMarshal.GetArrayDataReference(data), data.Length);
+                HostCopy.ToDevice(_single!.View.SubView(_singleUsed, data.Length), data.AsSpan());
                 entry.Arena = AttentionKernel.Single + 1;
                 entry.Offset = _singleUsed;
                 _singleUsed += data.Length;
@@ -105,7 +104,7 @@ internal sealed class DeviceKvPool : IDisposable
             else
             {
                 var data = tensor.BitStorage!;
-                if (data.Length > 0) _half!.View.SubView(_halfUsed, data.Length).CopyFromCPU(ref MemoryMarshal.GetArrayDataReference(data), data.Length);
+                HostCopy.ToDevice(_half!.View.SubView(_halfUsed, data.Length), data.AsSpan());
                 entry.Arena = (tensor.Precision == KvPrecision.Float16 ? AttentionKernel.Half16 : AttentionKernel.BFloat) + 1;
                 entry.Offset = _halfUsed;
                 _halfUsed += data.Length;

@@ -246,11 +246,11 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
             if (originCount > 0) _combine(new KernelConfig(originCount, AttentionKernel.QueryTile), args, origins, jobs, ranges, workView, outputView, massView);
             _accelerator.Synchronize();
             LastKernelMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (output is not null) outputView.SubView(0, output.Length).CopyToCPU(ref MemoryMarshal.GetArrayDataReference(output), output.Length);
+            if (output is not null) HostCopy.ToHost(outputView, output.AsSpan());
             if (plan.Masses is { } masses && massLength > 0)
             {
                 var target = masses.All;
-                massView.SubView(0, massLength).CopyToCPU(ref MemoryMarshal.GetReference(target), massLength);
+                HostCopy.ToHost(massView, target[..checked((int)massLength)]);
             }
             return plan.Masses;
         }

@@ -150,7 +150,7 @@ public sealed class DeviceBertEncoder : ISequenceEncoder
                 Norm(rows, x, projected, l.OutputNorm, l.OutputNormBias, epsilon, residual: true);
             }
             _accelerator.Synchronize();
-            x.SubView(0, packed.Length).CopyToCPU(packed);
+            HostCopy.ToHost(x, packed.AsSpan());
         }
         for (int b = 0; b < batch; b++)
             Array.Copy(packed, (long)offsets[b] * _hidden, hidden, (long)b * maxTokens * _hidden, (long)lengths[b] * _hidden);

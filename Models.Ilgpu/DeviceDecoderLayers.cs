@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using Search.GpuAttention;
@@ -154,7 +153,7 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
             Norm(l.InputNorm);
             _d._matMul.Apply(_rows, _normed, l.QueryKeyValue, _qkv);
             _d._accelerator.Synchronize();
-            _qkv.SubView(0, _qkvHost.Length).CopyToCPU(_qkvHost);
+            HostCopy.ToHost(_qkv, _qkvHost.AsSpan());
             // Rows of [q | k | v] to the three token-major arrays attention reads.
             int qw = _d._queryWidth, kw = _d._kvWidth, width = qw + 2 * kw;
             for (int r = 0; r < _rows; r++)
@@ -169,7 +168,7 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
         {
             if (_rows == 0) return;
             var l = _d._layers[layer];
-            _context.SubView(0, (long)_rows * _d._queryWidth).CopyFromCPU(ref MemoryMarshal.GetArrayDataReference(context), (long)_rows * _d._queryWidth);
+            HostCopy.ToDevice(_context, context.AsSpan(0, checked(_rows * _d._queryWidth)));
             _d._matMul.Apply(_rows, _context, l.Output, _projected);
             _residual = true;
             Norm(l.PostAttentionNorm);
@@ -184,7 +183,7 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
             if (_rows == 0) return;
             Norm(_d._finalNorm);
             _d._accelerator.Synchronize();
-            _normed.SubView(0, (long)_rows * _d._hidden).CopyToCPU(hidden);
+            HostCopy.ToHost(_normed, hidden.AsSpan(0, checked(_rows * _d._hidden)));
         }
 
         // x += the pending residual (the last product's output), then normed = RMSNorm(x)·weight.

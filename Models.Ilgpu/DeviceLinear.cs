@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using Search.GpuAttention.Ilgpu;
 using Search.Models.Kernels;
 
 namespace Search.Models.Ilgpu;
@@ -15,8 +16,9 @@ internal sealed class DeviceTensors(Accelerator accelerator) : IDisposable
     /// <summary>A copy of <paramref name="data"/> on the device.</summary>
     public ArrayView<float> Copy(float[] data)
     {
-        var buffer = accelerator.Allocate1D(data);
+        var buffer = accelerator.Allocate1D<float>(data.Length);
         _buffers.Add(buffer);
+        HostCopy.ToDevice(buffer.View, data.AsSpan());
         return buffer.View;
     }
 
