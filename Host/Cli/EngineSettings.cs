@@ -46,8 +46,8 @@ public static class EngineSettings
                 "models-fp32" => EncoderRuntime.ModelsFloat32,
                 var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
             },
-            RankerPath = ranker is "none" ? null : ranker,
-            DefaultRanker = ranker is not "none",
+            RankerPath = ranker is "shipped" ? null : ranker,
+            ShippedRanker = ranker is "shipped",
             RankerModelPath = rankerModel,
             Device = device,
             RankerAttention = rankerModel is null || device is null ? null : new IlgpuAttentionBackend(device.Accelerator),
@@ -85,7 +85,7 @@ public static class EngineSettings
     private static string? RankerPath(CliArguments a)
     {
         string? path = a.Get("ranker") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("SEARCH_RANKER") is { Length: > 0 } e ? e : null;
-        if (path is not null && path != "none" && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
+        if (path is not null && path != "shipped" && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
         return path;
     }
 

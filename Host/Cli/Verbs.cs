@@ -74,8 +74,8 @@ public static class Verbs
           --service URL        the service (env SEARCH_SERVICE), e.g. http://127.0.0.1:8080
           --api-key-file FILE  the API key it wants, if any (env SEARCH_API_KEY)
         ranking options (serve, query, eval, eval-spans): --k1 0.9 --b 0.4
-          --ranker FILE|none   the ranker of --mode ranked, written by 'ranker train' (env SEARCH_RANKER; without one, the
-                               shipped learned ranker; none: ranked searches answer in hybrid order and say so)
+          --ranker FILE|shipped  the ranker of --mode ranked, written by 'ranker train', or the shipped learned one (env
+                               SEARCH_RANKER; without one, ranked searches answer in hybrid order and say so)
           --ranker-model DIR   or in-context ranking with a decoder (Llama, Mistral, Qwen2/3 directory; env SEARCH_RANKER_MODEL):
                                --ranker-layer N (attention read; default two thirds up) --ranker-depth 30
                                --ranker-calibrate (ICR: subtract a content-free query's masses; for plain instruct models)

@@ -30,10 +30,10 @@ public sealed class RankedSearchTests : EngineTest
         }
     }
 
-    private async Task<SearchEngine> ReopenWithAsync(IRanker? ranker, TimeSpan? timeout = null, bool defaultRanker = true)
+    private async Task<SearchEngine> ReopenWithAsync(IRanker? ranker, TimeSpan? timeout = null, bool shippedRanker = false)
     {
         await Engine.DisposeAsync();
-        var engine = await SearchEngine.OpenAsync(OnDemand(Dir.Path) with { Ranker = ranker, RankerTimeout = timeout ?? TimeSpan.FromSeconds(5), DefaultRanker = defaultRanker });
+        var engine = await SearchEngine.OpenAsync(OnDemand(Dir.Path) with { Ranker = ranker, RankerTimeout = timeout ?? TimeSpan.FromSeconds(5), ShippedRanker = shippedRanker });
         Engine = engine;
         return engine;
     }
@@ -112,7 +112,6 @@ public sealed class RankedSearchTests : EngineTest
     [Fact]
     public async Task Without_a_ranker_ranked_searches_are_hybrid_and_say_so()
     {
-        await ReopenWithAsync(null, defaultRanker: false);
         await AddCorpusAsync();
         var hybrid = await SearchAsync(new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Hybrid));
         var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Ranked));
@@ -121,10 +120,10 @@ public sealed class RankedSearchTests : EngineTest
     }
 
     [Fact]
-    public async Task The_shipped_ranker_ranks_by_default_with_the_encoders_evidence()
+    public async Task The_shipped_ranker_ranks_with_the_encoders_evidence_when_asked_for()
     {
         // The first ranked query loads both encoders: a limit no machine's speed decides.
-        await ReopenWithAsync(null, TimeSpan.FromMinutes(5));
+        await ReopenWithAsync(null, TimeSpan.FromMinutes(5), shippedRanker: true);
         await AddCorpusAsync();
         Assert.Equal("linear:default", Engine.Search.Ranker?.Name);
         var model = ((LinearRanker)Engine.Search.Ranker!).Model;
