@@ -207,14 +207,8 @@ public sealed class SearchService(IDocumentStore store, CollectionIndexes indexe
         var idf = new Dictionary<string, double>(StringComparer.Ordinal);
         long n = generation.Lexical.SegmentCount;
         var terms = new List<string>(1);
-        int start = -1;
-        for (int i = 0; i <= query.Length; i++)
+        foreach (string raw in RankerQuery.Words(query))
         {
-            bool word = i < query.Length && char.IsLetterOrDigit(query[i]);
-            if (word && start < 0) start = i;
-            if (word || start < 0) continue;
-            string raw = query[start..i];
-            start = -1;
             terms.Clear();
             Analyzer.English.Analyze(raw, terms);
             if (terms.Count == 0 || idf.ContainsKey(terms[0])) continue;

@@ -199,15 +199,9 @@ public sealed class EncoderEvidence
         var ids = new List<int> { special[0] };
         var weights = new List<double>();
         var terms = new List<string>(1);
-        string text = query.Text;
-        int start = -1;
-        for (int i = 0; i <= text.Length && ids.Count < QueryTokens - 1; i++)
+        foreach (string raw in RankerQuery.Words(query.Text))
         {
-            bool word = i < text.Length && char.IsLetterOrDigit(text[i]);
-            if (word && start < 0) start = i;
-            if (word || start < 0) continue;
-            string raw = text[start..i];
-            start = -1;
+            if (ids.Count >= QueryTokens - 1) break;
             terms.Clear();
             _analyzer.Analyze(raw, terms);
             double weight = terms.Count > 0 && query.TermIdf.TryGetValue(terms[0], out double idf) ? idf : 0;

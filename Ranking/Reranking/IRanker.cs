@@ -11,7 +11,22 @@ public sealed record RankerCandidate(long DocumentId, int Ordinal, double Hybrid
     double Dense, int DenseRank, string Text, string Title, string SectionPath, string? ChapterTitle, float[] Vector);
 
 /// <summary>The query side of a ranking: its text and the inverse document frequency of each of its analysed terms in the collection.</summary>
-public sealed record RankerQuery(string Text, IReadOnlyDictionary<string, double> TermIdf);
+public sealed record RankerQuery(string Text, IReadOnlyDictionary<string, double> TermIdf)
+{
+    /// <summary>The runs of letters and digits in <paramref name="text"/>, in order: the words whose terms carry an idf.</summary>
+    public static IEnumerable<string> Words(string text)
+    {
+        int start = -1;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            bool word = i < text.Length && char.IsLetterOrDigit(text[i]);
+            if (word && start < 0) start = i;
+            if (word || start < 0) continue;
+            yield return text[start..i];
+            start = -1;
+        }
+    }
+}
 
 /// <summary>Re-scores a query's hybrid candidates; a higher score ranks first.</summary>
 public interface IRanker
