@@ -18,7 +18,7 @@ echo "== ingesting samples/corpus into collection 'samples' (store: $SEARCH_DATA
 "$root/search" ingest "$root/samples/corpus" --collection samples
 
 echo "== starting the service on http://127.0.0.1:$port (log: $SEARCH_DATA_DIR/serve.log)"
-nohup "$root/search" serve --urls "http://127.0.0.1:$port" --ranker shipped >"$SEARCH_DATA_DIR/serve.log" 2>&1 &
+nohup "$root/search" serve --urls "http://127.0.0.1:$port" >"$SEARCH_DATA_DIR/serve.log" 2>&1 &
 echo $! >"$pidfile"
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break

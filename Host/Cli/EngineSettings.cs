@@ -46,9 +46,10 @@ public static class EngineSettings
                 "models-fp32" => EncoderRuntime.ModelsFloat32,
                 var other => throw new UsageException($"--runtime must be onnx-int8, onnx-fp32 or models-fp32, not '{other}'"),
             },
-            RankerPath = ranker is "shipped" ? null : ranker,
-            ShippedRanker = ranker is "shipped",
+            RankerPath = ranker is null or "shipped" or "none" ? null : ranker,
+            ShippedRanker = ranker is not "none",
             RankerModelPath = rankerModel,
+            RankerTimeout = RankerTimeout(a) ?? new EngineOptions().RankerTimeout,
             Device = device,
             RankerAttention = rankerModel is null || device is null ? null : new IlgpuAttentionBackend(device.Accelerator),
             InContextRanker = rankerModel is null ? new InContextRankerOptions() : InContextRanker(a),
@@ -85,7 +86,7 @@ public static class EngineSettings
     private static string? RankerPath(CliArguments a)
     {
         string? path = a.Get("ranker") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("SEARCH_RANKER") is { Length: > 0 } e ? e : null;
-        if (path is not null && path != "shipped" && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
+        if (path is not null && path is not ("shipped" or "none") && !File.Exists(path)) throw new UsageException($"--ranker {path}: no such file");
         return path;
     }
 
@@ -146,6 +147,14 @@ public static class EngineSettings
         string mode = a.Get("mode") ?? SearchModes.Bm25;
         if (!SearchModes.All.Contains(mode)) throw new UsageException($"unknown --mode '{mode}'; supported: {string.Join(", ", SearchModes.All)}");
         return mode;
+    }
+
+    /// <summary>--ranker-timeout in seconds; null when not given.</summary>
+    public static TimeSpan? RankerTimeout(CliArguments a)
+    {
+        if (a.Get("ranker-timeout") is null) return null;
+        double seconds = Double(a, "ranker-timeout", 0);
+        return seconds is > 0 and <= 3600 ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--ranker-timeout must be between 0 and 3600 seconds");
     }
 
     private static double Double(CliArguments a, string name, double fallback)

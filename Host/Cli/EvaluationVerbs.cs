@@ -18,9 +18,10 @@ public static class EvaluationVerbs
         string mode = EngineSettings.Mode(a);
         string runPath = a.Require("run");
         string? dump = a.Get("dump");
-        // An evaluation measures the ranker's quality: its queries get a minute each, not a server's 5 s (a query that still
-        // runs out of time falls back to hybrid order and is counted in ranker_fallbacks).
-        var options = EngineSettings.From(a, IndexingMode.OnDemand, durable: false, ranks: true) with { RankerTimeout = TimeSpan.FromMinutes(1) };
+        // An evaluation measures the ranker's quality: unless told otherwise its queries get a minute each, not a server's
+        // 5 s (a query that still runs out of time falls back to hybrid order and is counted in ranker_fallbacks).
+        var options = EngineSettings.From(a, IndexingMode.OnDemand, durable: false, ranks: true);
+        if (EngineSettings.RankerTimeout(a) is null) options = options with { RankerTimeout = TimeSpan.FromMinutes(1) };
         a.RejectUnknown();
         if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
         if (dump is not null && mode == SearchModes.Bm25) throw new UsageException("--dump writes dense vectors: use it with --mode dense, situated or hybrid");

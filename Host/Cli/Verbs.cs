@@ -74,8 +74,9 @@ public static class Verbs
           --service URL        the service (env SEARCH_SERVICE), e.g. http://127.0.0.1:8080
           --api-key-file FILE  the API key it wants, if any (env SEARCH_API_KEY)
         ranking options (serve, query, eval, eval-spans): --k1 0.9 --b 0.4
-          --ranker FILE|shipped  the ranker of --mode ranked, written by 'ranker train', or the shipped learned one (env
-                               SEARCH_RANKER; without one, ranked searches answer in hybrid order and say so)
+          --ranker FILE|shipped|none  the ranker of --mode ranked: a model written by 'ranker train', the shipped learned
+                               one (the default), or none (ranked searches answer in hybrid order and say so) (env SEARCH_RANKER)
+          --ranker-timeout 5   seconds a ranker may take for one query before the hybrid order is returned (eval: 60)
           --ranker-model DIR   or in-context ranking with a decoder (Llama, Mistral, Qwen2/3 directory; env SEARCH_RANKER_MODEL):
                                --ranker-layer N (attention read; default two thirds up) --ranker-depth 30
                                --ranker-calibrate (ICR: subtract a content-free query's masses; for plain instruct models)

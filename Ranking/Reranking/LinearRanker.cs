@@ -18,6 +18,16 @@ public sealed record LinearRankerModel(
 {
     /// <summary>The kind this class reads.</summary>
     public const string LinearKind = "linear-pairwise";
+
+    /// <summary>
+    /// How many training standard deviations a feature may move the score. A feature that barely varies where the model
+    /// learned (how many candidates share a document, in collections of one-passage documents) can sit hundreds of
+    /// deviations out in another collection (meeting transcripts of many segments each) and would decide every ranking alone.
+    /// </summary>
+    public const double StandardLimit = 5;
+
+    /// <summary>A feature's value in training standard deviations from the training mean, within ±<see cref="StandardLimit"/>.</summary>
+    public static double Standardise(double value, double mean, double scale) => Math.Clamp((value - mean) / scale, -StandardLimit, StandardLimit);
 }
 
 /// <summary>
@@ -119,7 +129,7 @@ public sealed class LinearRanker : IRanker
     public static double Score(LinearRankerModel model, ReadOnlySpan<double> features)
     {
         double s = 0;
-        for (int f = 0; f < features.Length; f++) s += model.Weights[f] * (features[f] - model.Mean[f]) / model.Scale[f];
+        for (int f = 0; f < features.Length; f++) s += model.Weights[f] * LinearRankerModel.Standardise(features[f], model.Mean[f], model.Scale[f]);
         return s;
     }
 }

@@ -47,7 +47,7 @@ public static class RankerTrainer
             for (int i = 0; i < x.Length; i++)
             {
                 x[i] = new double[f];
-                for (int j = 0; j < f; j++) x[i][j] = (q.Features[i][j] - mean[j]) / scale[j];
+                for (int j = 0; j < f; j++) x[i][j] = LinearRankerModel.Standardise(q.Features[i][j], mean[j], scale[j]);
             }
             useful.Add((x, pairs));
             collections.Add(q.Collection);

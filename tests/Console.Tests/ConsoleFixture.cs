@@ -26,7 +26,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await ApiHost.StartAsync(_dir.Path, new ServiceSecurityOptions { MasterKey = MasterKey });
+        // The shipped ranker's first query loads both encoders: a time limit no machine's speed decides.
+        Host = await ApiHost.StartAsync(_dir.Path, new ServiceSecurityOptions { MasterKey = MasterKey }, configure: o => o with { RankerTimeout = TimeSpan.FromMinutes(5) });
         Admin = new SearchClient(BaseAddress, MasterKey);
         await Admin.CreateCollectionAsync(Collection);
         foreach (string name in SampleFiles)

@@ -34,6 +34,7 @@ public class CliTests
     [InlineData(new[] { "ranker", "train", "--from", "/etc/passwd", "--data", "/tmp", "--out", "m.json" }, "without --data")]
     [InlineData(new[] { "ranker", "train", "--data", "/tmp", "--collection", "cisi", "--out", "m.json" }, "--collection picks gathered collections of --from")]
     [InlineData(new[] { "query", "x", "--collection", "c", "--ranker", "/nonexistent.json" }, "--ranker /nonexistent.json: no such file")]
+    [InlineData(new[] { "query", "x", "--collection", "c", "--ranker-timeout", "0" }, "--ranker-timeout must be between 0 and 3600")]
     public async Task Bad_arguments_exit_2_with_a_message(string[] args, string message)
     {
         using var dir = new TempDirectory();
@@ -170,6 +171,13 @@ public class CliTests
         var q = await SearchProcess.RunAsync(dir.File("data"), "query", "lighthouses", "--collection", "c", "--json");
         Assert.Equal(0, q.ExitCode);
         Assert.Contains("good.md", q.Stdout, StringComparison.Ordinal);
+        // Ranked queries go through the shipped ranker unless told otherwise (a time limit no machine's speed decides).
+        var ranked = await SearchProcess.RunAsync(dir.File("data"), "query", "lighthouses", "--collection", "c", "--mode", "ranked", "--json", "--ranker-timeout", "600");
+        Assert.True(ranked.ExitCode == 0, ranked.Stderr);
+        Assert.Contains("\"ranker_rank\"", ranked.Stdout, StringComparison.Ordinal);
+        var none = await SearchProcess.RunAsync(dir.File("data"), "query", "lighthouses", "--collection", "c", "--mode", "ranked", "--ranker", "none");
+        Assert.Contains("no ranker is configured", none.Stderr, StringComparison.Ordinal);
+        Assert.Contains("good.md", none.Stdout, StringComparison.Ordinal);
         var tasks = await SearchProcess.RunAsync(dir.File("data"), "tasks");
         Assert.Contains("succeeded", tasks.Stdout, StringComparison.Ordinal);
         var reindex = await SearchProcess.RunAsync(dir.File("data"), "reindex", "--collection", "c");

@@ -30,10 +30,13 @@ public sealed class RankedSearchTests : EngineTest
         }
     }
 
-    private async Task<SearchEngine> ReopenWithAsync(IRanker? ranker, TimeSpan? timeout = null, bool shippedRanker = false)
+    /// <summary>Reopens the engine with <paramref name="ranker"/>; <paramref name="shippedRanker"/> null keeps the engine's default.</summary>
+    private async Task<SearchEngine> ReopenWithAsync(IRanker? ranker, TimeSpan? timeout = null, bool? shippedRanker = null)
     {
         await Engine.DisposeAsync();
-        var engine = await SearchEngine.OpenAsync(OnDemand(Dir.Path) with { Ranker = ranker, RankerTimeout = timeout ?? TimeSpan.FromSeconds(5), ShippedRanker = shippedRanker });
+        var options = OnDemand(Dir.Path) with { Ranker = ranker, RankerTimeout = timeout ?? TimeSpan.FromSeconds(5) };
+        if (shippedRanker is { } shipped) options = options with { ShippedRanker = shipped };
+        var engine = await SearchEngine.OpenAsync(options);
         Engine = engine;
         return engine;
     }
@@ -112,6 +115,7 @@ public sealed class RankedSearchTests : EngineTest
     [Fact]
     public async Task Without_a_ranker_ranked_searches_are_hybrid_and_say_so()
     {
+        await ReopenWithAsync(null, shippedRanker: false);
         await AddCorpusAsync();
         var hybrid = await SearchAsync(new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Hybrid));
         var ranked = await Engine.Search.SearchAsync("c", new SearchRequest("plover nesting", K: 5, Mode: SearchModes.Ranked));
@@ -120,10 +124,10 @@ public sealed class RankedSearchTests : EngineTest
     }
 
     [Fact]
-    public async Task The_shipped_ranker_ranks_with_the_encoders_evidence_when_asked_for()
+    public async Task The_shipped_ranker_is_the_default_and_ranks_with_the_encoders_evidence()
     {
         // The first ranked query loads both encoders: a limit no machine's speed decides.
-        await ReopenWithAsync(null, TimeSpan.FromMinutes(5), shippedRanker: true);
+        await ReopenWithAsync(null, TimeSpan.FromMinutes(5));
         await AddCorpusAsync();
         Assert.Equal("linear:default", Engine.Search.Ranker?.Name);
         var model = ((LinearRanker)Engine.Search.Ranker!).Model;
@@ -176,5 +180,52 @@ public sealed class RankedSearchTests : EngineTest
         Assert.Contains("train it again", Assert.Throws<FormatException>(() => LinearRanker.Load(path)).Message);
         File.WriteAllText(path, "{not json");
         Assert.Throws<FormatException>(() => LinearRanker.Load(path));
+    }
+
+    [Fact]
+    public void A_feature_that_barely_varied_in_training_cannot_decide_a_ranking_elsewhere_alone()
+    {
+        // Relevance follows proximity; document_candidates is 1 for all but one training candidate (collections of
+        // one-passage documents), so its training deviation is tiny. In a collection of long documents it reaches 12:
+        // unbounded, that would be hundreds of deviations and outweigh proximity entirely.
+        var rng = new Random(11);
+        var names = RankerFeatures.Names.ToList();
+        int f = names.Count, proximity = names.IndexOf("proximity"), shared = names.IndexOf("document_candidates");
+        int evidence = f - EncoderEvidence.FeatureNames.Count;
+        var queries = new List<RankerTrainingQuery>();
+        for (int q = 0; q < 40; q++)
+        {
+            var x = new double[20][];
+            var y = new double[20];
+            for (int i = 0; i < 20; i++)
+            {
+                x[i] = [.. Enumerable.Range(0, f).Select(j => j < evidence ? rng.NextDouble() : 0)];
+                x[i][shared] = 1;
+                y[i] = x[i][proximity] > 0.7 ? 1 : 0;
+            }
+            // The one candidate with a second passage of its document in the list happens to be relevant.
+            x[0][shared] = 2;
+            y[0] = 1;
+            queries.Add(new RankerTrainingQuery("a", "q" + q, x, y, [.. Enumerable.Range(0, 20).Select(i => "d" + i)]));
+        }
+        var model = RankerTrainer.Train(queries, depth: 20);
+        Assert.True(model.Weights[shared] > 0, "the rare feature is learned as a (weak) sign of relevance");
+        Assert.True(model.Scale[shared] < 0.5);
+
+        var close = new double[f];
+        var far = new double[f];
+        for (int j = 0; j < evidence; j++) close[j] = far[j] = 0.5;
+        close[proximity] = 1;
+        far[proximity] = 0;
+        close[shared] = 1;
+        far[shared] = 12;
+        // Each feature moves the score by at most its weight times the bound, so the close passage still ranks first.
+        Assert.True(LinearRanker.Score(model, close) > LinearRanker.Score(model, far));
+        double unbounded = 0;
+        for (int j = 0; j < f; j++) unbounded += model.Weights[j] * (far[j] - model.Mean[j]) / model.Scale[j];
+        Assert.True(unbounded > LinearRanker.Score(model, close), "without the bound the rare feature would have won");
+        Assert.Equal(LinearRankerModel.StandardLimit, LinearRankerModel.Standardise(1e9, 0, 1));
+        Assert.Equal(-LinearRankerModel.StandardLimit, LinearRankerModel.Standardise(-1e9, 0, 1));
+        Assert.Equal(0.5, LinearRankerModel.Standardise(2, 1, 2));
     }
 }

@@ -202,6 +202,6 @@ public sealed class ApiKeyTests : IAsyncLifetime
         _clock.Now = _clock.Now.AddDays(2);
         await AssertProblem(await Send(HttpMethod.Get, "/access", reader), HttpStatusCode.Unauthorized, "expired");
         var ranker = await Json(await Send(HttpMethod.Get, "/admin/ranker", MasterKey));
-        Assert.Equal(JsonValueKind.Null, ranker.GetProperty("name").ValueKind);
+        Assert.Equal("linear:default", ranker.GetProperty("name").GetString());
     }
 }
