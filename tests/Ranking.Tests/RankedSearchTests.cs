@@ -149,21 +149,8 @@ public sealed class RankedSearchTests : EngineTest
     {
         // Relevance follows the proximity feature; every other feature is noise, and the encoders' evidence is absent
         // (0), so the model does not weigh it and loads without the encoders.
-        var rng = new Random(7);
         int f = RankerFeatures.Names.Count, proximity = RankerFeatures.Names.ToList().IndexOf("proximity");
-        int evidence = f - EncoderEvidence.FeatureNames.Count;
-        var queries = new List<RankerTrainingQuery>();
-        for (int q = 0; q < 40; q++)
-        {
-            var x = new double[20][];
-            var y = new double[20];
-            for (int i = 0; i < 20; i++)
-            {
-                x[i] = [.. Enumerable.Range(0, f).Select(j => j < evidence ? rng.NextDouble() : 0)];
-                y[i] = x[i][proximity] > 0.7 ? 1 : 0;
-            }
-            queries.Add(new RankerTrainingQuery(q % 2 == 0 ? "a" : "b", "q" + q, x, y, [.. Enumerable.Range(0, 20).Select(i => "d" + i)]));
-        }
+        var queries = ProximityJudgedQueries(7, q => q % 2 == 0 ? "a" : "b");
         var model = RankerTrainer.Train(queries, depth: 20);
         Assert.Equal(["a", "b"], model.TrainedOn);
         int strongest = Enumerable.Range(0, f).MaxBy(j => Math.Abs(model.Weights[j]));
@@ -188,26 +175,16 @@ public sealed class RankedSearchTests : EngineTest
         // Relevance follows proximity; document_candidates is 1 for all but one training candidate (collections of
         // one-passage documents), so its training deviation is tiny. In a collection of long documents it reaches 12:
         // unbounded, that would be hundreds of deviations and outweigh proximity entirely.
-        var rng = new Random(11);
         var names = RankerFeatures.Names.ToList();
         int f = names.Count, proximity = names.IndexOf("proximity"), shared = names.IndexOf("document_candidates");
         int evidence = f - EncoderEvidence.FeatureNames.Count;
-        var queries = new List<RankerTrainingQuery>();
-        for (int q = 0; q < 40; q++)
+        var queries = ProximityJudgedQueries(11, _ => "a", (x, y) =>
         {
-            var x = new double[20][];
-            var y = new double[20];
-            for (int i = 0; i < 20; i++)
-            {
-                x[i] = [.. Enumerable.Range(0, f).Select(j => j < evidence ? rng.NextDouble() : 0)];
-                x[i][shared] = 1;
-                y[i] = x[i][proximity] > 0.7 ? 1 : 0;
-            }
+            foreach (var row in x) row[shared] = 1;
             // The one candidate with a second passage of its document in the list happens to be relevant.
             x[0][shared] = 2;
             y[0] = 1;
-            queries.Add(new RankerTrainingQuery("a", "q" + q, x, y, [.. Enumerable.Range(0, 20).Select(i => "d" + i)]));
-        }
+        });
         var model = RankerTrainer.Train(queries, depth: 20);
         Assert.True(model.Weights[shared] > 0, "the rare feature is learned as a (weak) sign of relevance");
         Assert.True(model.Scale[shared] < 0.5);
@@ -227,5 +204,30 @@ public sealed class RankedSearchTests : EngineTest
         Assert.Equal(LinearRankerModel.StandardLimit, LinearRankerModel.Standardise(1e9, 0, 1));
         Assert.Equal(-LinearRankerModel.StandardLimit, LinearRankerModel.Standardise(-1e9, 0, 1));
         Assert.Equal(0.5, LinearRankerModel.Standardise(2, 1, 2));
+    }
+
+    /// <summary>
+    /// 40 judged queries of 20 candidates whose features are uniform noise (the encoders' evidence 0) and whose label is
+    /// whether proximity exceeds 0.7; <paramref name="adjust"/> may reshape each query's features and labels after that.
+    /// </summary>
+    private static List<RankerTrainingQuery> ProximityJudgedQueries(int seed, Func<int, string> collection, Action<double[][], double[]>? adjust = null)
+    {
+        var rng = new Random(seed);
+        int f = RankerFeatures.Names.Count, proximity = RankerFeatures.Names.ToList().IndexOf("proximity");
+        int evidence = f - EncoderEvidence.FeatureNames.Count;
+        var queries = new List<RankerTrainingQuery>();
+        for (int q = 0; q < 40; q++)
+        {
+            var x = new double[20][];
+            var y = new double[20];
+            for (int i = 0; i < 20; i++)
+            {
+                x[i] = [.. Enumerable.Range(0, f).Select(j => j < evidence ? rng.NextDouble() : 0)];
+                y[i] = x[i][proximity] > 0.7 ? 1 : 0;
+            }
+            adjust?.Invoke(x, y);
+            queries.Add(new RankerTrainingQuery(collection(q), "q" + q, x, y, [.. Enumerable.Range(0, 20).Select(i => "d" + i)]));
+        }
+        return queries;
     }
 }
