@@ -180,11 +180,15 @@ public sealed class SearchEngine : IAsyncDisposable
     {
         if (options.RankerPath is not null && options.RankerModelPath is not null)
             throw new ArgumentException("give a learned ranker file or a ranker model, not both");
-        if (options.RankerPath is { } path) return LinearRanker.Load(path, EncoderEvidence.FromPackaged(embedders, options.RankerEvidenceCacheBytes));
-        if (options.RankerModelPath is not { } model)
-            return options.ShippedRanker ? LinearRanker.LoadDefault(EncoderEvidence.FromPackaged(embedders, options.RankerEvidenceCacheBytes)) : null;
-        var store = new PassageKvStore(options.PassageKv with { Directory = Path.Combine(options.DataDirectory, "passage-kv") });
-        return InContextRanker.Load(model, options.InContextRanker, store, options.RankerAttention);
+        if (options.RankerModelPath is { } model)
+        {
+            var store = new PassageKvStore(options.PassageKv with { Directory = Path.Combine(options.DataDirectory, "passage-kv") });
+            return InContextRanker.Load(model, options.InContextRanker, store, options.RankerAttention);
+        }
+        // The encoders load on a learned ranker's first use, not here.
+        var evidence = EncoderEvidence.FromPackaged(embedders, options.RankerEvidenceCacheBytes);
+        if (options.RankerPath is { } path) return LinearRanker.Load(path, evidence);
+        return options.ShippedRanker ? LinearRanker.LoadDefault(evidence) : null;
     }
 
     /// <summary>Opens the store (migrating its schema) and wires the engine; the background pipeline starts with <see cref="CollectionIndexes.StartAsync"/>.</summary>
