@@ -208,7 +208,8 @@ internal static class AttentionKernel
         if (args.WithOutput != 0)
         {
             float inverse = sum > 0f ? 1f / sum : 0f;
-            for (int c = 0; c < d; c++) output[rowOffset + c] = acc[c] * inverse;
+            long outputOffset = OutputOffset(args, head, row0 + t);
+            for (int c = 0; c < d; c++) output[outputOffset + c] = acc[c] * inverse;
         }
         int massRow = row0 + t - args.MassStart;
         if (scratch < 0 || massRow < 0 || massRow >= args.MassCount || !(sum > 0f)) return;
@@ -259,13 +260,13 @@ internal static class AttentionKernel
         if (args.WithOutput != 0)
         {
             float inverse = sum > 0f ? 1f / sum : 0f;
-            long rowOffset = ((long)head * args.QueryTokens + row0 + t) * d;
+            long outputOffset = OutputOffset(args, head, row0 + t);
             for (int c = 0; c < d; c++)
             {
                 float v = 0f;
                 for (int s = 0; s < splits; s++)
                     v += work[jobs[(long)(firstJob + s) * JobFields + Partial] + t * stride + 2 + c] * weights[s];
-                output[rowOffset + c] = v * inverse;
+                output[outputOffset + c] = v * inverse;
             }
         }
         int massRow = row0 + t - args.MassStart;
@@ -287,6 +288,11 @@ internal static class AttentionKernel
             }
         }
     }
+
+    // Head-major [heads][queryTokens][headDim] (the interface's layout), or token-major [queryTokens][heads·headDim], the
+    // layout a decoder's output projection reads, when the output stays on the device for it.
+    private static long OutputOffset(AttentionArgs args, int head, int row) =>
+        args.TokenMajorOutput != 0 ? ((long)row * args.Heads + head) * args.HeadDim : ((long)head * args.QueryTokens + row) * args.HeadDim;
 
     private static float Load(ArrayView<float> single, ArrayView<ushort> half, int arena, long index)
     {
@@ -316,4 +322,6 @@ internal struct AttentionArgs
     public int MassStart;
     public int MassCount;
     public int MassBlocks;
+    public int Heads;
+    public int TokenMajorOutput;
 }

@@ -93,26 +93,31 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dense(AttentionInput input, bool causal, float[] output) => Execute(AttentionPlan.Dense(input, causal, output), output);
+    public void Dense(AttentionInput input, bool causal, float[] output) => Execute(AttentionPlan.Dense(input, causal, output), output, null);
 
     /// <inheritdoc />
     public BlockMasses? BlockSparse(AttentionInput input, BlockLayout layout, float[]? output, RowRange? massRows = null) =>
-        Execute(AttentionPlan.BlockSparse(input, layout, output, massRows), output);
+        Execute(AttentionPlan.BlockSparse(input, layout, output, massRows), output, null);
 
     /// <inheritdoc />
     public BlockMasses? QueryAgainstCache(CachedContext context, AttentionInput queryBlock, float[]? output, RowRange? massRows = null) =>
-        Execute(AttentionPlan.QueryAgainstCache(context, queryBlock, output, massRows), output);
+        Execute(AttentionPlan.QueryAgainstCache(context, queryBlock, output, massRows), output, null);
 
-    private BlockMasses? Execute(AttentionPlan plan, float[]? output)
+    /// <summary>
+    /// This backend for operands a decoder pass keeps on the device: queries head-major [heads][tokens][headDim] in
+    /// <paramref name="queries"/>, and the output written token-major [tokens][heads·headDim] into <paramref name="output"/>,
+    /// where the layer's output projection reads it. An input's query array then gives only the shape, and an output
+    /// array only asks for the output (it is left as it is); masses come to the host as usual.
+    /// </summary>
+    public IAttentionBackend OnDeviceOperands(ArrayView<float> queries, ArrayView<float> output) => new DeviceOperandAttention(this, new DeviceOperands(queries, output));
+
+    internal BlockMasses? Execute(AttentionPlan plan, float[]? output, DeviceOperands? operands)
     {
         var input = plan.Input;
         if (input.HeadDim > AttentionKernel.MaxHeadDim)
             throw new NotSupportedException($"the device kernel holds rows of at most {AttentionKernel.MaxHeadDim} elements; this model has {input.HeadDim}");
-        if (input.QueryTokens == 0 || plan.Segments.Count == 0)
-        {
-            if (output is not null) Array.Clear(output);
-            return plan.Masses;
-        }
+        // No query rows, or none measured and no output asked: nothing attends (an output then has no rows to fill).
+        if (input.QueryTokens == 0 || plan.Segments.Count == 0) return plan.Masses;
         lock (_gate)
         {
             // A CUDA context is current only on the thread that made it; requests arrive on any pool thread.
@@ -221,12 +226,12 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
             int originCount = originFields.Count / AttentionKernel.OriginFields;
             LastSplitTiles = originCount;
 
-            var query = _query.Upload(input.Query);
+            var query = operands?.Queries ?? _query.Upload(input.Query);
             var jobs = _jobs.Upload(CollectionsMarshal.AsSpan(jobFields));
             var ranges = _ranges.Upload(CollectionsMarshal.AsSpan(rangeFields));
             var workView = _work.Upload(CollectionsMarshal.AsSpan(rope), scratchEnd);
             var origins = _origins.Upload(CollectionsMarshal.AsSpan(originFields));
-            var outputView = _output.Reserve(output?.Length ?? 0);
+            var outputView = operands?.Output ?? _output.Reserve(output?.Length ?? 0);
             long massLength = plan.Masses is { } m ? (long)m.Heads * m.Rows.Count * m.Blocks : 0;
             var massView = _masses.Reserve(massLength);
             if (massLength > 0) massView.SubView(0, massLength).MemSetToZero(_accelerator.DefaultStream);
@@ -239,6 +244,8 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
                 MassStart = massRows.Start,
                 MassCount = plan.Masses is null ? 0 : massRows.Count,
                 MassBlocks = plan.Masses?.Blocks ?? 0,
+                Heads = input.Heads,
+                TokenMajorOutput = operands is null ? 0 : 1,
             };
             _accelerator.Synchronize();
             long started = Stopwatch.GetTimestamp();
@@ -246,7 +253,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
             if (originCount > 0) _combine(new KernelConfig(originCount, AttentionKernel.QueryTile), args, origins, jobs, ranges, workView, outputView, massView);
             _accelerator.Synchronize();
             LastKernelMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (output is not null) HostCopy.ToHost(outputView, output.AsSpan());
+            if (output is not null && operands is null) HostCopy.ToHost(outputView, output.AsSpan());
             if (plan.Masses is { } masses && massLength > 0)
             {
                 var target = masses.All;

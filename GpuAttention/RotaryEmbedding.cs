@@ -51,8 +51,9 @@ public sealed class RotaryEmbedding
         for (int t = 0; t < tokens; t++) RotateRow(rows.Slice(t * HeadDim, HeadDim), cos, sin);
     }
 
-    /// <summary>Cosines and sines of one position's angles; computed in double so large positions stay exact to fp32.</summary>
-    internal void Angles(long position, Span<float> cos, Span<float> sin)
+    /// <summary>Cosines and sines of one position's angles (<see cref="HeadDim"/> / 2 each); computed in double so large
+    /// positions stay exact to fp32. A device encoding rows with these values computes what <see cref="Apply"/> does.</summary>
+    public void Angles(long position, Span<float> cos, Span<float> sin)
     {
         for (int i = 0; i < _inverseFrequency.Length; i++)
         {

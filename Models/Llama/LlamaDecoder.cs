@@ -16,13 +16,13 @@ public sealed class LlamaDecoder : IDisposable
     private readonly double _eps;
     private readonly IDecoderLayers? _layers;
 
-    /// <summary>Signature of the attention of one layer: head-major queries, keys and values of the tokens being run
-    /// (already RoPE-encoded) in, head-major output out.</summary>
-    private delegate void AttentionStep(int layer, float[] query, KvTensor keys, KvTensor values, float[]? output);
+    /// <summary>Signature of the attention of one layer on <paramref name="attention"/>: head-major queries, keys and values
+    /// of the tokens being run (already RoPE-encoded) in, head-major output out.</summary>
+    private delegate void AttentionStep(IAttentionBackend attention, int layer, float[] query, KvTensor keys, KvTensor values, float[]? output);
 
     /// <summary>A decoder over loaded weights; attention runs on <paramref name="attention"/> (the CPU kernels by default),
-    /// cached keys/values are kept in <paramref name="cachePrecision"/>, and the dense layers run on what
-    /// <paramref name="layers"/> makes of the config and weights (null: the CPU kernels).</summary>
+    /// cached keys/values are kept in <paramref name="cachePrecision"/>, and the layers run on what
+    /// <paramref name="layers"/> makes of the config and weights (null: the CPU kernels), attention on the backend they name.</summary>
     public LlamaDecoder(ModelConfig config, LlamaWeights weights, IAttentionBackend? attention = null, KvPrecision cachePrecision = KvPrecision.Float32,
         Func<ModelConfig, LlamaWeights, IDecoderLayers>? layers = null)
     {
@@ -33,7 +33,13 @@ public sealed class LlamaDecoder : IDisposable
         if (config.HiddenAct != "silu") throw new NotSupportedException($"hidden_act '{config.HiddenAct}' (SwiGLU needs silu)");
         Config = config;
         _w = weights;
-        _attention = attention ?? new CpuAttentionBackend();
+        _layers = layers?.Invoke(config, weights);
+        if (_layers is not null && attention is not null && !ReferenceEquals(attention, _layers.Attention))
+        {
+            _layers.Dispose();
+            throw new ArgumentException("the layers run their attention on their own backend; pass that one or none", nameof(attention));
+        }
+        _attention = _layers?.Attention ?? attention ?? new CpuAttentionBackend();
         _hidden = config.HiddenSize;
         _heads = config.NumAttentionHeads;
         _kvHeads = config.KeyValueHeads;
@@ -42,7 +48,6 @@ public sealed class LlamaDecoder : IDisposable
         _eps = config.RmsNormEps;
         CachePrecision = cachePrecision;
         Rope = new RotaryEmbedding(_headDim, config.RopeTheta, RotaryPairing.RotateHalf);
-        _layers = layers?.Invoke(config, weights);
     }
 
     /// <summary>The model's configuration.</summary>
@@ -57,16 +62,16 @@ public sealed class LlamaDecoder : IDisposable
     /// <summary>The attention kernels this decoder runs on.</summary>
     public IAttentionBackend Attention => _attention;
 
-    /// <summary>Where the dense layers run: "cpu", or the device's name.</summary>
+    /// <summary>Where the layers run: "cpu", or the device's name.</summary>
     public string Layers => _layers?.Name ?? "cpu";
 
-    /// <summary>Frees the dense layers' device memory (nothing on the CPU).</summary>
+    /// <summary>Frees the layers' device memory (nothing on the CPU).</summary>
     public void Dispose() => _layers?.Dispose();
 
     /// <summary>A causal prefill of <paramref name="tokens"/> at positions 0…; returns every token's final hidden state.</summary>
     public DecoderOutput Prefill(int[] tokens)
     {
-        float[] hidden = Forward(tokens, 0, (_, q, k, v, o) => _attention.Dense(new AttentionInput(q, _heads, tokens.Length, 0, k, v), causal: true, o!))!;
+        float[] hidden = Forward(tokens, 0, (attention, _, q, k, v, o) => attention.Dense(new AttentionInput(q, _heads, tokens.Length, 0, k, v), causal: true, o!))!;
         return new DecoderOutput(hidden, tokens.Length, _hidden);
     }
 
@@ -78,9 +83,9 @@ public sealed class LlamaDecoder : IDisposable
         var layout = BlockLayout.BlockRank(prompt.Instruction.Length, [.. prompt.Documents.Select(d => d.Length)], prompt.Query.Length);
         var rows = new RowRange(prompt.QueryStart, prompt.Query.Length);
         var masses = new Dictionary<int, BlockMasses>();
-        float[] hidden = Forward(tokens, 0, (layer, q, k, v, o) =>
+        float[] hidden = Forward(tokens, 0, (attention, layer, q, k, v, o) =>
         {
-            BlockMasses? m = _attention.BlockSparse(new AttentionInput(q, _heads, tokens.Length, 0, k, v), layout, o,
+            BlockMasses? m = attention.BlockSparse(new AttentionInput(q, _heads, tokens.Length, 0, k, v), layout, o,
                 massLayers.Contains(layer) ? rows : null);
             if (m is not null) masses[layer] = m;
         })!;
@@ -99,10 +104,10 @@ public sealed class LlamaDecoder : IDisposable
         // Context keys are compared with the block's queries through RoPE alone, so any position after the context is exact.
         if (position is int p) ArgumentOutOfRangeException.ThrowIfLessThan(p, contextLength, nameof(position));
         int at = position ?? contextLength;
-        float[] hidden = Forward(tokens, at, (layer, q, k, v, o) =>
+        float[] hidden = Forward(tokens, at, (attention, layer, q, k, v, o) =>
         {
             cache.Put(blockId, layer, k, v, at);
-            AttendAfterContext(cache, context, layer, q, k, v, o, null);
+            AttendAfterContext(attention, cache, context, layer, q, k, v, o, null);
         })!;
         return new DecoderOutput(hidden, tokens.Length, _hidden);
     }
@@ -112,10 +117,10 @@ public sealed class LlamaDecoder : IDisposable
     public void CacheBlockForScoring(BlockKvCache cache, string blockId, int[] tokens, IReadOnlyList<string> context, int lastLayer)
     {
         int position = ContextLength(cache, context);
-        Forward(tokens, position, (layer, q, k, v, o) =>
+        Forward(tokens, position, (attention, layer, q, k, v, o) =>
         {
             cache.Put(blockId, layer, k, v, position);
-            if (layer < lastLayer) AttendAfterContext(cache, context, layer, q, k, v, o, null);
+            if (layer < lastLayer) AttendAfterContext(attention, cache, context, layer, q, k, v, o, null);
         }, lastLayer);
     }
 
@@ -126,9 +131,9 @@ public sealed class LlamaDecoder : IDisposable
     {
         int position = ContextLength(cache, context);
         var masses = new Dictionary<int, BlockMasses>();
-        float[] hidden = Forward(query, position, (layer, q, k, v, o) =>
+        float[] hidden = Forward(query, position, (attention, layer, q, k, v, o) =>
         {
-            BlockMasses? m = AttendAfterContext(cache, context, layer, q, k, v, o, massLayers.Contains(layer) ? new RowRange(0, query.Length) : null);
+            BlockMasses? m = AttendAfterContext(attention, cache, context, layer, q, k, v, o, massLayers.Contains(layer) ? new RowRange(0, query.Length) : null);
             if (m is not null) masses[layer] = m;
         })!;
         return new BlockRankOutput(new DecoderOutput(hidden, query.Length, _hidden), masses);
@@ -142,8 +147,8 @@ public sealed class LlamaDecoder : IDisposable
         var layout = BlockLayout.BlockRank(prompt.Instruction.Length, [.. prompt.Documents.Select(d => d.Length)], prompt.Query.Length);
         var rows = new RowRange(prompt.QueryStart, prompt.Query.Length);
         BlockMasses? masses = null;
-        Forward(tokens, 0, (l, q, k, v, o) =>
-            masses = _attention.BlockSparse(new AttentionInput(q, _heads, tokens.Length, 0, k, v), layout, o, l == layer ? rows : null), layer);
+        Forward(tokens, 0, (attention, l, q, k, v, o) =>
+            masses = attention.BlockSparse(new AttentionInput(q, _heads, tokens.Length, 0, k, v), layout, o, l == layer ? rows : null), layer);
         return masses!;
     }
 
@@ -156,8 +161,8 @@ public sealed class LlamaDecoder : IDisposable
         if (context.Count == 0) throw new ArgumentException("scoring needs context blocks", nameof(context));
         int position = queryAt ?? ContextLength(cache, context);
         BlockMasses? masses = null;
-        Forward(query, position, (l, q, k, v, o) =>
-            masses = AttendAfterContext(cache, context, l, q, k, v, o, l == layer ? new RowRange(0, query.Length) : null, queryAt), layer);
+        Forward(query, position, (attention, l, q, k, v, o) =>
+            masses = AttendAfterContext(attention, cache, context, l, q, k, v, o, l == layer ? new RowRange(0, query.Length) : null, queryAt), layer);
         return masses!;
     }
 
@@ -170,11 +175,11 @@ public sealed class LlamaDecoder : IDisposable
         return logits;
     }
 
-    private BlockMasses? AttendAfterContext(BlockKvCache cache, IReadOnlyList<string> context, int layer, float[] q, KvTensor k, KvTensor v, float[]? o, RowRange? rows, int? queryAt = null)
+    private BlockMasses? AttendAfterContext(IAttentionBackend attention, BlockKvCache cache, IReadOnlyList<string> context, int layer, float[] q, KvTensor k, KvTensor v, float[]? o, RowRange? rows, int? queryAt = null)
     {
         var input = new AttentionInput(q, _heads, k.Tokens, 0, k, v);
-        if (context.Count > 0) return _attention.QueryAgainstCache(new CachedContext(cache, layer, context, Rope, queryAt), input, o, rows);
-        _attention.Dense(input, causal: true, o!);
+        if (context.Count > 0) return attention.QueryAgainstCache(new CachedContext(cache, layer, context, Rope, queryAt), input, o, rows);
+        attention.Dense(input, causal: true, o!);
         return null;
     }
 
@@ -191,22 +196,16 @@ public sealed class LlamaDecoder : IDisposable
         int t = tokens.Length;
         foreach (int id in tokens)
             if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {id} outside the vocabulary");
-        var ws = new Workspace(t, _hidden, _heads * _headDim, _kvHeads * _headDim, _intermediate, onDevice: _layers is not null);
-        // On a device the hidden state stays there; only the attention's inputs and output cross.
-        using IDecoderPass? pass = _layers?.Begin(tokens);
-        if (pass is null)
-            for (int i = 0; i < t; i++) _w.Embeddings.AsSpan(tokens[i] * _hidden, _hidden).CopyTo(ws.X.AsSpan(i * _hidden));
+        if (_layers is not null) return ForwardOnLayers(_layers, tokens, position, attend, stopLayer);
+        var ws = new Workspace(t, _hidden, _heads * _headDim, _kvHeads * _headDim, _intermediate);
+        for (int i = 0; i < t; i++) _w.Embeddings.AsSpan(tokens[i] * _hidden, _hidden).CopyTo(ws.X.AsSpan(i * _hidden));
         for (int l = 0; l < _w.Layers.Count; l++)
         {
             LlamaWeights.Layer w = _w.Layers[l];
-            if (pass is not null) pass.Project(l, ws.Q, ws.K, ws.V);
-            else
-            {
-                Norms.RmsNorm(ws.X, t, _hidden, w.InputNorm, _eps, ws.Normed);
-                w.Query.Apply(ws.Normed, t, ws.Q);
-                w.Key.Apply(ws.Normed, t, ws.K);
-                w.Value.Apply(ws.Normed, t, ws.V);
-            }
+            Norms.RmsNorm(ws.X, t, _hidden, w.InputNorm, _eps, ws.Normed);
+            w.Query.Apply(ws.Normed, t, ws.Q);
+            w.Key.Apply(ws.Normed, t, ws.K);
+            w.Value.Apply(ws.Normed, t, ws.V);
             // token-major [t][heads·headDim] is [t·heads][headDim]: a per-head norm is a row norm of width headDim
             if (w.QueryNorm is not null) Norms.RmsNorm(ws.Q, t * _heads, _headDim, w.QueryNorm, _eps, ws.Q);
             if (w.KeyNorm is not null) Norms.RmsNorm(ws.K, t * _kvHeads, _headDim, w.KeyNorm, _eps, ws.K);
@@ -220,16 +219,11 @@ public sealed class LlamaDecoder : IDisposable
             var values = KvTensor.FromSingle(ws.HeadV, _kvHeads, t, _headDim, CachePrecision);
             if (l == stopLayer)
             {
-                attend(l, ws.HeadQ, keys, values, null);
+                attend(_attention, l, ws.HeadQ, keys, values, null);
                 return null;
             }
-            attend(l, ws.HeadQ, keys, values, ws.HeadOut);
+            attend(_attention, l, ws.HeadQ, keys, values, ws.HeadOut);
             HeadLayout.ToTokenMajor(ws.HeadOut, t, _heads, _headDim, ws.Context, 0);
-            if (pass is not null)
-            {
-                pass.Complete(l, ws.Context);
-                continue;
-            }
             w.Output.Apply(ws.Context, t, ws.Projected);
             AddInPlace(ws.X, ws.Projected);
             Norms.RmsNorm(ws.X, t, _hidden, w.PostAttentionNorm, _eps, ws.Normed);
@@ -240,8 +234,30 @@ public sealed class LlamaDecoder : IDisposable
             AddInPlace(ws.X, ws.Projected);
         }
         var result = new float[t * _hidden];
-        if (pass is not null) pass.Final(result);
-        else Norms.RmsNorm(ws.X, t, _hidden, _w.FinalNorm, _eps, result);
+        Norms.RmsNorm(ws.X, t, _hidden, _w.FinalNorm, _eps, result);
+        return result;
+    }
+
+    /// <summary><see cref="Forward"/> on device layers: everything but the keys and values (and masses) stays there, so the
+    /// query and output arrays handed to <paramref name="attend"/> carry only their shapes.</summary>
+    private float[]? ForwardOnLayers(IDecoderLayers layers, int[] tokens, int position, AttentionStep attend, int? stopLayer)
+    {
+        int t = tokens.Length;
+        float[] queryShape = new float[t * _heads * _headDim], outputShape = new float[t * _heads * _headDim];
+        using IDecoderPass pass = layers.Begin(tokens, position, Rope);
+        for (int l = 0; l < _w.Layers.Count; l++)
+        {
+            var (keys, values) = pass.Project(l, CachePrecision);
+            if (l == stopLayer)
+            {
+                attend(pass.Attention, l, queryShape, keys, values, null);
+                return null;
+            }
+            attend(pass.Attention, l, queryShape, keys, values, outputShape);
+            pass.Complete(l);
+        }
+        var result = new float[t * _hidden];
+        pass.Final(result);
         return result;
     }
 
@@ -250,11 +266,11 @@ public sealed class LlamaDecoder : IDisposable
         for (int i = 0; i < x.Length; i++) x[i] += y[i];
     }
 
-    /// <summary>Buffers for one pass, allocated once and reused by every layer; on a device the dense layers' own buffers live there.</summary>
-    private sealed class Workspace(int tokens, int hidden, int queryWidth, int kvWidth, int intermediate, bool onDevice)
+    /// <summary>Buffers for one pass on the CPU, allocated once and reused by every layer.</summary>
+    private sealed class Workspace(int tokens, int hidden, int queryWidth, int kvWidth, int intermediate)
     {
-        public float[] X { get; } = new float[onDevice ? 0 : tokens * hidden];
-        public float[] Normed { get; } = new float[onDevice ? 0 : tokens * hidden];
+        public float[] X { get; } = new float[tokens * hidden];
+        public float[] Normed { get; } = new float[tokens * hidden];
         public float[] Q { get; } = new float[tokens * queryWidth];
         public float[] K { get; } = new float[tokens * kvWidth];
         public float[] V { get; } = new float[tokens * kvWidth];
@@ -263,8 +279,8 @@ public sealed class LlamaDecoder : IDisposable
         public float[] HeadV { get; } = new float[tokens * kvWidth];
         public float[] HeadOut { get; } = new float[tokens * queryWidth];
         public float[] Context { get; } = new float[tokens * queryWidth];
-        public float[] Projected { get; } = new float[onDevice ? 0 : tokens * hidden];
-        public float[] Gate { get; } = new float[onDevice ? 0 : tokens * intermediate];
-        public float[] Up { get; } = new float[onDevice ? 0 : tokens * intermediate];
+        public float[] Projected { get; } = new float[tokens * hidden];
+        public float[] Gate { get; } = new float[tokens * intermediate];
+        public float[] Up { get; } = new float[tokens * intermediate];
     }
 }

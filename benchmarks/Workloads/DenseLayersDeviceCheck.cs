@@ -1,5 +1,6 @@
 using ILGPU.Runtime;
 using Search.GpuAttention;
+using Search.GpuAttention.Ilgpu;
 using Search.Models.Bert;
 using Search.Models.Ilgpu;
 
@@ -7,7 +8,7 @@ namespace Search.Benchmarks.Workloads;
 
 /// <summary>
 /// The device's dense passes against the CPU's on seeded random weights: a decoder shaped like Qwen2.5-0.5B's layers
-/// (hidden 896, 14 heads, 2 key/value heads, SwiGLU 4864) through its device layers, and the encoder of the packaged
+/// (hidden 896, 14 heads, 2 key/value heads, SwiGLU 4864) through its device layers and device attention, and the encoder of the packaged
 /// encoders' shape; what the unit tests check on ILGPU's CPU accelerator, run on a real GPU.
 /// </summary>
 public static class DenseLayersDeviceCheck
@@ -23,8 +24,8 @@ public static class DenseLayersDeviceCheck
             ? RandomDecoder.Config(2, hidden: 72, heads: 3, kvHeads: 1, intermediate: 100, vocab: 300)
             : RandomDecoder.Config(2, hidden: 896, heads: 14, kvHeads: 2, intermediate: 4864, vocab: 1000);
         using var cpu = RandomDecoder.Create(config, seed, attention: new CpuAttentionBackend());
-        using var device = RandomDecoder.Create(config, seed, attention: new CpuAttentionBackend(),
-            denseLayers: (c, w) => new DeviceDecoderLayers(accelerator, c, w));
+        using var attention = new IlgpuAttentionBackend(accelerator);
+        using var device = RandomDecoder.Create(config, seed, attention: attention, denseLayers: (c, w) => new DeviceDecoderLayers(attention, c, w));
         var random = new Random(seed);
         int[] tokens = [.. Enumerable.Range(0, small ? 41 : 197).Select(_ => random.Next(config.VocabSize))];
         double decoder = Differences.MaxAbs(cpu.Prefill(tokens).Hidden, device.Prefill(tokens).Hidden);

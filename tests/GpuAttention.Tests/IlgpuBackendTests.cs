@@ -165,6 +165,38 @@ public sealed class IlgpuBackendTests : IDisposable
         Assert.Equal(0, _device.LastSplitTiles);
     }
 
+    [Theory]
+    [MemberData(nameof(BlockRankShapes))]
+    public void Queries_and_output_left_on_the_device_give_the_same_attention_token_major(int[] lengths, int heads, int kvHeads, int d, KvPrecision precision, int seed)
+    {
+        var layout = BlockLayout.BlockRank(lengths[0], lengths[1..^1], lengths[^1]);
+        var input = Problem(new Random(seed), heads, kvHeads, layout.Tokens, d, 0, precision);
+        var rows = new RowRange(layout.BlockStart(layout.BlockCount - 1), lengths[^1]);
+        var expected = new float[input.OutputLength];
+        var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
+        // What a decoder's output projection reads: [tokens][heads·headDim].
+        var tokenMajor = new float[expected.Length];
+        for (int h = 0; h < heads; h++)
+            for (int t = 0; t < input.QueryTokens; t++)
+                Array.Copy(expected, ((long)h * input.QueryTokens + t) * d, tokenMajor, ((long)t * heads + h) * d, d);
+        foreach (var device in Devices)
+        {
+            var accelerator = device.Accelerator;
+            using var queries = accelerator.Allocate1D<float>(Math.Max(1, input.Query.Length));
+            using var output = accelerator.Allocate1D<float>(Math.Max(1, input.OutputLength));
+            HostCopy.ToDevice(queries.View, input.Query.AsSpan());
+            var onDevice = device.OnDeviceOperands(queries.View, output.View);
+            // The arrays carry shapes only: the device's queries are the ones read, and the host output is left alone.
+            var shape = new float[input.OutputLength];
+            var masses = onDevice.BlockSparse(input with { Query = shape }, layout, shape, rows)!;
+            AssertMassesClose(expectedMasses, masses);
+            Assert.All(shape, v => Assert.Equal(0f, v));
+            var actual = new float[input.OutputLength];
+            HostCopy.ToHost(output.View, actual.AsSpan());
+            AssertClose(tokenMajor, actual);
+        }
+    }
+
     [Fact]
     public void A_tensor_written_after_it_was_copied_is_copied_again()
     {

@@ -13,18 +13,30 @@ using Xunit.Abstractions;
 namespace Search.Models.Tests;
 
 /// <summary>
-/// A decoder's dense layers on the device (ILGPU's CPU accelerator here): the hidden states must still be PyTorch's
+/// A decoder's layers on the device, attention included (ILGPU's CPU accelerator here): the hidden states must still be PyTorch's
 /// for the Llama and Qwen3 fixtures (biases, per-head norms, tied embeddings), and the CPU decoder's — hidden states,
 /// BlockRank masses, cached blocks — on a random shape that cuts every tile at an odd place.
 /// </summary>
-public sealed class DeviceDecoderLayersTests(ITestOutputHelper output) : IDisposable
+public sealed class DeviceDecoderLayersTests : IDisposable
 {
     private const float Tolerance = 1e-4f;
+    private readonly ITestOutputHelper _output;
     private readonly IlgpuDevice _device = IlgpuDevice.OpenSimulator(256);
+    private readonly IlgpuAttentionBackend _attention;
 
-    public void Dispose() => _device.Dispose();
+    public DeviceDecoderLayersTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _attention = new IlgpuAttentionBackend(_device.Accelerator);
+    }
 
-    private Func<Configuration.ModelConfig, LlamaWeights, IDecoderLayers> OnDevice => (config, weights) => new DeviceDecoderLayers(_device.Accelerator, config, weights);
+    public void Dispose()
+    {
+        _attention.Dispose();
+        _device.Dispose();
+    }
+
+    private Func<Configuration.ModelConfig, LlamaWeights, IDecoderLayers> OnDevice => (config, weights) => new DeviceDecoderLayers(_attention, config, weights);
 
     [Theory]
     [InlineData("tiny-llama", "llama.prefill")]
@@ -34,7 +46,7 @@ public sealed class DeviceDecoderLayersTests(ITestOutputHelper output) : IDispos
         TextDecoder model = ModelDirectory.LoadDecoder(Path.Combine(FixtureData.Root, directory), layers: OnDevice);
         Assert.Equal("ilgpu-cpu", model.Decoder.Layers);
         float error = FixtureData.MaxAbsDiff(FixtureData.Reference(reference), model.Decoder.Prefill(FixtureData.Ints(FixtureData.Tokens.GetProperty("llama_prefill"))).Hidden);
-        output.WriteLine($"{reference} with device layers: max abs error {error:E2}");
+        _output.WriteLine($"{reference} with device layers: max abs error {error:E2}");
         Assert.True(error < Tolerance, $"max abs error {error}");
     }
 
@@ -64,11 +76,50 @@ public sealed class DeviceDecoderLayersTests(ITestOutputHelper output) : IDispos
         string[] context = ["instruction", "doc0", "doc1", "doc2"];
         float cached = FixtureData.MaxAbsDiff(Masses(cpu.ScoreCached(cpuCache, context, prompt.Query, 1), 4), Masses(device.ScoreCached(deviceCache, context, prompt.Query, 1), 4));
         float keys = FixtureData.MaxAbsDiff(cpuCache.Get("doc2", 1).Keys.ToSingle(), deviceCache.Get("doc2", 1).Keys.ToSingle());
-        output.WriteLine($"prefill {prefill:E2}, block-sparse masses {masses:E2}, cached masses {cached:E2}, cached keys {keys:E2}");
+        _output.WriteLine($"prefill {prefill:E2}, block-sparse masses {masses:E2}, cached masses {cached:E2}, cached keys {keys:E2}");
         Assert.True(prefill < Tolerance, $"prefill {prefill}");
         Assert.True(masses < Tolerance, $"masses {masses}");
         Assert.True(cached < Tolerance, $"cached masses {cached}");
         Assert.True(keys < Tolerance, $"cached keys {keys}");
+    }
+
+    [Fact]
+    public void Qwen3_blocks_cached_and_queried_on_the_device_match_the_cpu_decoder()
+    {
+        // Per-head query/key norms, RoPE at positions past 0, and attention outputs that stay on the device between layers.
+        string directory = Path.Combine(FixtureData.Root, "tiny-qwen3");
+        LlamaDecoder cpu = ModelDirectory.LoadDecoder(directory).Decoder;
+        using LlamaDecoder device = ModelDirectory.LoadDecoder(directory, _attention, layers: OnDevice).Decoder;
+        var random = new Random(11);
+        int[] Tokens(int n) => [.. Enumerable.Range(0, n).Select(_ => random.Next(cpu.Config.VocabSize))];
+        int[] instruction = Tokens(6), query = Tokens(5);
+        int[][] documents = [Tokens(13), Tokens(1), Tokens(30)];
+        BlockKvCache cpuCache = new(), deviceCache = new();
+        float states = FixtureData.MaxAbsDiff(cpu.EncodeBlock(cpuCache, "instruction", instruction, []).Hidden,
+            device.EncodeBlock(deviceCache, "instruction", instruction, []).Hidden);
+        for (int d = 0; d < documents.Length; d++)
+            states = Math.Max(states, FixtureData.MaxAbsDiff(cpu.EncodeBlock(cpuCache, $"doc{d}", documents[d], ["instruction"]).Hidden,
+                device.EncodeBlock(deviceCache, $"doc{d}", documents[d], ["instruction"]).Hidden));
+        string[] context = ["instruction", "doc2", "doc0", "doc1"];
+        int[] layers = [.. Enumerable.Range(0, cpu.Config.NumHiddenLayers)];
+        BlockRankOutput expected = cpu.QueryCached(cpuCache, context, query, layers), actual = device.QueryCached(deviceCache, context, query, layers);
+        states = Math.Max(states, FixtureData.MaxAbsDiff(expected.QueryHidden.Hidden, actual.QueryHidden.Hidden));
+        float masses = 0f;
+        foreach (int layer in layers) masses = Math.Max(masses, FixtureData.MaxAbsDiff(Masses(expected.Masses[layer], 5), Masses(actual.Masses[layer], 5)));
+        _output.WriteLine($"qwen3 cached blocks: hidden states {states:E2}, masses {masses:E2}");
+        Assert.True(states < Tolerance, $"hidden states {states}");
+        Assert.True(masses < Tolerance, $"masses {masses}");
+    }
+
+    [Fact]
+    public void Device_layers_refuse_an_attention_backend_other_than_their_own()
+    {
+        // The queries and the attention output stay on the layers' device, so attention can only run there.
+        string directory = Path.Combine(FixtureData.Root, "tiny-llama");
+        var error = Assert.Throws<ArgumentException>(() => ModelDirectory.LoadDecoder(directory, new CpuAttentionBackend(), layers: OnDevice));
+        Assert.Contains("own backend", error.Message, StringComparison.Ordinal);
+        using LlamaDecoder device = ModelDirectory.LoadDecoder(directory, layers: OnDevice).Decoder;
+        Assert.Same(_attention, device.Attention);
     }
 
     [Fact]
@@ -79,7 +130,7 @@ public sealed class DeviceDecoderLayersTests(ITestOutputHelper output) : IDispos
         var kernels = typeof(DeviceDecoderLayers).Assembly.GetType("Search.Models.Ilgpu.DecoderKernels")!;
         var norm = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernels.GetMethod("AddRmsNorm")!), default);
         Assert.Contains("bar.sync", norm.PTXAssembly);
-        foreach (string name in new[] { "Gather", "SiluGate" })
+        foreach (string name in new[] { "Gather", "PrepareHeads", "SiluGate" })
             Assert.Contains(".target sm_80", ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(kernels.GetMethod(name)!), default)).PTXAssembly);
     }
 
