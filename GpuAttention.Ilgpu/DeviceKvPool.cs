@@ -90,29 +90,62 @@ internal sealed class DeviceKvPool : IDisposable
                 places[tensor] = (entry.Arena - 1, entry.Offset);
                 continue;
             }
-            entry.Generation = _generation;
-            entry.Version = tensor.Version;
-            if (tensor.Precision is KvPrecision.Float32 or KvPrecision.Int8)
+            var (arena, offset) = Place(tensor, entry);
+            if (arena == AttentionKernel.Single)
             {
                 // int8 is widened on the host and kept in fp32 on the device (the kernel reads fp32, fp16 and bf16 arenas).
                 var data = tensor.SingleStorage ?? tensor.ToSingle();
-                HostCopy.ToDevice(_single!.View.SubView(_singleUsed, data.Length), data.AsSpan());
-                entry.Arena = AttentionKernel.Single + 1;
-                entry.Offset = _singleUsed;
-                _singleUsed += data.Length;
+                HostCopy.ToDevice(_single!.View.SubView(offset, data.Length), data.AsSpan());
             }
             else
             {
                 var data = tensor.BitStorage!;
-                HostCopy.ToDevice(_half!.View.SubView(_halfUsed, data.Length), data.AsSpan());
-                entry.Arena = (tensor.Precision == KvPrecision.Float16 ? AttentionKernel.Half16 : AttentionKernel.BFloat) + 1;
-                entry.Offset = _halfUsed;
-                _halfUsed += data.Length;
+                HostCopy.ToDevice(_half!.View.SubView(offset, data.Length), data.AsSpan());
             }
             Uploads++;
-            places[tensor] = (entry.Arena - 1, entry.Offset);
+            places[tensor] = (arena, offset);
         }
         return places;
+    }
+
+    /// <summary>
+    /// Room for a fp32, fp16 or bf16 tensor whose data is made on the device: the tensor counts as resident at the
+    /// returned arena and offset, and the caller writes its elements there (as they are on the host) before the next call.
+    /// </summary>
+    public (int Arena, long Offset) Adopt(KvTensor tensor)
+    {
+        if (tensor.Precision == KvPrecision.Int8) throw new ArgumentException("int8 tensors are widened from their host copy", nameof(tensor));
+        long elements = (long)tensor.Heads * tensor.Tokens * tensor.HeadDim;
+        bool single = tensor.Precision == KvPrecision.Float32;
+        if ((_singleUsed + (single ? elements : 0)) * sizeof(float) + (_halfUsed + (single ? 0 : elements)) * sizeof(ushort) > _budgetBytes)
+        {
+            _generation++;
+            _singleUsed = _halfUsed = 0;
+        }
+        if (single) EnsureCapacity(ref _single, _singleUsed, _singleUsed + elements, _budgetBytes / sizeof(float));
+        else EnsureCapacity(ref _half, _halfUsed, _halfUsed + elements, _budgetBytes / sizeof(ushort));
+        return Place(tensor, _entries.GetOrCreateValue(tensor));
+    }
+
+    // The next free place of the tensor's arena (capacity already ensured), recorded in its entry.
+    private (int Arena, long Offset) Place(KvTensor tensor, Entry entry)
+    {
+        long elements = (long)tensor.Heads * tensor.Tokens * tensor.HeadDim;
+        entry.Generation = _generation;
+        entry.Version = tensor.Version;
+        if (tensor.Precision is KvPrecision.Float32 or KvPrecision.Int8)
+        {
+            entry.Arena = AttentionKernel.Single + 1;
+            entry.Offset = _singleUsed;
+            _singleUsed += elements;
+        }
+        else
+        {
+            entry.Arena = (tensor.Precision == KvPrecision.Float16 ? AttentionKernel.Half16 : AttentionKernel.BFloat) + 1;
+            entry.Offset = _halfUsed;
+            _halfUsed += elements;
+        }
+        return (entry.Arena - 1, entry.Offset);
     }
 
     private bool IsResident(KvTensor tensor) =>

@@ -24,6 +24,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     private readonly DeviceArray<int> _jobs, _ranges, _origins;
     private readonly Action<KernelConfig, AttentionArgs, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _combine;
     private readonly AttentionSplitPolicy _split;
+    private readonly Action<Index1D, int, ArrayView<float>, ArrayView<ushort>> _narrow;
 
     /// <summary>Runs on <paramref name="accelerator"/>, which the caller keeps and disposes.</summary>
     public IlgpuAttentionBackend(Accelerator accelerator, long residentBudgetBytes = DefaultResidentBudgetBytes)
@@ -48,6 +49,7 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
         _ranges = new DeviceArray<int>(accelerator);
         _origins = new DeviceArray<int>(accelerator);
         _combine = accelerator.LoadStreamKernel<AttentionArgs, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AttentionKernel.Combine);
+        _narrow = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<ushort>>(KvNarrowKernel.Narrow);
         _split = split ?? AttentionSplitPolicy.For(accelerator.NumMultiprocessors);
     }
 
@@ -110,6 +112,45 @@ public sealed class IlgpuAttentionBackend : IAttentionBackend, IDisposable
     /// array only asks for the output (it is left as it is); masses come to the host as usual.
     /// </summary>
     public IAttentionBackend OnDeviceOperands(ArrayView<float> queries, ArrayView<float> output) => new DeviceOperandAttention(this, new DeviceOperands(queries, output));
+
+    /// <summary>
+    /// Keys or values a pass on this accelerator laid out head-major ([heads][tokens][headDim], fp32) in
+    /// <paramref name="source"/>, as the host tensor a cache keeps. In fp32, fp16 and bf16 the tensor is resident for later
+    /// calls from the start (rounded on the device as the host rounds), so only the host's copy crosses; int8 is
+    /// quantised on the host and copied up when a call needs it.
+    /// </summary>
+    public KvTensor TakeKeyValues(ArrayView<float> source, int heads, int tokens, int headDim, KvPrecision precision)
+    {
+        int length = checked(heads * tokens * headDim);
+        lock (_gate)
+        {
+            _accelerator.Bind();
+            if (precision == KvPrecision.Int8 || length == 0)
+            {
+                var data = new float[length];
+                _accelerator.Synchronize();
+                HostCopy.ToHost(source, data.AsSpan());
+                return KvTensor.FromSingle(data, heads, tokens, headDim, precision);
+            }
+            var tensor = KvTensor.Create(heads, tokens, headDim, precision);
+            var (arena, offset) = _pool.Adopt(tensor);
+            if (arena == AttentionKernel.Single)
+            {
+                var target = _pool.Single.SubView(offset, length);
+                target.CopyFrom(source.SubView(0, length));
+                _accelerator.Synchronize();
+                HostCopy.ToHost(target, tensor.SingleStorage.AsSpan());
+            }
+            else
+            {
+                var target = _pool.Half.SubView(offset, length);
+                _narrow(length, arena, source, target);
+                _accelerator.Synchronize();
+                HostCopy.ToHost(target, tensor.BitStorage.AsSpan());
+            }
+            return tensor;
+        }
+    }
 
     internal BlockMasses? Execute(AttentionPlan plan, float[]? output, DeviceOperands? operands)
     {

@@ -10,9 +10,9 @@ namespace Search.Models.Ilgpu;
 /// <summary>
 /// A Llama-family decoder's layers on an ILGPU accelerator, attention included (on the <see cref="IlgpuAttentionBackend"/>
 /// of the same accelerator): weights copied once (query, key and value stacked into one product, gate and up into
-/// another), and the hidden state, the queries and the attention output kept on the device across layers; per layer
-/// only the keys and values come to the host (the passage-KV store keeps them, and attention reads its key/value
-/// tensors through the backend's resident pool) and the masses asked for.
+/// another), and the hidden state, the queries and the attention output kept on the device across layers. Per layer
+/// only the keys and values come to the host, for the passage-KV store (they stay in the attention backend's resident
+/// pool, rounded there to the cache's precision), and the masses asked for.
 /// </summary>
 public sealed class DeviceDecoderLayers : IDecoderLayers
 {
@@ -151,7 +151,6 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
         private readonly DeviceDecoderLayers _d;
         private readonly int _rows;
         private readonly ArrayView<float> _x, _normed, _qkv, _headQ, _headK, _headV, _cos, _sin, _context, _projected, _gateUp, _g;
-        private readonly float[] _keysHost, _valuesHost;
         private readonly bool _interleaved;
         private bool _residual, _disposed;
 
@@ -170,8 +169,6 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
             _projected = d._projected.Reserve((long)rows * d._hidden);
             _gateUp = d._gateUp.Reserve(2L * rows * d._intermediate);
             _g = d._g.Reserve((long)rows * d._intermediate);
-            _keysHost = new float[(long)_rows * kvWidth];
-            _valuesHost = new float[(long)_rows * kvWidth];
             _interleaved = rope.Pairing == RotaryPairing.Interleaved;
             // Every layer encodes the same positions: their angles go up once per pass.
             var cos = new float[(long)_rows * half];
@@ -199,12 +196,9 @@ public sealed class DeviceDecoderLayers : IDecoderLayers
                 };
                 _d._prepareHeads(_rows * (_d._heads + 2 * _d._kvHeads), args, _qkv, l.QueryNorm ?? _d._noNorm, l.KeyNorm ?? _d._noNorm,
                     _cos, _sin, _headQ, _headK, _headV);
-                _d._accelerator.Synchronize();
-                HostCopy.ToHost(_headK, _keysHost.AsSpan());
-                HostCopy.ToHost(_headV, _valuesHost.AsSpan());
             }
-            return (KvTensor.FromSingle(_keysHost, _d._kvHeads, _rows, _d._headDim, precision),
-                KvTensor.FromSingle(_valuesHost, _d._kvHeads, _rows, _d._headDim, precision));
+            return (_d._attention.TakeKeyValues(_headK, _d._kvHeads, _rows, _d._headDim, precision),
+                _d._attention.TakeKeyValues(_headV, _d._kvHeads, _rows, _d._headDim, precision));
         }
 
         public void Complete(int layer)

@@ -77,6 +77,9 @@ public sealed class DeviceDecoderLayersTests : IDisposable
         float cached = FixtureData.MaxAbsDiff(Masses(cpu.ScoreCached(cpuCache, context, prompt.Query, 1), 4), Masses(device.ScoreCached(deviceCache, context, prompt.Query, 1), 4));
         float keys = FixtureData.MaxAbsDiff(cpuCache.Get("doc2", 1).Keys.ToSingle(), deviceCache.Get("doc2", 1).Keys.ToSingle());
         _output.WriteLine($"prefill {prefill:E2}, block-sparse masses {masses:E2}, cached masses {cached:E2}, cached keys {keys:E2}");
+        // Every key and value was made on the device and stayed there for attention: nothing went back up.
+        Assert.Equal(0, _attention.Residency.Uploads);
+        Assert.True(_attention.Residency.Hits > 0);
         Assert.True(prefill < Tolerance, $"prefill {prefill}");
         Assert.True(masses < Tolerance, $"masses {masses}");
         Assert.True(cached < Tolerance, $"cached masses {cached}");
@@ -84,12 +87,13 @@ public sealed class DeviceDecoderLayersTests : IDisposable
     }
 
     [Fact]
-    public void Qwen3_blocks_cached_and_queried_on_the_device_match_the_cpu_decoder()
+    public void Qwen3_blocks_cached_in_fp16_and_queried_on_the_device_match_the_cpu_decoder()
     {
-        // Per-head query/key norms, RoPE at positions past 0, and attention outputs that stay on the device between layers.
+        // Per-head query/key norms, RoPE at positions past 0, attention outputs that stay on the device between layers,
+        // and fp16 passage states rounded there.
         string directory = Path.Combine(FixtureData.Root, "tiny-qwen3");
-        LlamaDecoder cpu = ModelDirectory.LoadDecoder(directory).Decoder;
-        using LlamaDecoder device = ModelDirectory.LoadDecoder(directory, _attention, layers: OnDevice).Decoder;
+        LlamaDecoder cpu = ModelDirectory.LoadDecoder(directory, cachePrecision: KvPrecision.Float16).Decoder;
+        using LlamaDecoder device = ModelDirectory.LoadDecoder(directory, _attention, KvPrecision.Float16, OnDevice).Decoder;
         var random = new Random(11);
         int[] Tokens(int n) => [.. Enumerable.Range(0, n).Select(_ => random.Next(cpu.Config.VocabSize))];
         int[] instruction = Tokens(6), query = Tokens(5);
@@ -107,7 +111,9 @@ public sealed class DeviceDecoderLayersTests : IDisposable
         float masses = 0f;
         foreach (int layer in layers) masses = Math.Max(masses, FixtureData.MaxAbsDiff(Masses(expected.Masses[layer], 5), Masses(actual.Masses[layer], 5)));
         _output.WriteLine($"qwen3 cached blocks: hidden states {states:E2}, masses {masses:E2}");
-        Assert.True(states < Tolerance, $"hidden states {states}");
+        // The two sides' fp32 keys differ in the last bits, so an element near a rounding tie can land one fp16 step
+        // (about 1e-3 of its size) apart; the states carry that, the masses hardly.
+        Assert.True(states < 1e-3f, $"hidden states {states}");
         Assert.True(masses < Tolerance, $"masses {masses}");
     }
 
