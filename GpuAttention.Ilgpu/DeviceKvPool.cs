@@ -69,16 +69,7 @@ internal sealed class DeviceKvPool : IDisposable
                 if (!resident) halfNeeded += elements;
             }
         }
-        if ((_singleUsed + singleNeeded) * sizeof(float) + (_halfUsed + halfNeeded) * sizeof(ushort) > _budgetBytes)
-        {
-            // Start over: drop every copy, then make room for at least this call.
-            _generation++;
-            _singleUsed = _halfUsed = 0;
-            singleNeeded = singleAll;
-            halfNeeded = halfAll;
-        }
-        EnsureCapacity(ref _single, _singleUsed, _singleUsed + singleNeeded, _budgetBytes / sizeof(float));
-        EnsureCapacity(ref _half, _halfUsed, _halfUsed + halfNeeded, _budgetBytes / sizeof(ushort));
+        MakeRoom(singleNeeded, halfNeeded, singleAll, halfAll);
 
         var places = new Dictionary<KvTensor, (int, long)>(ReferenceEqualityComparer.Instance);
         foreach (var tensor in tensors)
@@ -116,15 +107,26 @@ internal sealed class DeviceKvPool : IDisposable
     {
         if (tensor.Precision == KvPrecision.Int8) throw new ArgumentException("int8 tensors are widened from their host copy", nameof(tensor));
         long elements = (long)tensor.Heads * tensor.Tokens * tensor.HeadDim;
-        bool single = tensor.Precision == KvPrecision.Float32;
-        if ((_singleUsed + (single ? elements : 0)) * sizeof(float) + (_halfUsed + (single ? 0 : elements)) * sizeof(ushort) > _budgetBytes)
+        long single = tensor.Precision == KvPrecision.Float32 ? elements : 0, half = elements - single;
+        MakeRoom(single, half, single, half);
+        return Place(tensor, _entries.GetOrCreateValue(tensor));
+    }
+
+    /// <summary>
+    /// Room for elements not yet resident in each arena; when they do not fit beside what is, starts over (every copy is
+    /// dropped) and makes room for all of the call's elements.
+    /// </summary>
+    private void MakeRoom(long singleNeeded, long halfNeeded, long singleAll, long halfAll)
+    {
+        if ((_singleUsed + singleNeeded) * sizeof(float) + (_halfUsed + halfNeeded) * sizeof(ushort) > _budgetBytes)
         {
             _generation++;
             _singleUsed = _halfUsed = 0;
+            singleNeeded = singleAll;
+            halfNeeded = halfAll;
         }
-        if (single) EnsureCapacity(ref _single, _singleUsed, _singleUsed + elements, _budgetBytes / sizeof(float));
-        else EnsureCapacity(ref _half, _halfUsed, _halfUsed + elements, _budgetBytes / sizeof(ushort));
-        return Place(tensor, _entries.GetOrCreateValue(tensor));
+        EnsureCapacity(ref _single, _singleUsed, _singleUsed + singleNeeded, _budgetBytes / sizeof(float));
+        EnsureCapacity(ref _half, _halfUsed, _halfUsed + halfNeeded, _budgetBytes / sizeof(ushort));
     }
 
     // The next free place of the tensor's arena (capacity already ensured), recorded in its entry.

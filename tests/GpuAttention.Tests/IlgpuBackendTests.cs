@@ -79,15 +79,22 @@ public sealed class IlgpuBackendTests : IDisposable
         { new[] { 9, 40, 2, 33 }, 4, 1, 48, KvPrecision.Int8, 5 },
     };
 
-    [Theory]
-    [MemberData(nameof(BlockRankShapes))]
-    public void BlockRank_block_sparse_attention_and_masses_match_the_simd_backend(int[] lengths, int heads, int kvHeads, int d, KvPrecision precision, int seed)
+    // A BlockRank layout of these block lengths, random operands, the query block's rows, and the SIMD backend's answer.
+    private (BlockLayout Layout, AttentionInput Input, RowRange Rows, float[] Output, BlockMasses Masses) BlockRankProblem(
+        int[] lengths, int heads, int kvHeads, int d, KvPrecision precision, int seed)
     {
         var layout = BlockLayout.BlockRank(lengths[0], lengths[1..^1], lengths[^1]);
         var input = Problem(new Random(seed), heads, kvHeads, layout.Tokens, d, 0, precision);
         var rows = new RowRange(layout.BlockStart(layout.BlockCount - 1), lengths[^1]);
-        var expected = new float[input.OutputLength];
-        var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
+        var output = new float[input.OutputLength];
+        return (layout, input, rows, output, _cpu.BlockSparse(input, layout, output, rows)!);
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockRankShapes))]
+    public void BlockRank_block_sparse_attention_and_masses_match_the_simd_backend(int[] lengths, int heads, int kvHeads, int d, KvPrecision precision, int seed)
+    {
+        var (layout, input, rows, expected, expectedMasses) = BlockRankProblem(lengths, heads, kvHeads, d, precision, seed);
         foreach (var device in Devices)
         {
             var actual = new float[input.OutputLength];
@@ -169,11 +176,7 @@ public sealed class IlgpuBackendTests : IDisposable
     [MemberData(nameof(BlockRankShapes))]
     public void Queries_and_output_left_on_the_device_give_the_same_attention_token_major(int[] lengths, int heads, int kvHeads, int d, KvPrecision precision, int seed)
     {
-        var layout = BlockLayout.BlockRank(lengths[0], lengths[1..^1], lengths[^1]);
-        var input = Problem(new Random(seed), heads, kvHeads, layout.Tokens, d, 0, precision);
-        var rows = new RowRange(layout.BlockStart(layout.BlockCount - 1), lengths[^1]);
-        var expected = new float[input.OutputLength];
-        var expectedMasses = _cpu.BlockSparse(input, layout, expected, rows)!;
+        var (layout, input, rows, expected, expectedMasses) = BlockRankProblem(lengths, heads, kvHeads, d, precision, seed);
         // What a decoder's output projection reads: [tokens][heads·headDim].
         var tokenMajor = new float[expected.Length];
         for (int h = 0; h < heads; h++)
